@@ -1,0 +1,160 @@
+"""What happens on the land: inspections, photos, rectification issues, measures, users."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from geo.orm import Base, UTCDateTime, geometry, utc_now
+from layers.models import Parcel
+
+
+class Inspection(Base):
+    """One site visit to a parcel and what the inspector found.
+
+    Append-only: a correction is a new row whose `supersedes_id` names the
+    row it replaces; no row is ever updated or deleted.
+    """
+
+    __tablename__ = "inspections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    parcel_id: Mapped[int] = mapped_column(ForeignKey("parcels.id"), index=True)
+    inspected_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    inspector: Mapped[str] = mapped_column(String(100))
+    client_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("inspections.id"), index=True)
+    gps: Mapped[Any] = mapped_column(geometry("POINT", nullable=True))
+    off_site: Mapped[bool] = mapped_column(Boolean, default=False)
+    sheds_count: Mapped[int] = mapped_column(Integer, default=0)
+    sheds_area_m2: Mapped[float] = mapped_column(Float, default=0.0)
+    clothes_drying: Mapped[bool] = mapped_column(Boolean, default=False)
+    cars_parked: Mapped[bool] = mapped_column(Boolean, default=False)
+    hardened_m2: Mapped[float] = mapped_column(Float, default=0.0)
+    demolished_count: Mapped[int] = mapped_column(Integer, default=0)
+    rebuilt_count: Mapped[int] = mapped_column(Integer, default=0)
+    abandoned_m2: Mapped[float] = mapped_column(Float, default=0.0)
+    debris: Mapped[bool] = mapped_column(Boolean, default=False)
+    machinery_count: Mapped[int] = mapped_column(Integer, default=0)
+    vehicles_count: Mapped[int] = mapped_column(Integer, default=0)
+    replanted_m2: Mapped[float] = mapped_column(Float, default=0.0)
+    note: Mapped[str | None] = mapped_column(Text)
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id"))
+
+    parcel: Mapped[Parcel] = relationship()
+    photos: Mapped[list[Photo]] = relationship(secondary="inspection_photos")
+
+
+class Photo(Base):
+    """A photo file, stored once by its SHA-256 in the media folder."""
+
+    __tablename__ = "photos"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    media_type: Mapped[str] = mapped_column(String(40))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    original_name: Mapped[str | None] = mapped_column(String(255))
+
+
+inspection_photos = Table(
+    "inspection_photos",
+    Base.metadata,
+    Column("inspection_id", ForeignKey("inspections.id"), primary_key=True),
+    Column("photo_id", ForeignKey("photos.id"), primary_key=True),
+)
+
+issue_parcels = Table(
+    "issue_parcels",
+    Base.metadata,
+    Column("issue_id", ForeignKey("issues.id"), primary_key=True),
+    Column("parcel_id", ForeignKey("parcels.id"), primary_key=True),
+)
+
+
+class Issue(Base):
+    """A rectification issue (整改问题) from the ledger (台账)."""
+
+    __tablename__ = "issues"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ref: Mapped[str] = mapped_column(String(20), unique=True)
+    category: Mapped[int] = mapped_column(Integer, index=True)
+    title: Mapped[str] = mapped_column(Text)
+    finding: Mapped[str | None] = mapped_column(Text)
+    lead_department: Mapped[str | None] = mapped_column(String(200))
+    partner_departments: Mapped[list[str]] = mapped_column(JSON, default=list)
+    deadline: Mapped[date | None] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(20), default="in_progress")
+    opened_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+    parcels: Mapped[list[Parcel]] = relationship(secondary=issue_parcels)
+    measures: Mapped[list[Measure]] = relationship(back_populates="issue", order_by="Measure.id")
+    updates: Mapped[list[IssueUpdate]] = relationship(
+        back_populates="issue", order_by="IssueUpdate.on"
+    )
+
+
+class Measure(Base):
+    """One concrete step (整改措施) of an issue."""
+
+    __tablename__ = "measures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str | None] = mapped_column(String(200))
+    due: Mapped[date | None] = mapped_column(Date)
+    done_on: Mapped[date | None] = mapped_column(Date)
+
+    issue: Mapped[Issue] = relationship(back_populates="measures")
+
+
+class IssueUpdate(Base):
+    """A dated progress note on an issue; `state` is set where the note changed it.
+
+    The issue's state as of any date is the state of its latest such note.
+    """
+
+    __tablename__ = "issue_updates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id"), index=True)
+    on: Mapped[date] = mapped_column(Date)
+    text: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str | None] = mapped_column(String(20))
+    author: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+    issue: Mapped[Issue] = relationship(back_populates="updates")
+
+
+class User(Base):
+    """Someone who signs in: inspector (own streets only), manager, analyst or admin."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    streets: Mapped[list[str]] = mapped_column(JSON, default=list)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

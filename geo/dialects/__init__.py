@@ -1,0 +1,24 @@
+"""One module per database backend, each with the same function names.
+
+`select_dialect` is the only place that looks at which backend a URL names;
+everything above the store calls the functions of the module it returns.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from geo.errors import StoreError
+
+
+def select_dialect(name: str) -> ModuleType:
+    """Return the backend module for a SQLAlchemy dialect name."""
+    if name == "sqlite":
+        from geo.dialects import spatialite
+
+        return spatialite
+    if name == "postgresql":
+        from geo.dialects import postgis
+
+        return postgis
+    raise StoreError(f"unsupported database backend {name!r}: use a sqlite:/// or postgresql+psycopg:// URL")

@@ -1,0 +1,107 @@
+"""The spatial store: one engine and session factory for a database URL.
+
+The URL picks the backend (`sqlite:///file` for SpatiaLite, `postgresql+psycopg://`
+for PostGIS); nothing above this module needs to know which one it is.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from types import ModuleType
+
+from sqlalchemy import Engine, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import Session, sessionmaker
+
+from geo.dialects import select_dialect
+from geo.errors import StoreError
+
+ENV_VAR = "LANDPATROL_DB"
+DEFAULT_URL = "sqlite:///landpatrol.sqlite"
+
+
+def resolve_url(url: str | None = None) -> str:
+    """The database URL: the one given, else $LANDPATROL_DB, else ./landpatrol.sqlite.
+
+    A bare file path is taken as a SpatiaLite file.
+    """
+    chosen = url or os.environ.get(ENV_VAR) or DEFAULT_URL
+    if "://" not in chosen:
+        chosen = f"sqlite:///{chosen}"
+    try:
+        make_url(chosen)
+    except ArgumentError as err:
+        raise StoreError(f"not a database URL: {chosen!r}") from err
+    return chosen
+
+
+@dataclass
+class Store:
+    """A database, its backend module, and sessions on it."""
+
+    url: str
+    _engine: Engine | None = field(default=None, repr=False)
+
+    @cached_property
+    def backend(self) -> ModuleType:
+        """The module of backend-specific SQL (see `geo.dialects`)."""
+        return select_dialect(make_url(self.url).get_backend_name())
+
+    @property
+    def engine(self) -> Engine:
+        """The engine, created on first use (never at import time)."""
+        if self._engine is None:
+            self._engine = self.backend.make_engine(self.url)
+        return self._engine
+
+    @property
+    def is_spatialite(self) -> bool:
+        """True for the embedded SpatiaLite file store."""
+        return self.backend.__name__.endswith("spatialite")
+
+    @cached_property
+    def _sessions(self) -> sessionmaker[Session]:
+        return sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on any error."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def file_path(self) -> Path | None:
+        """The SpatiaLite file, or None for a server database."""
+        database = make_url(self.url).database
+        return Path(database) if self.is_spatialite and database else None
+
+    def media_dir(self) -> Path:
+        """Where photos are kept: $LANDPATROL_MEDIA, else `<store>.media/` beside the file."""
+        configured = os.environ.get("LANDPATROL_MEDIA")
+        if configured:
+            return Path(configured)
+        path = self.file_path()
+        return path.with_name(path.name + ".media") if path else Path("media")
+
+    def require_schema(self) -> None:
+        """Fail with a helpful message when `landpatrol init` has not been run."""
+        path = self.file_path()
+        if path is not None and not path.exists():
+            raise StoreError(f"no store at {path}; run `landpatrol init` first")
+        if not inspect(self.engine).has_table("parcels"):
+            raise StoreError(f"the store at {self.url} has no schema; run `landpatrol init`")
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        if self._engine is not None:
+            self._engine.dispose()
+
+
+def open_store(url: str | None = None) -> Store:
+    """The store named by `url` (or the environment, or the default file)."""
+    return Store(resolve_url(url))

@@ -1,0 +1,143 @@
+"""Fixtures shared by every test package."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+import sqlalchemy as sa
+
+if TYPE_CHECKING:
+    from geo.store import Store
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+REAL_DATA = PROJECT_ROOT.parent / "shared" / "data" / "real"
+
+
+@pytest.fixture(scope="session")
+def real_data() -> Path:
+    """The real public Tianhe files, read in place beside the project (never copied)."""
+    if not REAL_DATA.is_dir():
+        pytest.fail(f"real data folder missing: {REAL_DATA}")
+    return REAL_DATA
+
+
+# --- the store, on every backend -------------------------------------------------------------
+# One fixture runs each store test on SpatiaLite and on PostGIS. The schema is
+# made once per session by the real migrations into a template (a file, or a
+# template database); each test gets a fresh copy of it.
+
+PG_ENV = "LANDPATROL_TEST_PG"  # admin URL of a PostgreSQL server with PostGIS available
+REQUIRE_PG_ENV = "LANDPATROL_REQUIRE_POSTGIS"  # "1": a missing PostGIS fails instead of skipping
+BACKENDS = ("spatialite", "postgis")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--require-postgis", action="store_true",
+        help="fail, not skip, the PostGIS tests when no server is configured",
+    )
+
+
+def _postgis_required(config: pytest.Config) -> bool:
+    return bool(config.getoption("--require-postgis") or os.environ.get(REQUIRE_PG_ENV) == "1")
+
+
+@pytest.fixture(scope="session")
+def spatialite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SpatiaLite file with the full schema, made by `landpatrol init`'s migrations."""
+    from geo.store import open_store
+    from scripts.migrate import upgrade
+
+    path = tmp_path_factory.mktemp("template") / "template.sqlite"
+    store = open_store(f"sqlite:///{path}")
+    upgrade(store)
+    store.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgis_admin(request: pytest.FixtureRequest) -> Iterator[sa.Engine]:
+    """An autocommit engine on the test server's maintenance database."""
+    url = os.environ.get(PG_ENV)
+    if not url:
+        message = f"PostGIS tests need {PG_ENV}=postgresql+psycopg://user:pw@host/postgres"
+        if _postgis_required(request.config):
+            pytest.fail(message)
+        pytest.skip(message)
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    yield engine
+    engine.dispose()
+
+
+def _pg_url(admin: sa.Engine, database: str) -> str:
+    return admin.url.set(database=database).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def postgis_template(postgis_admin: sa.Engine) -> str:
+    """A template database with PostGIS and the full schema."""
+    from geo.store import open_store
+    from scripts.migrate import upgrade
+
+    name = f"landpatrol_tpl_{os.getpid()}"
+    with postgis_admin.connect() as conn:
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
+        conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    store = open_store(_pg_url(postgis_admin, name))
+    upgrade(store)
+    store.dispose()
+    return name
+
+
+def _drop_database(admin: sa.Engine, name: str) -> None:
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+@pytest.fixture(params=BACKENDS)
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """URL of a fresh, initialised store on each backend."""
+    if request.param == "spatialite":
+        path = tmp_path / "store.sqlite"
+        shutil.copyfile(request.getfixturevalue("spatialite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    admin = request.getfixturevalue("postgis_admin")
+    template = request.getfixturevalue("postgis_template")
+    name = f"landpatrol_t_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE {name} TEMPLATE {template}"))
+    yield _pg_url(admin, name)
+    _drop_database(admin, name)
+
+
+@pytest.fixture
+def store(store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+    """A fresh, initialised store on each backend; its media folder is in tmp_path."""
+    from geo.store import open_store
+
+    monkeypatch.setenv("LANDPATROL_MEDIA", str(tmp_path / "media"))
+    opened = open_store(store_url)
+    yield opened
+    opened.dispose()
+
+
+@pytest.fixture
+def empty_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """URL of an empty database (no schema) on the backend of the `backend` param."""
+    backend = getattr(request, "param", "spatialite")
+    if backend == "spatialite":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite'}"
+        return
+    admin = request.getfixturevalue("postgis_admin")
+    name = f"landpatrol_e_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    yield _pg_url(admin, name)
+    _drop_database(admin, name)
