@@ -70,10 +70,22 @@ class Store:
         return sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on any error."""
-        with self._sessions() as session, session.begin():
-            yield session
+    def session(self, *, dry_run: bool = False) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on any error.
+
+        With `dry_run`, everything runs as for real and is rolled back at the end.
+        """
+        with self._sessions() as session:
+            transaction = session.begin()
+            try:
+                yield session
+            except BaseException:
+                transaction.rollback()
+                raise
+            if dry_run:
+                transaction.rollback()
+            else:
+                transaction.commit()
 
     def file_path(self) -> Path | None:
         """The SpatiaLite file, or None for a server database."""

@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from typer.core import TyperGroup
 
 from geo.errors import LandpatrolError, StoreError
-from scripts import cli_store
+from scripts import cli_layers, cli_store
 from scripts.cli_common import DbOption
 
 
@@ -69,6 +69,7 @@ def _root(
 
 
 cli_store.register(app)
+cli_layers.register(app)
 
 
 

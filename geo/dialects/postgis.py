@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, text
@@ -100,3 +101,8 @@ def bulk_insert(
     with dbapi.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
         copy.write(buffer.getvalue())
     return count
+
+
+def timestamp(value: datetime) -> str:
+    """An aware datetime for COPY into a timestamptz column."""
+    return value.isoformat()

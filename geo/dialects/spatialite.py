@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 # GDAL must be loaded before mod_spatialite, or the process crashes when both
@@ -136,6 +137,11 @@ def bulk_insert(
     names = [*columns, geometry_column]
     placeholders = ["?"] * len(columns) + [geometry_from_wkb("?", srid)]
     sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(placeholders)})"
-    batch = list(rows)
+    batch = [tuple(row) for row in rows]
     conn.exec_driver_sql(sql, batch)
     return len(batch)
+
+
+def timestamp(value: datetime) -> str:
+    """An aware datetime as SQLAlchemy stores it in SQLite: naive UTC text."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")

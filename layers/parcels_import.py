@@ -1,0 +1,316 @@
+"""Import parcels from a GIS file: one transaction, a report, old geometry kept as history."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from geo.audit import record
+from geo.crs import STORAGE_EPSG
+from geo.errors import InputError
+from geo.frames import wkb_column
+from geo.orm import utc_now
+from geo.store import Store
+from layers.fields import FieldMap, map_fields
+from layers.import_report import ImportReport, OnInvalid
+from layers.kinds import ParcelKind, get_kind
+from layers.models import ImportRun, Parcel, Street
+from layers.prepare import PreparedGeometry, Triage, clean_text, prepare_polygons
+from layers.readers import ReadResult, read_layer
+from layers.spatial_join import dominant_overlap
+from layers.streets import short_name
+
+Progress = Callable[[str, int, int], None]
+BATCH = 5_000
+INSERT_COLUMNS = (
+    "code", "kind", "name", "street_code", "village", "area_m2", "properties", "import_id",
+    "created_at", "updated_at",
+)
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read the source file (`--layer`, `--encoding`, `--crs`, CSV columns)."""
+
+    layer: str | None = None
+    encoding: str | None = None
+    crs: str | None = None
+    wkt_field: str | None = None
+    lon_field: str | None = None
+    lat_field: str | None = None
+
+    def read(self, path: Path) -> ReadResult:
+        """Read the file with these options."""
+        return read_layer(
+            path, layer=self.layer, encoding=self.encoding, crs=self.crs,
+            wkt_field=self.wkt_field, lon_field=self.lon_field, lat_field=self.lat_field,
+        )
+
+
+@dataclass(frozen=True)
+class FieldOptions:
+    """Which source fields hold the code, name, street and village (None: recognise them)."""
+
+    code: str | None = None
+    name: str | None = None
+    street: str | None = None
+    village: str | None = None
+
+
+def import_parcels(
+    store: Store, path: str | Path, *, kind: str, actor: str,
+    read_options: ReadOptions = ReadOptions(), fields: FieldOptions = FieldOptions(),
+    on_invalid: OnInvalid = "fail", dry_run: bool = False, progress: Progress | None = None,
+) -> ImportReport:
+    """Import every parcel of a file as `kind`, all or nothing.
+
+    A code already stored is updated; when its geometry changes, the old one
+    is kept in `parcel_versions`. Parcels without a street field get the
+    street they overlap most.
+    """
+    path = Path(path)
+    parcel_kind = get_kind(kind)
+    tick = progress or (lambda stage, done, total: None)
+    read = read_options.read(path)
+    report = ImportReport(file=path.name, target="parcels", kind=kind, crs=read.crs,
+                          encoding=read.encoding, dry_run=dry_run, read=len(read.frame))
+    tick("read", len(read.frame), len(read.frame))
+    field_map = map_fields(list(read.frame.columns), path, code=fields.code, name=fields.name,
+                           street=fields.street, village=fields.village)
+    codes = [clean_text(v) for v in read.frame[field_map.code]]
+    triage = Triage(path, codes, on_invalid, report)
+    _check_codes(codes, triage)
+    prepared = prepare_polygons(read, triage)
+    tick("checked", len(codes), len(codes))
+    with store.session(dry_run=dry_run) as session:
+        rows = _rows(session, read, field_map, parcel_kind, prepared, triage)
+        _write(store, session, rows, report, actor, tick)
+    if dry_run:
+        report.import_id = None
+    return report
+
+
+def _check_codes(codes: Sequence[str | None], triage: Triage) -> None:
+    """Every row needs a code, and no code may appear twice in one file."""
+    first_row: dict[str, int] = {}
+    for row, code in enumerate(codes):
+        if code is None:
+            triage.problem(row, "code is empty")
+        elif code in first_row:
+            triage.problem(row, f"code {code!r} already used by feature {first_row[code] + 1}")
+        else:
+            first_row[code] = row
+
+
+@dataclass
+class _Row:
+    code: str
+    name: str | None
+    street_code: str | None
+    village: str | None
+    properties: dict[str, Any]
+    geom: Any
+    area_m2: float
+
+
+def _rows(
+    session: Session, read: ReadResult, field_map: FieldMap, kind: ParcelKind,
+    prepared: PreparedGeometry, triage: Triage,
+) -> list[_Row]:
+    """The rows to store, with streets resolved and properties typed."""
+    frame = read.frame
+    streets = _street_lookup(session)
+    street_codes: list[str | None] = [None] * len(frame)
+    if field_map.street:
+        for row, value in enumerate(frame[field_map.street]):
+            text = clean_text(value)
+            if text is not None:
+                code = streets.get(text) or streets.get(short_name(text))
+                if code is None:
+                    triage.problem(row, f"street {text!r} is not a known street")
+                street_codes[row] = code
+    keep = np.flatnonzero(triage.kept(len(frame)))
+    missing_street = [i for i in keep.tolist() if street_codes[i] is None]
+    if missing_street:
+        zones = session.execute(sa.select(Street.code, wkb_column(Street.geom))).all()
+        found = dominant_overlap(
+            prepared.geoms[missing_street],
+            [shapely.from_wkb(wkb) if wkb else None for _, wkb in zones],
+            [code for code, _ in zones],
+        )
+        for row, code in zip(missing_street, found, strict=True):
+            street_codes[row] = code
+    extra_columns = [c for c in frame.columns if c != "geometry" and c not in field_map.used()]
+    records = frame.drop(columns="geometry").to_dict("records")
+    rows = []
+    for row in triage.kept(len(frame)).nonzero()[0].tolist():
+        record_ = records[row]
+        properties = _properties(record_, extra_columns, kind, row, triage)
+        if row in triage.skipped:
+            continue
+        rows.append(_Row(
+            code=triage.codes[row] or "",
+            name=clean_text(record_[field_map.name]) if field_map.name else None,
+            street_code=street_codes[row],
+            village=clean_text(record_[field_map.village]) if field_map.village else None,
+            properties=properties, geom=prepared.geoms[row], area_m2=float(prepared.areas[row]),
+        ))
+    return rows
+
+
+def _street_lookup(session: Session) -> dict[str, str]:
+    """Street code by code, full name and short name."""
+    lookup: dict[str, str] = {}
+    for code, name, short in session.execute(sa.select(Street.code, Street.name, Street.short_name)):
+        lookup[code] = lookup[name] = lookup[short] = code
+    return lookup
+
+
+def _properties(
+    record_: dict[str, Any], columns: Sequence[str], kind: ParcelKind, row: int, triage: Triage
+) -> dict[str, Any]:
+    """The kind's own properties, typed, and every other attribute as it was read."""
+    out: dict[str, Any] = {}
+    by_label = {p.label_zh: p for p in kind.properties}
+    by_name = {p.name: p for p in kind.properties}
+    for column in columns:
+        value = _json_safe(record_[column])
+        spec = by_name.get(column) or by_label.get(column)
+        if spec is None:
+            out[column] = value
+            continue
+        if value is None:
+            continue
+        try:
+            out[spec.name] = spec.type(value)
+        except (TypeError, ValueError):
+            triage.problem(row, f"field {column}: {value!r} is not a {spec.type.__name__}")
+    return out
+
+
+def _json_safe(value: Any) -> Any:
+    """Attribute values as JSON can hold them (NaN → None, numpy scalars → Python)."""
+    if value is None:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value if isinstance(value, str | int | float | bool) else str(value)
+
+
+def _write(
+    store: Store, session: Session, rows: list[_Row], report: ImportReport, actor: str,
+    tick: Progress,
+) -> None:
+    """Create new parcels in bulk, update existing ones, keep replaced geometry as history."""
+    run = ImportRun(actor=actor, target="parcels", file_name=report.file, report={})
+    session.add(run)
+    session.flush()
+    report.import_id = run.id
+    existing = _existing(session, [r.code for r in rows])
+    now = utc_now()
+    new = [r for r in rows if r.code not in existing]
+    changed = [r for r in rows if r.code in existing]
+    for done, batch in _batches(new):
+        store.backend.bulk_insert(
+            session.connection(), "parcels", INSERT_COLUMNS, "geom", STORAGE_EPSG,
+            ([r.code, report.kind, r.name, r.street_code, r.village, r.area_m2,
+              json.dumps(r.properties, ensure_ascii=False), run.id,
+              store.backend.timestamp(now), store.backend.timestamp(now), shapely.to_wkb(r.geom)]
+             for r in batch),
+        )
+        tick("write", done, len(new))
+    report.created = len(new)
+    _update(store, session, changed, existing, run.id, report)
+    run.report = report.to_dict()
+    record(session, actor=actor, action="parcels.import", entity="import_run", key=str(run.id),
+           detail={"file": report.file, "created": report.created, "updated": report.updated})
+
+
+def _batches(rows: list[_Row]) -> Iterator[tuple[int, list[_Row]]]:
+    for start in range(0, len(rows), BATCH):
+        yield min(start + BATCH, len(rows)), rows[start:start + BATCH]
+
+
+@dataclass(frozen=True)
+class _Stored:
+    id: int
+    kind: str
+    geom: Any
+    attributes: tuple[Any, ...]
+
+
+def _attributes(row: _Row) -> tuple[Any, ...]:
+    """What an update may change besides geometry, to tell changed from unchanged rows."""
+    return (row.name, row.street_code, row.village, row.properties)
+
+
+def _existing(session: Session, codes: list[str]) -> dict[str, _Stored]:
+    """Stored parcels among `codes`, by code."""
+    found: dict[str, _Stored] = {}
+    for start in range(0, len(codes), 500):
+        query = sa.select(
+            Parcel.code, Parcel.id, Parcel.kind, Parcel.name, Parcel.street_code, Parcel.village,
+            Parcel.properties, wkb_column(Parcel.geom),
+        ).where(Parcel.code.in_(codes[start:start + 500]))
+        for code, parcel_id, kind, name, street, village, properties, wkb in session.execute(query):
+            found[code] = _Stored(
+                parcel_id, kind, shapely.from_wkb(wkb), (name, street, village, properties)
+            )
+    return found
+
+
+def _update(
+    store: Store, session: Session, rows: list[_Row], existing: dict[str, _Stored],
+    import_id: int, report: ImportReport,
+) -> None:
+    """Update stored parcels that changed; where geometry changed, version the old one first."""
+    for row in rows:
+        if existing[row.code].kind != report.kind:
+            raise InputError(
+                f"{report.file}: code {row.code} is already stored as a "
+                f"{existing[row.code].kind} parcel, not {report.kind}"
+            )
+    moved = [r for r in rows if not shapely.equals_exact(existing[r.code].geom, r.geom, 1e-9)]
+    moved_codes = {r.code for r in moved}
+    edited = [r for r in rows
+              if r.code in moved_codes or _attributes(r) != existing[r.code].attributes]
+    now = utc_now()
+    if moved:
+        session.execute(
+            sa.text(
+                "INSERT INTO parcel_versions (parcel_id, geom, area_m2, valid_from, valid_to, "
+                "import_id, note) SELECT id, geom, area_m2, updated_at, :now, :import_id, :note "
+                "FROM parcels WHERE id = :id"
+            ).bindparams(sa.bindparam("now", type_=Parcel.updated_at.type)),
+            [{"now": now, "import_id": import_id, "note": "replaced by re-import",
+              "id": existing[r.code].id} for r in moved],
+        )
+    geom_sql = store.backend.geometry_from_wkb(":wkb", STORAGE_EPSG)
+    if edited:
+        session.execute(
+            sa.text(
+                f"UPDATE parcels SET name = :name, street_code = :street_code, village = :village, "
+                f"properties = :properties, area_m2 = :area_m2, geom = {geom_sql}, "
+                f"import_id = :import_id, updated_at = :now WHERE id = :id"
+            ).bindparams(sa.bindparam("now", type_=Parcel.updated_at.type)),
+            [{"name": r.name, "street_code": r.street_code, "village": r.village,
+              "properties": json.dumps(r.properties, ensure_ascii=False), "area_m2": r.area_m2,
+              "wkb": shapely.to_wkb(r.geom), "import_id": import_id, "now": now,
+              "id": existing[r.code].id} for r in edited],
+        )
+    report.updated = len(edited)
+    report.unchanged = len(rows) - len(edited)
