@@ -80,7 +80,7 @@ class _Finding:
 
 
 # --------------------------------------------------------------------------
-# Raw GeoJSON rings (shapely cannot build an unclosed ring at all)
+# Raw GeoJSON rings (shapely would close them without telling anyone)
 
 
 def close_ring_coords(coords: Sequence[Sequence[float]]) -> tuple[list, bool]:
@@ -97,9 +97,10 @@ def close_ring_coords(coords: Sequence[Sequence[float]]) -> tuple[list, bool]:
 def close_geojson_rings(geometry: Mapping[str, Any]) -> tuple[dict[str, Any], int]:
     """Close every ring of a GeoJSON Polygon, MultiPolygon or GeometryCollection.
 
-    Readers call this before ``shapely.geometry.shape``, which refuses open
-    rings. Returns a new dict and the number of rings closed; other geometry
-    types come back unchanged with 0.
+    Readers call this before building geometry: ``shapely.geometry.shape``
+    closes open rings silently (so the defect would go unreported) and
+    ``shapely.from_geojson`` refuses them. Returns a new dict and the number
+    of rings closed; other geometry types come back unchanged with 0.
     """
     kind = geometry.get("type")
     if kind == "Polygon":
@@ -129,14 +130,15 @@ def _close_polygon_rings(rings: Sequence) -> tuple[list, int]:
 
 def _from_geojson(geometry: Mapping[str, Any], findings: list[_Finding]) -> BaseGeometry:
     """Build a shapely geometry from a GeoJSON dict, closing rings on the way."""
-    closed, n = close_geojson_rings(geometry)
-    if n:
-        rings = "ring" if n == 1 else f"{n} rings"
-        findings.append(_Finding(UNCLOSED_RING, f"{rings} not closed", f"{rings} closed"))
     try:
-        return shape(closed)
-    except (ValueError, TypeError, KeyError, AttributeError, GEOSException) as exc:
-        raise InputError(f"cannot build a geometry from GeoJSON: {exc}") from exc
+        closed, n = close_geojson_rings(geometry)
+        built = shape(closed)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, GEOSException) as exc:
+        raise InputError(f"cannot build a geometry from GeoJSON: {exc!r}") from exc
+    if n:
+        rings = "1 ring" if n == 1 else f"{n} rings"
+        findings.append(_Finding(UNCLOSED_RING, f"{rings} not closed", f"{rings} closed"))
+    return built
 
 
 # --------------------------------------------------------------------------
@@ -179,9 +181,7 @@ def _check_type(geom: BaseGeometry, findings: list[_Finding]) -> BaseGeometry | 
     parts = _flat_parts(geom)
     polygons = [p for p in parts if shapely.get_type_id(p) == _POLYGON and not p.is_empty]
     if not polygons:
-        findings.append(
-            _Finding(WRONG_TYPE, "GeometryCollection without polygons", fixable=False)
-        )
+        findings.append(_Finding(WRONG_TYPE, "GeometryCollection without polygons", fixable=False))
         return None
     dropped = len(parts) - len(polygons)
     findings.append(
@@ -248,23 +248,31 @@ def _within(values: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:
 
 def _check_duplicates(geom: BaseGeometry, findings: list[_Finding]) -> BaseGeometry:
     """Remove consecutive repeated vertices, which GEOS accepts but exports trip on."""
-    before = shapely.get_num_coordinates(geom)
-    try:
-        cleaned = shapely.remove_repeated_points(geom, 0.0)
-    except GEOSException:
-        # A ring collapses below three distinct points; validity repair handles it.
-        cleaned = None
-    removed = before - shapely.get_num_coordinates(cleaned) if cleaned is not None else 0
-    if cleaned is None or removed:
-        count = f"{removed} " if removed else ""
-        findings.append(
-            _Finding(
-                DUPLICATE_POINTS,
-                f"{count}repeated consecutive vertices",
-                f"{count}repeated consecutive vertices removed",
-            )
+    count = sum(_repeats(shapely.get_coordinates(ring)) for ring in _rings(geom))
+    if not count:
+        return geom
+    findings.append(
+        _Finding(
+            DUPLICATE_POINTS,
+            f"{count} repeated consecutive vertices",
+            f"{count} repeated consecutive vertices removed",
         )
-    return geom if cleaned is None else cleaned
+    )
+    try:
+        return shapely.remove_repeated_points(geom, 0.0)
+    except GEOSException:
+        # A ring collapses below three distinct points; the validity check reports it.
+        return geom
+
+
+def _rings(geom: BaseGeometry) -> list[BaseGeometry]:
+    """Every shell and hole of a MultiPolygon."""
+    return [ring for part in geom.geoms for ring in (part.exterior, *part.interiors)]
+
+
+def _repeats(xy: np.ndarray) -> int:
+    """How many vertices repeat the one before them."""
+    return int(np.all(xy[1:] == xy[:-1], axis=1).sum())
 
 
 def _check_validity(geom: BaseGeometry, findings: list[_Finding]) -> BaseGeometry | None:
@@ -272,7 +280,8 @@ def _check_validity(geom: BaseGeometry, findings: list[_Finding]) -> BaseGeometr
     if shapely.is_valid(geom):
         return geom
     reason = shapely.is_valid_reason(geom)
-    polygons = [p for p in _flat_parts(shapely.make_valid(geom)) if shapely.get_type_id(p) == _POLYGON]
+    parts = _flat_parts(shapely.make_valid(geom))
+    polygons = [p for p in parts if shapely.get_type_id(p) == _POLYGON]
     if not polygons:
         findings.append(
             _Finding(SELF_INTERSECTION, f"{reason}; no area left after repair", fixable=False)
@@ -375,9 +384,9 @@ def check_polygons(
     clean = _clean_mask(items)
     results: list[CheckResult | None] = [None] * len(items)
     clean_idx = np.flatnonzero(clean)
-    for i, multi in zip(clean_idx, _as_multipolygons(items[clean_idx]), strict=True):
+    for i, multi in zip(clean_idx.tolist(), _as_multipolygons(items[clean_idx]), strict=True):
         results[i] = CheckResult(multi)
-    for i in np.flatnonzero(~clean):
+    for i in np.flatnonzero(~clean).tolist():
         results[i] = check_polygon(items[i], repair=repair)
     return results
 
@@ -392,13 +401,20 @@ def _clean_mask(items: np.ndarray) -> np.ndarray:
     bounds = shapely.bounds(geoms)
     mask &= _within(bounds[:, 0], _LON_RANGE) & _within(bounds[:, 2], _LON_RANGE)
     mask &= _within(bounds[:, 1], _LAT_RANGE) & _within(bounds[:, 3], _LAT_RANGE)
-    # Repeated vertices are valid in GEOS; only valid geometries get here, so
-    # removing them cannot collapse a ring and raise.
-    idx = np.flatnonzero(mask)
-    before = shapely.get_num_coordinates(geoms[idx])
-    after = shapely.get_num_coordinates(shapely.remove_repeated_points(geoms[idx], 0.0))
-    mask[idx[after != before]] = False
+    mask[_has_repeats(geoms[mask], np.flatnonzero(mask))] = False
     return mask
+
+
+def _has_repeats(geoms: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """Positions of geometries with repeated consecutive vertices (GEOS calls them valid).
+
+    Compares each vertex with the one before it in the same geometry. The
+    last vertex of one ring may equal the first of the next by chance; such
+    a rare false alarm only sends the geometry down the exact scalar path.
+    """
+    xy, owner = shapely.get_coordinates(geoms, return_index=True)
+    same = np.all(xy[1:] == xy[:-1], axis=1) & (owner[1:] == owner[:-1])
+    return positions[np.unique(owner[1:][same])]
 
 
 def _as_multipolygons(geoms: np.ndarray) -> np.ndarray:
