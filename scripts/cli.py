@@ -76,3 +76,7 @@ cli_layers.register(app)
 def main() -> None:
     """Console-script entry point."""
     app()
+
+
+if __name__ == "__main__":
+    main()

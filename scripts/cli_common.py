@@ -6,7 +6,7 @@ import csv
 import json
 import sys
 from collections.abc import Sequence
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
@@ -25,7 +25,7 @@ DbOption = Annotated[
 ]
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     """How a listing is printed."""
 
     table = "table"
@@ -33,7 +33,7 @@ class OutputFormat(str, Enum):
     csv = "csv"
 
 
-class Lang(str, Enum):
+class Lang(StrEnum):
     """The language of maps, reports and headers."""
 
     zh = "zh"

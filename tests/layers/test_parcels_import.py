@@ -148,7 +148,7 @@ def test_unclosed_rings_fail_or_are_closed(store: Store, tmp_path, real_data):
     rings = real_data / "fire_ray_tianhe_streets.json"
     with pytest.raises(InputError, match=r"fire_ray_tianhe_streets.json: feature 1 .*ring"):
         import_streets(store, rings, actor="test")
-    with pytest.raises(InputError, match="feature 22 .*东站.* not a known street"):
+    with pytest.raises(InputError, match=r"feature 22 .*东站.* not a known street"):
         import_streets(store, rings, actor="test", on_invalid="repair")
     with store.session() as session:
         assert session.scalar(sa.select(sa.func.count()).where(Street.geom.is_not(None))) == 0
