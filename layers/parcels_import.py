@@ -221,16 +221,15 @@ def _write(
     session.flush()
     report.import_id = run.id
     existing = _existing(session, [r.code for r in rows])
-    now = utc_now()
+    stamp = store.backend.timestamp(utc_now())
     new = [r for r in rows if r.code not in existing]
     changed = [r for r in rows if r.code in existing]
     for done, batch in _batches(new):
         store.backend.bulk_insert(
             session.connection(), "parcels", INSERT_COLUMNS, "geom", STORAGE_EPSG,
             ([r.code, report.kind, r.name, r.street_code, r.village, r.area_m2,
-              json.dumps(r.properties, ensure_ascii=False), run.id,
-              store.backend.timestamp(now), store.backend.timestamp(now), shapely.to_wkb(r.geom)]
-             for r in batch),
+              json.dumps(r.properties, ensure_ascii=False), run.id, stamp, stamp] for r in batch),
+            np.array([r.geom for r in batch], dtype=object),
         )
         tick("write", done, len(new))
     report.created = len(new)
@@ -259,7 +258,13 @@ def _attributes(row: _Row) -> tuple[Any, ...]:
 
 
 def _existing(session: Session, codes: list[str]) -> dict[str, _Stored]:
-    """Stored parcels among `codes`, by code."""
+    """Stored parcels among `codes`, by code.
+
+    All stored codes are read first (cheap), so a first import of many new
+    parcels sends no per-code lookups at all.
+    """
+    stored = set(session.scalars(sa.select(Parcel.code)))
+    codes = [code for code in codes if code in stored]
     found: dict[str, _Stored] = {}
     for start in range(0, len(codes), 500):
         query = sa.select(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+import numpy as np
+import shapely
+from numpy.typing import NDArray
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import Connection
 
@@ -65,44 +67,42 @@ def bbox_filter(table: str, column: str, id_column: str) -> str:
     return f"{table}.{column} && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4490)"
 
 
-def _copy_value(value: Any) -> str:
-    """One value in PostgreSQL's text COPY format."""
-    if value is None:
-        return r"\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, bytes):
-        return value.hex()
-    return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+def _copy_types(conn: Connection, table: str, columns: Sequence[str]) -> list[str]:
+    """Binary COPY types of the columns: geometry travels as EWKB (bytea), JSON as its text."""
+    types = dict(conn.execute(
+        text("SELECT column_name, udt_name FROM information_schema.columns WHERE table_name = :t"),
+        {"t": table},
+    ).all())
+    wire = {"geometry": "bytea", "json": "text", "jsonb": "text"}
+    return [wire.get(types[c], types[c]) for c in columns]
 
 
 def bulk_insert(
     conn: Connection, table: str, columns: Sequence[str], geometry_column: str, srid: int,
-    rows: Iterable[Sequence[Any]],
+    rows: Iterable[Sequence[Any]], geoms: NDArray[np.object_],
 ) -> int:
-    """Insert rows whose last value is the geometry as WKB, with COPY; returns the count.
+    """Insert rows and their geometries (aligned) with binary COPY; returns the count.
 
-    COPY of hex WKB into a typed geometry column is several times faster than
-    INSERTs; the column's type check sets and verifies the SRID.
+    Binary COPY of EWKB is several times faster than INSERTs or text COPY;
+    the typed column checks the SRID.
     """
-    names = ", ".join([*columns, geometry_column])
+    names = [*columns, geometry_column]
+    ewkb = shapely.to_wkb(shapely.set_srid(geoms, srid), include_srid=True)
     dbapi = conn.connection.driver_connection
     if dbapi is None:
         raise StoreError("no PostgreSQL connection for COPY")
+    types = _copy_types(conn, table, names)
     count = 0
-    buffer = io.StringIO()
-    for row in rows:
-        *values, wkb = row
-        fields = [_copy_value(v) for v in values]
-        fields.append(f"SRID={srid};{wkb.hex()}" if wkb is not None else r"\N")
-        buffer.write("\t".join(fields))
-        buffer.write("\n")
-        count += 1
-    with dbapi.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-        copy.write(buffer.getvalue())
+    with dbapi.cursor() as cursor, cursor.copy(
+        f"COPY {table} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)"
+    ) as copy:
+        copy.set_types(types)
+        for row, geometry in zip(rows, ewkb, strict=True):
+            copy.write_row([*row, geometry])
+            count += 1
     return count
 
 
-def timestamp(value: datetime) -> str:
-    """An aware datetime for COPY into a timestamptz column."""
-    return value.isoformat()
+def timestamp(value: datetime) -> datetime:
+    """An aware datetime for COPY into a timestamptz column (psycopg sends it as is)."""
+    return value
