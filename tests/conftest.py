@@ -6,6 +6,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -100,6 +101,19 @@ def _drop_database(admin: sa.Engine, name: str) -> None:
         conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
 
 
+@contextmanager
+def _scratch_database(admin: sa.Engine, prefix: str, template: str | None = None) -> Iterator[str]:
+    """URL of a new database (a copy of `template`, if given), dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    copy = f" TEMPLATE {template}" if template else ""
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE {name}{copy}"))
+    try:
+        yield _pg_url(admin, name)
+    finally:
+        _drop_database(admin, name)
+
+
 @pytest.fixture(params=BACKENDS)
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """URL of a fresh, initialised store on each backend."""
@@ -110,11 +124,8 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         return
     admin = request.getfixturevalue("postgis_admin")
     template = request.getfixturevalue("postgis_template")
-    name = f"landpatrol_t_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"CREATE DATABASE {name} TEMPLATE {template}"))
-    yield _pg_url(admin, name)
-    _drop_database(admin, name)
+    with _scratch_database(admin, "landpatrol_t", template) as url:
+        yield url
 
 
 @pytest.fixture
@@ -135,9 +146,5 @@ def empty_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[
     if backend == "spatialite":
         yield f"sqlite:///{tmp_path / 'empty.sqlite'}"
         return
-    admin = request.getfixturevalue("postgis_admin")
-    name = f"landpatrol_e_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"CREATE DATABASE {name}"))
-    yield _pg_url(admin, name)
-    _drop_database(admin, name)
+    with _scratch_database(request.getfixturevalue("postgis_admin"), "landpatrol_e") as url:
+        yield url
