@@ -129,43 +129,53 @@ def _rows(
 ) -> list[_Row]:
     """The rows to store, with streets resolved and properties typed."""
     frame = read.frame
-    streets = _street_lookup(session)
-    street_codes: list[str | None] = [None] * len(frame)
-    if field_map.street:
-        for row, value in enumerate(frame[field_map.street]):
-            text = clean_text(value)
-            if text is not None:
-                code = streets.get(text) or streets.get(short_name(text))
-                if code is None:
-                    triage.problem(row, f"street {text!r} is not a known street")
-                street_codes[row] = code
-    keep = np.flatnonzero(triage.kept(len(frame)))
-    missing_street = [i for i in keep.tolist() if street_codes[i] is None]
-    if missing_street:
-        zones = session.execute(sa.select(Street.code, wkb_column(Street.geom))).all()
-        found = dominant_overlap(
-            prepared.geoms[missing_street],
-            [shapely.from_wkb(wkb) if wkb else None for _, wkb in zones],
-            [code for code, _ in zones],
-        )
-        for row, code in zip(missing_street, found, strict=True):
-            street_codes[row] = code
+    street_codes = _streets(session, frame, field_map, prepared, triage)
+    names = _text_column(frame, field_map.name)
+    villages = _text_column(frame, field_map.village)
     extra_columns = [c for c in frame.columns if c != "geometry" and c not in field_map.used()]
-    records = frame.drop(columns="geometry").to_dict("records")
+    records = frame[extra_columns].to_dict("records")
     rows = []
     for row in triage.kept(len(frame)).nonzero()[0].tolist():
-        record_ = records[row]
-        properties = _properties(record_, extra_columns, kind, row, triage)
+        properties = _properties(records[row], kind, row, triage)
         if row in triage.skipped:
             continue
         rows.append(_Row(
-            code=triage.codes[row] or "",
-            name=clean_text(record_[field_map.name]) if field_map.name else None,
-            street_code=street_codes[row],
-            village=clean_text(record_[field_map.village]) if field_map.village else None,
-            properties=properties, geom=prepared.geoms[row], area_m2=float(prepared.areas[row]),
+            code=triage.codes[row] or "", name=names[row], street_code=street_codes[row],
+            village=villages[row], properties=properties, geom=prepared.geoms[row],
+            area_m2=float(prepared.areas[row]),
         ))
     return rows
+
+
+def _text_column(frame: Any, column: str | None) -> list[str | None]:
+    """A column as stripped text with None for blanks, or all None where there is no column."""
+    if column is None:
+        return [None] * len(frame)
+    return [clean_text(value) for value in frame[column].tolist()]
+
+
+def _streets(
+    session: Session, frame: Any, field_map: FieldMap, prepared: PreparedGeometry, triage: Triage
+) -> list[str | None]:
+    """Each row's street: from the street field, else the street it overlaps most."""
+    lookup = _street_lookup(session)
+    codes: list[str | None] = [None] * len(frame)
+    for row, text in enumerate(_text_column(frame, field_map.street)):
+        if text is not None:
+            codes[row] = lookup.get(text) or lookup.get(short_name(text))
+            if codes[row] is None:
+                triage.problem(row, f"street {text!r} is not a known street")
+    missing = [i for i in np.flatnonzero(triage.kept(len(frame))).tolist() if codes[i] is None]
+    if missing:
+        zones = session.execute(sa.select(Street.code, wkb_column(Street.geom))).all()
+        found = dominant_overlap(
+            prepared.geoms[missing],
+            [shapely.from_wkb(wkb) if wkb else None for _, wkb in zones],
+            [code for code, _ in zones],
+        )
+        for row, code in zip(missing, found, strict=True):
+            codes[row] = code
+    return codes
 
 
 def _street_lookup(session: Session) -> dict[str, str]:
@@ -176,15 +186,13 @@ def _street_lookup(session: Session) -> dict[str, str]:
     return lookup
 
 
-def _properties(
-    record_: dict[str, Any], columns: Sequence[str], kind: ParcelKind, row: int, triage: Triage
-) -> dict[str, Any]:
+def _properties(record_: dict[str, Any], kind: ParcelKind, row: int, triage: Triage) -> dict[str, Any]:
     """The kind's own properties, typed, and every other attribute as it was read."""
     out: dict[str, Any] = {}
     by_label = {p.label_zh: p for p in kind.properties}
     by_name = {p.name: p for p in kind.properties}
-    for column in columns:
-        value = _json_safe(record_[column])
+    for column, raw in record_.items():
+        value = _json_safe(raw)
         spec = by_name.get(column) or by_label.get(column)
         if spec is None:
             out[column] = value

@@ -1,0 +1,76 @@
+"""Inspection photos: checked by their bytes, stored once by SHA-256 in the media folder."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from cases.models import Photo
+from geo.errors import InputError, NotFoundError
+
+MAX_BYTES = 20 * 1024 * 1024
+# (media type, extension, test on the first bytes); the extension of the file is never trusted.
+SIGNATURES: tuple[tuple[str, str, object], ...] = (
+    ("image/jpeg", "jpg", lambda b: b.startswith(b"\xff\xd8\xff")),
+    ("image/png", "png", lambda b: b.startswith(b"\x89PNG\r\n\x1a\n")),
+    ("image/gif", "gif", lambda b: b[:6] in (b"GIF87a", b"GIF89a")),
+    ("image/webp", "webp", lambda b: b[:4] == b"RIFF" and b[8:12] == b"WEBP"),
+    ("image/heic", "heic", lambda b: b[4:8] == b"ftyp" and b[8:12] in (
+        b"heic", b"heix", b"mif1", b"msf1", b"heim", b"heis")),
+)
+
+
+def sniff_image(head: bytes) -> tuple[str, str] | None:
+    """(media type, extension) of an image by its first bytes, or None if not an image."""
+    for media_type, extension, test in SIGNATURES:
+        if test(head):  # type: ignore[operator]
+            return media_type, extension
+    return None
+
+
+def check_photo(path: Path, *, field: str = "photo") -> tuple[str, str]:
+    """Refuse a missing file, one over 20 MB, or one whose bytes are not an image."""
+    if not path.is_file():
+        raise NotFoundError(f"{field}: no file {str(path)!r}")
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise InputError(f"{field}: {path.name} is {size / 2**20:.1f} MB, over the 20 MB limit")
+    with path.open("rb") as handle:
+        found = sniff_image(handle.read(32))
+    if found is None:
+        raise InputError(f"{field}: {path.name} is not an image (JPEG, PNG, GIF, WebP or HEIC)")
+    return found
+
+
+def media_path(media_dir: Path, sha256: str, extension: str) -> Path:
+    """Where a photo's bytes live: `<media>/ab/abcdef….jpg`."""
+    return media_dir / sha256[:2] / f"{sha256}.{extension}"
+
+
+def store_photo(session: Session, path: Path, *, media_dir: Path, field: str = "photo") -> Photo:
+    """The stored photo for a file, copying its bytes into the media folder if new.
+
+    Written under a temporary name and renamed, so a crash never leaves half a
+    file; a file left by a rolled-back transaction is harmless (same hash, same bytes).
+    """
+    media_type, extension = check_photo(path, field=field)
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    existing = session.scalar(sa.select(Photo).where(Photo.sha256 == digest))
+    target = media_path(media_dir, digest, extension)
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=target.parent, suffix=".part")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, target)
+    if existing is not None:
+        return existing
+    photo = Photo(sha256=digest, media_type=media_type, size_bytes=len(data), original_name=path.name)
+    session.add(photo)
+    return photo

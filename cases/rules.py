@@ -1,0 +1,174 @@
+"""The findings an inspector records, and the status rules built on them, in one place.
+
+Everything that decides whether a finding is a violation, and which status a
+parcel gets, lives here: the SQL that `cases.status` runs and the pandas code
+that classifies its rows both read these tables, so the rules cannot drift
+apart between the database and Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from layers.kinds import KINDS
+
+FieldKind = Literal["count", "area", "flag"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One typed finding of an inspection: its column, CLI option and labels."""
+
+    name: str
+    kind: FieldKind
+    option: str
+    label_zh: str
+    label_en: str
+
+    def label(self, lang: str) -> str:
+        """The finding's name in the user's language."""
+        return self.label_zh if lang == "zh" else self.label_en
+
+
+FINDINGS: tuple[Finding, ...] = (
+    Finding("sheds_count", "count", "--sheds", "窝棚数", "Sheds"),
+    Finding("sheds_area_m2", "area", "--sheds-area", "窝棚面积(m²)", "Shed area (m²)"),
+    Finding("clothes_drying", "flag", "--residence", "晾晒衣物", "Clothes drying"),
+    Finding("cars_parked", "flag", "--cars-parked", "停放车辆", "Cars parked"),
+    Finding("hardened_m2", "area", "--hardened", "硬底化面积(m²)", "Hardened ground (m²)"),
+    Finding("demolished_count", "count", "--demolished", "拆除数", "Demolished"),
+    Finding("rebuilt_count", "count", "--rebuilt", "按标准重建数", "Rebuilt to standard"),
+    Finding("abandoned_m2", "area", "--abandoned", "撂荒面积(m²)", "Abandoned (m²)"),
+    Finding("debris", "flag", "--debris", "建筑垃圾", "Debris"),
+    Finding("machinery_count", "count", "--machinery", "机械数", "Machinery"),
+    Finding("vehicles_count", "count", "--vehicles", "车辆数", "Vehicles"),
+    Finding("replanted_m2", "area", "--replanted", "复绿面积(m²)", "Replanted (m²)"),
+)
+FINDINGS_BY_NAME: dict[str, Finding] = {f.name: f for f in FINDINGS}
+FINDING_NAMES: tuple[str, ...] = tuple(f.name for f in FINDINGS)
+
+# A finding is a violation when any of its kind's measures is above zero (or set).
+# Signs of residence (clothes, cars) only describe a shed; demolished, rebuilt and
+# replanted record the cure. Abandonment is a violation only on basic farmland.
+DEFAULT_VIOLATION_MEASURES: tuple[str, ...] = (
+    "sheds_count", "sheds_area_m2", "hardened_m2", "debris", "machinery_count", "vehicles_count",
+)
+KIND_VIOLATION_MEASURES: dict[str, tuple[str, ...]] = {
+    "basic_farmland": (*DEFAULT_VIOLATION_MEASURES, "abandoned_m2"),
+}
+ALL_VIOLATION_MEASURES: tuple[str, ...] = (*DEFAULT_VIOLATION_MEASURES, "abandoned_m2")
+DEFAULT_PATROL_DAYS = 90
+
+STATUSES: tuple[str, ...] = (
+    "uninspected", "compliant", "violation", "rectifying", "rectified", "recurrence", "overdue",
+)
+STATUS_LABELS: dict[str, tuple[str, str]] = {
+    "uninspected": ("未巡查", "Uninspected"),
+    "compliant": ("合规", "Compliant"),
+    "violation": ("违法违规", "Violation"),
+    "rectifying": ("整改中", "Rectifying"),
+    "rectified": ("已整改", "Rectified"),
+    "recurrence": ("新增反弹", "Recurrence"),
+    "overdue": ("逾期未巡", "Overdue"),
+}
+
+
+def violation_measures(kind: str) -> tuple[str, ...]:
+    """The findings that make an inspection of this kind of parcel a violation."""
+    return KIND_VIOLATION_MEASURES.get(kind, DEFAULT_VIOLATION_MEASURES)
+
+
+def patrol_interval_days(kind: str) -> int:
+    """Days between patrols the kind requires (its registry entry, else a default)."""
+    registered = KINDS.get(kind)
+    return registered.patrol_interval_days if registered else DEFAULT_PATROL_DAYS
+
+
+def _measure_sql(name: str, alias: str) -> str:
+    column = f"{alias}.{name}"
+    return column if FINDINGS_BY_NAME[name].kind == "flag" else f"{column} > 0"
+
+
+def violation_sql(*, kind_column: str, alias: str) -> str:
+    """SQL (both backends) giving 1 where the row is a violation for its kind, else 0."""
+
+    def flag(measures: tuple[str, ...]) -> str:
+        test = " OR ".join(_measure_sql(m, alias) for m in measures)
+        return f"CASE WHEN {test} THEN 1 ELSE 0 END"
+
+    branches = " ".join(
+        f"WHEN '{kind}' THEN {flag(measures)}" for kind, measures in KIND_VIOLATION_MEASURES.items()
+    )
+    return f"CASE {kind_column} {branches} ELSE {flag(DEFAULT_VIOLATION_MEASURES)} END"
+
+
+def _relevance(kinds: pd.Series) -> np.ndarray:
+    """Boolean matrix: row r, column m of ALL_VIOLATION_MEASURES counts for row r's kind."""
+    unique = list(kinds.unique())
+    columns = [
+        kinds.isin([k for k in unique if m in violation_measures(k)]).to_numpy(dtype=bool)
+        for m in ALL_VIOLATION_MEASURES
+    ]
+    return np.column_stack(columns) if len(kinds) else np.zeros((0, len(columns)), dtype=bool)
+
+
+def _values(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    return frame[columns].astype(float).to_numpy()
+
+
+def is_violation(frame: pd.DataFrame) -> pd.Series:
+    """Per row of findings with a `kind` column: does it violate its kind's rules."""
+    now = _values(frame, list(ALL_VIOLATION_MEASURES))
+    return pd.Series(((now > 0) & _relevance(frame["kind"])).any(axis=1), index=frame.index)
+
+
+def findings_falling(frame: pd.DataFrame, previous: dict[str, str]) -> pd.Series:
+    """Rows where no violation measure rose since the inspection before, and one fell.
+
+    `previous` maps each measure to the column holding its value on the
+    inspection before (NaN where there was none: then nothing is falling).
+    Sheds demolished on this visit count as falling, if nothing rose.
+    """
+    relevant = _relevance(frame["kind"])
+    now = _values(frame, list(ALL_VIOLATION_MEASURES))
+    before = _values(frame, [previous[m] for m in ALL_VIOLATION_MEASURES])
+    none_rose = ((now <= before) | ~relevant).all(axis=1)
+    some_fell = ((now < before) & relevant).any(axis=1)
+    demolished = frame["demolished_count"].fillna(0).to_numpy(dtype=float) > 0
+    has_before = ~np.isnan(before).all(axis=1)
+    return pd.Series(none_rose & has_before & (some_fell | demolished), index=frame.index)
+
+
+def classify(frame: pd.DataFrame, *, days_since: pd.Series) -> pd.Series:
+    """The status of each parcel row, by the precedence documented in docs/status-rules.md.
+
+    Expects columns `kind`, `inspections_count`, `latest_violation`, `ever_violated`,
+    `clean_after_violation`, `has_open_issue`, `falling`.
+    """
+    inspected = frame["inspections_count"].fillna(0).to_numpy() > 0
+    latest_bad = frame["latest_violation"].fillna(False).to_numpy(dtype=bool)
+    ever_bad = frame["ever_violated"].fillna(False).to_numpy(dtype=bool)
+    recurred = frame["clean_after_violation"].fillna(False).to_numpy(dtype=bool)
+    open_issue = frame["has_open_issue"].fillna(False).to_numpy(dtype=bool)
+    falling = frame["falling"].fillna(False).to_numpy(dtype=bool)
+    kinds = frame["kind"]
+    intervals = {kind: patrol_interval_days(kind) for kind in kinds.unique()}
+    interval = kinds.map(intervals).to_numpy(dtype=float)
+    late = days_since.to_numpy(dtype=float) > interval
+    status = np.select(
+        [
+            ~inspected,
+            latest_bad & recurred,
+            latest_bad & open_issue & falling,
+            latest_bad,
+            late,
+            ever_bad,
+        ],
+        ["uninspected", "recurrence", "rectifying", "violation", "overdue", "rectified"],
+        default="compliant",
+    )
+    return pd.Series(status, index=frame.index, dtype=object)

@@ -1,0 +1,246 @@
+"""The parcel status table that analysts export: parcels joined with their status as of a date.
+
+Layering: the writers in `layers.export_*` know formats, not status; this
+module knows what a row means (status, findings, issues, the kind's own
+properties), describes it once as an `ExportSpec`, streams it in chunks, and
+hands both to `layers.export_write.write_export`. It lives in `cases`
+because status does; the CLI and the web app both call `export_status`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from cases.clock import LOCAL_TZ, parse_date, resolve_as_of
+from cases.rules import FINDINGS
+from cases.status import SQL_FILTER_LIMIT, STATUS_LABELS, STATUSES, status_frame
+from cases.status_style import STATUS_COLORS
+from geo.audit import default_actor, record
+from geo.errors import InputError
+from geo.orm import utc_now
+from geo.store import Store
+from geo.units import M2_PER_MU
+from layers.export_spec import (
+    Category,
+    CategoryStyle,
+    ExportOptions,
+    ExportResult,
+    ExportSpec,
+    Field,
+    LayerSpec,
+    Progress,
+)
+from layers.export_write import check_export, write_export
+from layers.kinds import KINDS, get_kind
+from layers.models import Parcel
+from layers.query import parcels_frame
+from layers.streets import street_codes
+
+# Parcels read, converted and written per step: large enough that per-chunk
+# overhead vanishes, small enough (a few MB of geometry) to keep memory flat.
+CHUNK = 10_000
+
+# name, type, Chinese header, English header
+_COMMON: tuple[tuple[str, str, str, str], ...] = (
+    ("code", "str", "编码", "Code"),
+    ("kind", "str", "类型", "Kind"),
+    ("name", "str", "名称", "Name"),
+    ("street_code", "str", "街道代码", "Street code"),
+    ("street_name", "str", "街道", "Street"),
+    ("village", "str", "村/社", "Village"),
+    ("area_m2", "float", "面积(m²)", "Area (m²)"),
+    ("area_mu", "float", "面积(亩)", "Area (mu)"),
+    ("status", "str", "状态代码", "Status code"),
+    ("status_label", "str", "状态", "Status"),
+    ("last_inspected_at", "datetime", "最近巡查时间(UTC)", "Last inspected (UTC)"),
+    ("days_since", "int", "距最近巡查天数", "Days since inspected"),
+    ("inspections_count", "int", "巡查次数", "Inspections"),
+    ("last_inspection_id", "int", "最近巡查记录号", "Last inspection id"),
+)
+_TAIL: tuple[tuple[str, str, str, str], ...] = (
+    ("last_note", "str", "最近巡查备注", "Last note"),
+    ("demolished_total", "int", "累计拆除", "Demolished in all"),
+    ("rebuilt_total", "int", "累计重建", "Rebuilt in all"),
+    ("open_issue_refs", "str", "未完成整改问题", "Open issues"),
+    ("issue_states", "str", "整改问题及状态", "Issues and states"),
+)
+_FINDING_TYPES = {"count": "int", "area": "float", "flag": "bool"}
+_WORDS = {
+    "zh": {"summary": "汇总", "rows": "地块数", "total": "合计", "title": "标题",
+           "as_of": "截至日期", "exported_at": "导出时间(UTC)", "source": "数据来源",
+           "filters": "筛选条件", "crs": "坐标系"},
+    "en": {"summary": "Summary", "rows": "Parcels", "total": "Total"},
+}
+
+
+@dataclass(frozen=True)
+class StatusQuery:
+    """Which parcels to export and as of when (`--kind`, `--street`, `--status`, `--as-of`)."""
+
+    kinds: tuple[str, ...] = ()
+    streets: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    as_of: str | date | None = None
+
+
+@dataclass(frozen=True)
+class _Resolved:
+    kinds: tuple[str, ...]
+    street_codes: tuple[str, ...] | None
+    statuses: tuple[str, ...]
+    as_of_day: date | None
+
+
+def export_status(
+    store: Store, out: Path, query: StatusQuery, options: ExportOptions, *, lang: str = "en",
+    progress: Progress | None = None, on_total: Progress | None = None, actor: str | None = None,
+) -> ExportResult:
+    """Export parcel status to `out` and record the export in the audit log.
+
+    Options and output path are checked before the database is read, so a bad
+    path fails in a second, not after a long query.
+    """
+    options = check_export(out, options)
+    with store.session() as session:
+        resolved = _resolve(session, query)
+        spec = status_spec(resolved.kinds, lang=lang,
+                           metadata=_metadata(store, resolved, query, options, lang))
+        ids = _selected(session, resolved)
+        if on_total:
+            on_total(len(ids))
+        chunks = status_chunks(session, ids, resolved, lang=lang)
+        result = write_export(out, chunks, spec, options, progress=progress)
+    with store.session() as session:
+        record(session, actor=actor or default_actor(), action="export", entity="parcels",
+               key=out.name, detail={
+                   "path": str(out), "format": result.fmt, "crs": result.crs, "rows": result.rows,
+                   "as_of": spec.metadata["as_of"],
+                   "kinds": list(resolved.kinds), "streets": list(resolved.street_codes or ()),
+                   "statuses": list(resolved.statuses),
+               })
+    return result
+
+
+def status_spec(kinds: Sequence[str], *, lang: str, metadata: dict[str, str]) -> ExportSpec:
+    """The export's columns, one layer per kind (common columns, then the kind's own)."""
+    zh = lang == "zh"
+
+    def field(name: str, type_: str, label_zh: str, label_en: str) -> Field:
+        return Field(name, type_, label_zh if zh else label_en)  # type: ignore[arg-type]
+
+    findings = tuple(field(f.name, _FINDING_TYPES[f.kind], f.label_zh, f.label_en) for f in FINDINGS)
+    fields: list[Field] = [*(field(*c) for c in _COMMON), *findings, *(field(*c) for c in _TAIL)]
+    common = tuple(f.name for f in fields)
+    layers = []
+    for code in kinds:
+        kind = KINDS[code]
+        own = []
+        for prop in kind.properties:
+            name = _property_column(prop.name, common)
+            if name not in {f.name for f in fields}:
+                type_ = {int: "int", float: "float", bool: "bool"}.get(prop.type, "str")
+                fields.append(field(name, type_, prop.label_zh, prop.label_en))
+            own.append(name)
+        layers.append(LayerSpec(code, kind.label(lang), (*common, *own)))
+    categories = tuple(
+        Category(s, STATUS_LABELS[s][0 if zh else 1], STATUS_COLORS[s]) for s in STATUSES
+    )
+    return ExportSpec(
+        title="地块状态" if zh else "Parcel status", fields=tuple(fields), layers=tuple(layers),
+        layer_column="kind", style=CategoryStyle("status", categories),
+        measures=("area_m2", "area_mu"), metadata=metadata, words=_WORDS["zh" if zh else "en"],
+    )
+
+
+def status_chunks(session: Session, ids: Sequence[tuple[int, str, str]], query: _Resolved,
+                  *, lang: str = "en") -> Iterator[gpd.GeoDataFrame]:
+    """Export rows, one kind at a time and `CHUNK` parcels at a time, in EPSG:4490.
+
+    Status is derived once for the whole selection: `status_frame` runs one
+    window query over all inspections whatever the number of ids, so asking
+    chunk by chunk would repeat it. Its table (a few dozen scalars a parcel)
+    stays in memory; the geometries, the bulk of an export, are read a chunk
+    at a time.
+    """
+    if not ids:
+        return
+    wanted = [i for i, _, _ in ids]
+    status = status_frame(session, as_of=query.as_of_day,
+                          parcel_ids=wanted if len(wanted) <= SQL_FILTER_LIMIT else None)
+    for start in range(0, len(ids), CHUNK):
+        block = ids[start : start + CHUNK]
+        for kind in dict.fromkeys(k for _, _, k in block):  # a block may span two kinds
+            part = [row for row in block if row[2] == kind]
+            parcels = parcels_frame(session, codes=[code for _, code, _ in part])
+            frame = _rows(parcels, status, kind, lang)
+            if query.statuses:
+                frame = frame[frame["status"].isin(query.statuses)]
+            yield frame
+
+
+def _rows(parcels: gpd.GeoDataFrame, status: pd.DataFrame, kind: str,
+          lang: str) -> gpd.GeoDataFrame:
+    frame = parcels.join(status.rename(columns={"note": "last_note"}), on="id")
+    frame["area_mu"] = frame["area_m2"] / M2_PER_MU
+    frame["status_label"] = frame["status"].map({s: STATUS_LABELS[s][lang != "zh"] for s in STATUSES})
+    frame["days_since"] = np.floor(frame["days_since"].astype(float))
+    common = {c[0] for c in _COMMON + _TAIL} | {f.name for f in FINDINGS}
+    for prop in KINDS[kind].properties:
+        column = _property_column(prop.name, common)
+        frame[column] = [p.get(prop.name) if isinstance(p, dict) else None
+                         for p in frame["properties"]]
+    return frame.drop(columns=["properties"])
+
+
+def _property_column(name: str, taken: Sequence[str] | set[str]) -> str:
+    """A kind's property keeps its name unless a common column has it already."""
+    return f"p_{name}" if name in taken else name
+
+
+def _resolve(session: Session, query: StatusQuery) -> _Resolved:
+    kinds = tuple(dict.fromkeys(get_kind(k).code for k in query.kinds)) or tuple(KINDS)
+    codes = tuple(street_codes(session, query.streets)) if query.streets else None
+    for status in query.statuses:
+        if status not in STATUSES:
+            raise InputError(f"--status: unknown status {status!r}; known: {', '.join(STATUSES)}")
+    day = parse_date(query.as_of, field="--as-of") if query.as_of is not None else None
+    today = utc_now().astimezone(LOCAL_TZ).date()
+    if day is not None and day > today:
+        raise InputError(f"--as-of: {day.isoformat()} is in the future (today is {today.isoformat()})")
+    return _Resolved(kinds, codes, tuple(dict.fromkeys(query.statuses)), day)
+
+
+def _selected(session: Session, query: _Resolved) -> list[tuple[int, str, str]]:
+    """(id, code, kind) of every parcel to export, grouped by kind in registry order."""
+    select = sa.select(Parcel.id, Parcel.code, Parcel.kind).where(
+        Parcel.retired_at.is_(None), Parcel.kind.in_(query.kinds))
+    if query.street_codes is not None:
+        select = select.where(Parcel.street_code.in_(query.street_codes))
+    rows = [(int(i), str(c), str(k)) for i, c, k in session.execute(select.order_by(Parcel.code))]
+    order = {kind: n for n, kind in enumerate(query.kinds)}
+    return sorted(rows, key=lambda row: order[row[2]])
+
+
+def _metadata(store: Store, query: _Resolved, raw: StatusQuery, options: ExportOptions,
+              lang: str) -> dict[str, str]:
+    keys = ("title", "as_of", "exported_at", "source", "filters", "crs")
+    instant: datetime = resolve_as_of(query.as_of_day)
+    as_of = (query.as_of_day.isoformat() if query.as_of_day
+             else instant.astimezone(LOCAL_TZ).isoformat(timespec="seconds"))
+    filters = "; ".join(f"{name}={','.join(values)}" for name, values in (
+        ("kind", raw.kinds), ("street", raw.streets), ("status", raw.statuses)) if values)
+    source = make_url(store.url).render_as_string(hide_password=True)
+    values = ("地块状态" if lang == "zh" else "Parcel status", as_of,
+              utc_now().isoformat(timespec="seconds"), f"landpatrol {source}", filters or "-",
+              "GCJ-02" if options.crs == "gcj02" else str(options.crs))
+    return dict(zip(keys, values, strict=True))

@@ -1,0 +1,273 @@
+"""Checking inspection records, a whole table at a time.
+
+One code path for a single `inspect log` and a 100,000-row import: the
+record(s) come in as a DataFrame of raw values, every rule runs on whole
+columns, and the result is the clean typed rows plus one error per bad field,
+each naming its row and field. Nothing here writes.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from cases.clock import EARLIEST, LOCAL_TZ
+from cases.models import Inspection
+from cases.rules import FINDINGS
+from geo.crs import MEASURE_CRS
+from geo.frames import read_geo_frame, wkb_column
+from geo.measure import from_storage
+from geo.orm import utc_now
+from layers.models import Parcel
+
+REQUIRED_COLUMNS = ("parcel_code", "inspected_at", "inspector")
+OPTIONAL_COLUMNS = ("lon", "lat", "note", "client_id", "photos")
+OFF_SITE_METRES = 200.0
+AREA_TOLERANCE_M2 = 0.5
+SQL_IN_LIMIT = 500
+CLOCK_SKEW = pd.Timedelta(minutes=1)
+TRUE_WORDS = frozenset({"1", "true", "t", "yes", "y", "是", "有", "x", "✓"})
+FALSE_WORDS = frozenset({"", "0", "false", "f", "no", "n", "否", "无", "nan", "none"})
+# China, loosely: catches swapped axes, projected metres and zeros, not borders.
+LON_RANGE, LAT_RANGE = (73.0, 136.0), (3.0, 54.0)
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One rejected field: where it is, which field, and why."""
+
+    row: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.row}, " if self.row else ""
+        return f"{where}{self.field}: {self.message}"
+
+
+class _Errors:
+    """Collects errors from boolean masks over the frame's rows."""
+
+    def __init__(self, labels: pd.Series) -> None:
+        self.labels = labels
+        self.items: list[tuple[int, RowError]] = []
+
+    def add(self, mask: pd.Series | np.ndarray, field: str, message: str | Callable[[Any], str]) -> None:
+        """Record an error on each row of `mask`; `message` may be a function of the row index."""
+        flags = np.asarray(mask, dtype=bool)
+        for position in np.flatnonzero(flags):
+            index = self.labels.index[position]
+            text = message(index) if callable(message) else message
+            self.items.append((int(position), RowError(self.labels[index], field, text)))
+
+    def rows(self) -> set[object]:
+        return {self.labels.index[p] for p, _ in self.items}
+
+    def sorted(self) -> list[RowError]:
+        return [e for _, e in sorted(self.items, key=lambda item: item[0])]
+
+
+def _text(column: pd.Series) -> pd.Series:
+    return column.astype(object).where(column.notna(), "").astype(str).str.strip()
+
+
+def _parse_times(raw: pd.Series) -> pd.Series:
+    """ISO 8601 text to UTC; text without an offset is Beijing time. Unparsable → NaT."""
+    text = _text(raw).str.replace("/", "-", regex=False)
+    aware = text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True)
+    out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us, UTC]")
+    if aware.any():
+        parsed = pd.to_datetime(text[aware], utc=True, format="ISO8601", errors="coerce")
+        out[aware] = parsed.astype("datetime64[us, UTC]")
+    naive = ~aware & (text != "")
+    if naive.any():
+        local = pd.to_datetime(text[naive], format="ISO8601", errors="coerce")
+        out[naive] = local.dt.tz_localize(LOCAL_TZ).dt.tz_convert("UTC").astype("datetime64[us, UTC]")
+    return out
+
+
+def _flags(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Yes/no words to booleans; also the mask of values that are neither."""
+    text = _text(raw).str.lower()
+    return text.isin(TRUE_WORDS), ~(text.isin(TRUE_WORDS) | text.isin(FALSE_WORDS))
+
+
+def parcels_by_code(session: Session, codes: pd.Series) -> pd.DataFrame:
+    """Stored parcels (id, area_m2, retired) for the codes, indexed by code."""
+    wanted = codes.unique().tolist()
+    query = sa.select(Parcel.code, Parcel.id, Parcel.area_m2, Parcel.retired_at.is_not(None))
+    if len(wanted) <= SQL_IN_LIMIT:
+        query = query.where(Parcel.code.in_(wanted))
+    rows = session.execute(query).all()
+    frame = pd.DataFrame(rows, columns=["code", "parcel_id", "parcel_area_m2", "retired"])
+    return frame.set_index("code")
+
+
+def _unknown_code_messages(session: Session, codes: list[str]) -> dict[str, str]:
+    """'no parcel X; did you mean A, B?' for each unknown code."""
+    known = session.scalars(sa.select(Parcel.code)).all()
+    messages = {}
+    for code in codes:
+        near = difflib.get_close_matches(code, known, n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(near)}?" if near else ""
+        messages[code] = f"no parcel {code!r}{hint}"
+    return messages
+
+
+def _sheds_on_record(
+    session: Session, rows: pd.DataFrame, exclude_ids: frozenset[int],
+) -> pd.Series:
+    """For each row: the sheds count of the latest earlier record on its parcel (0 if none).
+
+    Earlier records are the stored ones still in effect and the file's own rows.
+    """
+    ids = rows["parcel_id"].dropna().astype(int).unique().tolist()
+    superseded = sa.select(Inspection.supersedes_id).where(Inspection.supersedes_id.is_not(None))
+    query = sa.select(Inspection.parcel_id, Inspection.inspected_at, Inspection.sheds_count).where(
+        Inspection.id.not_in(superseded), Inspection.id.not_in(list(exclude_ids) or [-1]),
+    )
+    if len(ids) <= SQL_IN_LIMIT:
+        query = query.where(Inspection.parcel_id.in_(ids or [-1]))
+    stored = pd.DataFrame(session.execute(query).all(), columns=["parcel_id", "at", "sheds"])
+    stored["at"] = pd.to_datetime(stored["at"], utc=True).astype("datetime64[us, UTC]")
+    usable = rows["parcel_id"].notna() & rows["inspected_at"].notna()
+    mine = pd.DataFrame({
+        "parcel_id": rows.loc[usable, "parcel_id"].astype(int),
+        "at": rows.loc[usable, "inspected_at"],
+        "sheds": rows.loc[usable, "sheds_count"].fillna(0),
+    })
+    history = pd.concat([stored, mine], ignore_index=True).sort_values("at")
+    history["parcel_id"] = history["parcel_id"].astype(int)
+    probe = mine.reset_index(names="row").sort_values("at")
+    merged = pd.merge_asof(
+        probe, history.rename(columns={"sheds": "before"}), on="at", by="parcel_id",
+        allow_exact_matches=False, direction="backward",
+    )
+    out = pd.Series(0.0, index=rows.index)
+    out[merged["row"].to_numpy()] = merged["before"].fillna(0).to_numpy(dtype=float)
+    return out
+
+
+def _distances(session: Session, rows: pd.DataFrame) -> pd.Series:
+    """Metres from each row's GPS point to its parcel (NaN where no point)."""
+    has_point = rows["lon"].notna() & rows["lat"].notna() & rows["parcel_id"].notna()
+    out = pd.Series(np.nan, index=rows.index)
+    if not has_point.any():
+        return out
+    ids = rows.loc[has_point, "parcel_id"].astype(int).unique().tolist()
+    query = sa.select(Parcel.id, wkb_column(Parcel.geom))
+    if len(ids) <= SQL_IN_LIMIT:
+        query = query.where(Parcel.id.in_(ids))
+    shapes = read_geo_frame(session, query).set_index("id").geometry
+    polygons = shapes.reindex(rows.loc[has_point, "parcel_id"].astype(int)).to_numpy()
+    points = shapely.points(rows.loc[has_point, "lon"], rows.loc[has_point, "lat"])
+    metres = shapely.distance(from_storage(points, MEASURE_CRS), from_storage(polygons, MEASURE_CRS))
+    out[has_point] = metres
+    return out
+
+
+def check_records(
+    session: Session,
+    raw: pd.DataFrame,
+    *,
+    labels: pd.Series | None = None,
+    now: datetime | None = None,
+    exclude_ids: frozenset[int] = frozenset(),
+) -> tuple[pd.DataFrame, list[RowError]]:
+    """Validate raw inspection records; return the good rows, typed, and the errors.
+
+    `labels` names each row in messages ("row 7"); `exclude_ids` are stored
+    records being corrected, left out of "sheds on record".
+    """
+    missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
+    if missing:
+        from geo.errors import InputError
+
+        raise InputError(f"missing column {', '.join(missing)} (needs {', '.join(REQUIRED_COLUMNS)})")
+    raw = raw.reset_index(drop=True)
+    labels = labels.reset_index(drop=True) if labels is not None else pd.Series("", index=raw.index)
+    errors = _Errors(labels)
+    out = pd.DataFrame(index=raw.index)
+    now_ts = pd.Timestamp(now or utc_now())
+
+    codes = _text(raw["parcel_code"])
+    found = parcels_by_code(session, codes)
+    out["parcel_code"] = codes
+    out["parcel_id"] = codes.map(found["parcel_id"]).astype("Int64")
+    area = codes.map(found["parcel_area_m2"]).astype(float)
+    errors.add(codes == "", "parcel_code", "empty")
+    unknown = (codes != "") & out["parcel_id"].isna()
+    if unknown.any():
+        messages = _unknown_code_messages(session, codes[unknown].unique().tolist())
+        errors.add(unknown, "parcel_code", lambda i: messages[codes[i]])
+    retired = codes.map(found["retired"]).astype("boolean").fillna(False).astype(bool)
+    errors.add(retired, "parcel_code", lambda i: f"parcel {codes[i]!r} is retired")
+
+    times = _parse_times(raw["inspected_at"])
+    text_times = _text(raw["inspected_at"])
+    errors.add(times.isna(), "inspected_at", lambda i: (
+        f"{text_times[i]!r} is not a date/time (use 2022-10-25T09:30+08:00)" if text_times[i] else "empty"))
+    errors.add(times > now_ts + CLOCK_SKEW, "inspected_at", lambda i: f"{text_times[i]} is in the future")
+    errors.add(times < pd.Timestamp(EARLIEST), "inspected_at", lambda i: f"{text_times[i]} is before 2000")
+    out["inspected_at"] = times
+
+    inspector = _text(raw["inspector"])
+    errors.add(inspector == "", "inspector", "empty")
+    out["inspector"] = inspector
+
+    for finding in FINDINGS:
+        column = raw[finding.name] if finding.name in raw.columns else pd.Series("", index=raw.index)
+        text = _text(column)
+        if finding.kind == "flag":
+            out[finding.name], bad = _flags(column)
+            errors.add(bad, finding.name, lambda i, t=text: f"{t[i]!r} is not yes/no")
+            continue
+        number = pd.to_numeric(text.where(text != "", "0"), errors="coerce")
+        errors.add(number.isna(), finding.name, lambda i, t=text: f"{t[i]!r} is not a number")
+        errors.add(number < 0, finding.name, lambda i, t=text: f"{t[i]} is negative")
+        if finding.kind == "count":
+            fractional = number.notna() & (number % 1 != 0)
+            errors.add(fractional, finding.name, lambda i, t=text: f"{t[i]} is not a whole number")
+            out[finding.name] = number.fillna(0).round().astype(np.int64)
+        else:
+            too_big = number > area + AREA_TOLERANCE_M2
+            errors.add(too_big, finding.name, lambda i, n=number: (
+                f"{n[i]:g} m² is larger than the parcel ({area[i]:.1f} m²)"))
+            out[finding.name] = number.fillna(0.0).astype(float)
+
+    on_record = _sheds_on_record(session, out, exclude_ids)
+    over = out["demolished_count"] > on_record
+    errors.add(over, "demolished_count", lambda i: (
+        f"{out.at[i, 'demolished_count']} demolished but only {int(on_record[i])} sheds "
+        "on record before this inspection"))
+
+    for name in OPTIONAL_COLUMNS:
+        out[name] = _text(raw[name]) if name in raw.columns else ""
+    lon = pd.to_numeric(out.pop("lon").replace("", np.nan), errors="coerce")
+    lat = pd.to_numeric(out.pop("lat").replace("", np.nan), errors="coerce")
+    given_lon = _text(raw["lon"]) != "" if "lon" in raw.columns else pd.Series(False, index=raw.index)
+    given_lat = _text(raw["lat"]) != "" if "lat" in raw.columns else pd.Series(False, index=raw.index)
+    errors.add(given_lon ^ given_lat, "lon/lat", "give both lon and lat, or neither")
+    errors.add(given_lon & ~lon.between(*LON_RANGE), "lon", "not a longitude in China (73–136)")
+    errors.add(given_lat & ~lat.between(*LAT_RANGE), "lat", "not a latitude in China (3–54)")
+    point_ok = lon.between(*LON_RANGE) & lat.between(*LAT_RANGE)
+    out["lon"], out["lat"] = lon.where(point_ok), lat.where(point_ok)
+    out["distance_m"] = _distances(session, out)
+    out["off_site"] = out["distance_m"] > OFF_SITE_METRES
+    for name in ("note", "client_id", "photos"):
+        out[name] = pd.Series([v or None for v in out[name]], index=out.index, dtype=object)
+    duplicate = out["client_id"].notna() & out["client_id"].duplicated(keep="first")
+    errors.add(duplicate, "client_id", lambda i: f"{out.at[i, 'client_id']!r} appears twice in the file")
+
+    bad_rows = errors.rows()
+    good = out.loc[~out.index.isin(list(bad_rows))]
+    return good.assign(label=labels[good.index]), errors.sorted()

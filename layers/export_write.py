@@ -1,0 +1,155 @@
+"""Write an export: pick the format and writer (here and nowhere else), never a partial file.
+
+Every writer works in a private folder beside the output and the finished
+file is moved into place with one `os.replace`; an error, Ctrl-C or SIGTERM
+(turned into KeyboardInterrupt by the CLI) removes the folder, so the output
+path only ever holds a complete export, or nothing, or what was there before.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import geopandas as gpd
+
+from geo.crs import GCJ02, STORAGE_CRS, WGS84_CRS
+from geo.errors import ConflictError, InputError, NotFoundError
+from layers.export_excel import write_excel
+from layers.export_ogr import write_ogr
+from layers.export_parquet import write_parquet
+from layers.export_shp import write_shapefile
+from layers.export_spec import (
+    ExportOptions,
+    ExportResult,
+    ExportSpec,
+    Progress,
+    Tally,
+    normalise_crs,
+    reproject,
+)
+
+Writer = Callable[[Path, Iterable[gpd.GeoDataFrame], ExportSpec, ExportOptions], list[str]]
+
+
+@dataclass(frozen=True)
+class Format:
+    """An export format: its extensions, its writer and the CRSs it can hold."""
+
+    extensions: tuple[str, ...]
+    writer: Writer
+    crs_choices: tuple[str, ...] | None = None  # None: any offered CRS
+    default_crs: str = STORAGE_CRS
+
+
+def _ogr(fmt: str) -> Writer:
+    def write(path: Path, frames: Iterable[gpd.GeoDataFrame], spec: ExportSpec,
+              options: ExportOptions) -> list[str]:
+        return write_ogr(path, frames, spec, options, fmt=fmt)
+
+    return write
+
+
+FORMATS: dict[str, Format] = {
+    "gpkg": Format((".gpkg",), _ogr("gpkg")),
+    "geojson": Format((".geojson", ".json"), _ogr("geojson"), (WGS84_CRS, GCJ02), WGS84_CRS),
+    "shp": Format((".zip",), write_shapefile),
+    "csv": Format((".csv",), _ogr("csv")),
+    "parquet": Format((".parquet", ".geoparquet"), write_parquet),
+    "fgb": Format((".fgb",), _ogr("fgb")),
+    "xlsx": Format((".xlsx",), write_excel),
+}
+
+
+def resolve_options(out: Path, options: ExportOptions) -> ExportOptions:
+    """The options with format and CRS settled and checked against each other."""
+    fmt = options.fmt.lower().lstrip(".") if options.fmt else _format_from_name(out)
+    if fmt not in FORMATS:
+        raise InputError(f"--format: unknown format {options.fmt!r}; use {'|'.join(FORMATS)}")
+    chosen = FORMATS[fmt]
+    crs = normalise_crs(options.crs) if options.crs else chosen.default_crs
+    if chosen.crs_choices is not None and crs not in chosen.crs_choices:
+        raise InputError(f"--crs: {fmt} (RFC 7946) is WGS84 lon/lat; use EPSG:4326 or gcj02, not {crs}")
+    if options.xy and fmt != "csv":
+        raise InputError("--xy applies to CSV output only")
+    if options.layer is not None and fmt != "gpkg":
+        raise InputError("--layer applies to GeoPackage output only")
+    if options.layer is not None and (not options.layer.strip() or
+                                      options.layer.lower().startswith(("gpkg_", "rtree_", "layer_styles"))):
+        raise InputError(f"--layer: {options.layer!r} is not a usable layer name")
+    return replace(options, fmt=fmt, crs=crs)
+
+
+def _format_from_name(out: Path) -> str:
+    suffix = out.suffix.lower()
+    if suffix == ".shp":
+        raise InputError(f"{out.name}: Shapefile exports are a zipped set; name the output {out.stem}.zip")
+    for name, fmt in FORMATS.items():
+        if suffix in fmt.extensions:
+            return name
+    known = ", ".join(ext for fmt in FORMATS.values() for ext in fmt.extensions)
+    raise InputError(f"{out.name}: cannot tell the format from {suffix or 'no extension'!r}; "
+                     f"use --format or one of {known}")
+
+
+def check_export(out: Path, options: ExportOptions) -> ExportOptions:
+    """Fail fast, before any query, on a bad format, CRS or output path; nothing is left behind."""
+    resolved = resolve_options(out, options)
+    with _staging_folder(out, resolved.overwrite):
+        pass
+    return resolved
+
+
+def write_export(
+    out: Path, frames: Iterable[gpd.GeoDataFrame], spec: ExportSpec, options: ExportOptions,
+    *, progress: Progress | None = None,
+) -> ExportResult:
+    """Write `frames` (EPSG:4490, grouped by layer) to `out` in the chosen format.
+
+    Returns what was written, counted per layer and style category.
+    """
+    resolved = resolve_options(out, options)
+    tally = Tally(spec, progress)
+    with _staging_folder(out, resolved.overwrite) as folder:
+        staged = folder / out.name
+        prepared = _counted(frames, tally, resolved.crs or STORAGE_CRS)
+        notes = FORMATS[resolved.fmt or ""].writer(staged, prepared, spec, resolved)
+        if out.exists() and not resolved.overwrite:  # appeared while we were writing
+            raise ConflictError(f"{out}: exists; use --overwrite to replace it")
+        os.replace(staged, out)
+    result = tally.result(out, resolved.fmt or "", resolved.crs or STORAGE_CRS)
+    result.notes.extend(notes)
+    return result
+
+
+def _counted(frames: Iterable[gpd.GeoDataFrame], tally: Tally, crs: str) -> Iterator[gpd.GeoDataFrame]:
+    for frame in frames:
+        tally.count(frame)
+        yield reproject(frame, crs)
+
+
+@contextmanager
+def _staging_folder(out: Path, overwrite: bool) -> Iterator[Path]:
+    """A private folder beside `out`, removed on the way out whatever happens."""
+    parent = out.parent
+    if not parent.exists():
+        raise NotFoundError(f"{out}: folder {parent} does not exist")
+    if not parent.is_dir():
+        raise InputError(f"{out}: {parent} is not a folder")
+    if out.is_dir():
+        raise InputError(f"{out}: is a folder; give a file name")
+    if out.exists() and not overwrite:
+        raise ConflictError(f"{out}: exists; use --overwrite to replace it")
+    try:
+        folder = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=parent))
+    except OSError as err:
+        raise InputError(f"{out}: cannot write in {parent} ({err.strerror})") from None
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,192 @@
+"""The district index: every street with its figures, an overview map, and a page per street.
+
+`DIR/index.html` plus `DIR/streets/<code>.html`, all self-contained with relative
+links, so the folder can sit on a shared drive and be opened with no internet.
+The overview draws street outlines only (coloured by the share of parcels in
+violation), never parcel polygons, so it stays small for 100,000 parcels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from cases.clock import local_date, resolve_as_of
+from cases.status import STATUSES, figures_of, street_table
+from layers.query import streets_frame
+from maps import labels, style
+from maps.basemaps import add_basemap, for_display, get_basemap
+from maps.elements import MapSetup, PageHtml, Panel, StreetsLayer
+from maps.geojson import bounds_latlon, feature_collection
+from maps.offline import OfflineMap
+from maps.panels import figure_rows, number, swatch
+from maps.popups import browser_config
+from maps.street_map import read_street, render_html, street_map
+
+# Statuses whose latest inspection shows a violation: what the overview colours by.
+IN_VIOLATION = ("violation", "rectifying", "recurrence")
+STREETS_DIR = "streets"
+# The table shows every status already; of the report's other figures, these.
+TABLE_FIGURES = ("sheds_found", "demolished", "rebuilt", "hardened_cleared")
+# Outlines at ~10 m: an overview of 21 streets, not a survey.
+OVERVIEW_SIMPLIFY_DEG = 1e-4
+
+
+@dataclass(frozen=True)
+class StreetRow:
+    """One street of the index: its name, outline and figures."""
+
+    code: str
+    name: str
+    outline: Any
+    figures: dict[str, Any]
+
+    @property
+    def share(self) -> float | None:
+        """Share of the street's parcels in violation; None without parcels."""
+        total = self.figures["parcels"]
+        if not total:
+            return None
+        return sum(self.figures["by_status"][s] for s in IN_VIOLATION) / total
+
+    @property
+    def href(self) -> str:
+        """The street page, relative to the index."""
+        return f"{STREETS_DIR}/{self.code}.html"
+
+
+def read_district(session: Session, *, table: pd.DataFrame) -> tuple[list[StreetRow], dict]:
+    """Streets with their figures, and the district's, from a status table read once."""
+    streets = streets_frame(session)
+    rows = [
+        StreetRow(street.code, street.name, street.geometry,
+                  figures_of(table[table["street_code"] == street.code]))
+        for street in streets.itertuples()
+    ]
+    return rows, figures_of(table)
+
+
+def _share_text(share: float | None, lang: str) -> str:
+    words = labels.text(lang)
+    return words["no_parcels"] if share is None else f"{share:.1%}"
+
+
+def _streets_json(rows: list[StreetRow], lang: str, shift: Callable[[Any], Any]) -> str:
+    words = labels.text(lang)
+    drawn = [r for r in rows if r.outline is not None]
+    props = [
+        {"c": r.code, "n": r.name, "col": style.share_colour(r.share), "h": r.href,
+         "l": f"{words['share']} {_share_text(r.share, lang)} · "
+              f"{words['parcels_total']} {r.figures['parcels']}"}
+        for r in drawn
+    ]
+    shapes = shift(np.array([r.outline for r in drawn], dtype=object))
+    return feature_collection(shapes, props, simplify=OVERVIEW_SIMPLIFY_DEG, decimals=5)
+
+
+def _share_legend(lang: str) -> str:
+    words = labels.text(lang)
+    bins = "".join(
+        f"<tr><td>{swatch(colour)}"
+        f"{low:.0%} – {'' if upper == float('inf') else f'{upper:.0%}'}</td></tr>"
+        for low, upper, colour in style.share_bins()
+    )
+    none = f"<tr><td>{swatch(style.NO_PARCELS_COLOUR)}{escape(words['no_parcels'])}</td></tr>"
+    return f"<h3>{escape(words['share'])}</h3><table>{bins}{none}</table>"
+
+
+def _table_html(rows: list[StreetRow], district: dict, lang: str) -> str:
+    words = labels.text(lang)
+    figure_labels = [label for key, label, _ in figure_rows(district, lang) if key in TABLE_FIGURES]
+    head = "".join(
+        f"<th>{escape(h)}</th>" for h in (
+            words["street_code"], words["street"], words["parcels_total"],
+            *(labels.status_label(s, lang) for s in STATUSES), *figure_labels, words["share"], "",
+        )
+    )
+
+    def line(code: str, name: str, figures: dict, share: float | None, link: str) -> str:
+        cells = [
+            escape(code), name, number(figures["parcels"]),
+            *(number(figures["by_status"][s]) for s in STATUSES),
+            *(escape(value) for key, _, value in figure_rows(figures, lang)
+              if key in TABLE_FIGURES),
+            _share_text(share, lang), link,
+        ]
+        return "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+
+    body = "".join(
+        line(r.code, f'<a href="{escape(r.href)}">{escape(r.name)}</a>', r.figures, r.share,
+             f'<a href="{escape(r.href)}">{escape(words["open_map"])}</a>')
+        for r in rows
+    )
+    total = district["parcels"]
+    share = sum(district["by_status"][s] for s in IN_VIOLATION) / total if total else None
+    foot = line("", f"<b>{escape(words['district_total'])}</b>", district, share, "")
+    return (f'<div class="lp-page"><table class="lp-streets"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody><tfoot>{foot}</tfoot></table></div>")
+
+
+def district_index(
+    rows: list[StreetRow], district: dict, *, as_of: date, basemap: str = "none", lang: str = "zh",
+) -> OfflineMap:
+    """The index page: heading, overview map of streets by violation share, street table."""
+    chosen = get_basemap(basemap)
+    words = labels.text(lang)
+    drawn = [r.outline for r in rows if r.outline is not None]
+    bounds = bounds_latlon(for_display(np.array(drawn, dtype=object), chosen)) if drawn else None
+    fmap = OfflineMap(location=(23.15, 113.36), zoom_start=12, height=520, control_scale=True)
+    figure = fmap.get_root()
+    figure.title = escape(words["index_title"])
+    add_basemap(fmap, chosen, lang=lang)
+    MapSetup(browser_config(lang), bounds).add_to(fmap)
+    StreetsLayer(_streets_json(rows, lang, lambda g: for_display(g, chosen)),
+                 name=words["index_map"]).add_to(fmap)
+    Panel(_share_legend(lang), position="bottomright", css_class="lp-legend").add_to(fmap)
+    heading = (f'<div class="lp-page"><h1>{escape(words["index_title"])}</h1>'
+               f'<div class="lp-sub">{escape(words["as_of"].format(date=as_of.isoformat()))}'
+               f" · {escape(words['index_map'])}</div></div>")
+    PageHtml(heading).add_to(figure, name="lp_heading", index=0)
+    PageHtml(_table_html(rows, district, lang)).add_to(figure, name="lp_table")
+    return fmap
+
+
+def write_district(
+    session: Session,
+    out_dir: Path,
+    *,
+    as_of: date | str | None = None,
+    basemap: str = "none",
+    lang: str = "zh",
+    progress: Callable[[str], None] | None = None,
+) -> list[Path]:
+    """Write `index.html` and one page per street into `out_dir`; returns the files written.
+
+    Parcel status is read once for the whole district and shared by every page.
+    """
+    get_basemap(basemap)
+    instant = resolve_as_of(as_of)
+    table = street_table(session, as_of=instant)
+    rows, district = read_district(session, table=table)
+    (out_dir / STREETS_DIR).mkdir(parents=True, exist_ok=True)
+    written = []
+    for row in rows:
+        data = read_street(session, row.code, as_of=instant, table=table)
+        fmap = street_map(data, basemap=basemap, lang=lang, index_href="../index.html")
+        path = out_dir / row.href
+        path.write_text(render_html(fmap), encoding="utf-8")
+        written.append(path)
+        if progress:
+            progress(row.code)
+    index = out_dir / "index.html"
+    page = district_index(rows, district, as_of=local_date(instant), basemap=basemap, lang=lang)
+    index.write_text(render_html(page), encoding="utf-8")
+    return [index, *written]

@@ -1,0 +1,225 @@
+"""Benchmark `landpatrol export` to GeoPackage against pyogrio alone writing the same table.
+
+`python -m scripts.bench export --parcels 100000 --inspections 1000000 [--backend both]`
+
+For each backend: load N synthetic parcels (24-vertex polygons in Tianhe, all
+kinds) and M inspections, export every parcel's status as of a date to a
+GeoPackage, then time pyogrio writing the very tables that export produced
+(read back from it) to a new GeoPackage, layer by layer, in the same run.
+Each measurement runs in a fresh child process so that its peak memory
+(ru_maxrss) is its own. Prints the ratio export / pyogrio and the peak.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+import sqlalchemy as sa
+
+TARGET_RATIO = 1.3
+TARGET_PEAK_MB = 2048
+AS_OF = "2022-10-25"
+BATCH = 50_000
+PG_ENV = ("LANDPATROL_BENCH_PG", "LANDPATROL_TEST_PG")
+STREETS = [(f"4401060{n:02d}", f"街道{n:02d}") for n in (1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 20)]
+
+
+def _parcel_rows(n: int, stamp: Any) -> Iterator[tuple[list[tuple[Any, ...]], np.ndarray]]:
+    """Batches of (parcel rows, their geometries): the shared synthetic parcels, all kinds."""
+    from geo.measure import areas_m2
+    from layers.kinds import KINDS
+    from scripts.bench_synthetic import synthetic_parcels
+
+    frame = synthetic_parcels(n)
+    geoms = shapely.multipolygons(np.asarray(frame.geometry.values, dtype=object)[:, None])
+    areas = areas_m2(geoms)
+    kinds = list(KINDS)
+    now = stamp(datetime.now(UTC))
+    for start in range(0, n, BATCH):
+        rows = []
+        for i in range(start, min(n, start + BATCH)):
+            kind = kinds[i % len(kinds)]
+            props = {p.name: (2021 if p.type is int else f"{p.name}-{i}")
+                     for p in KINDS[kind].properties}
+            rows.append((frame["code"].iat[i], kind, frame["name"].iat[i],
+                         STREETS[i % len(STREETS)][0], frame["village"].iat[i], float(areas[i]),
+                         json.dumps(props, ensure_ascii=False), now, now))
+        yield rows, geoms[start : start + len(rows)]
+
+
+INSPECTION_COLUMNS = (
+    "parcel_id", "inspected_at", "recorded_at", "inspector", "off_site", "sheds_count",
+    "sheds_area_m2", "clothes_drying", "cars_parked", "hardened_m2", "demolished_count",
+    "rebuilt_count", "abandoned_m2", "debris", "machinery_count", "vehicles_count",
+    "replanted_m2", "note",
+)
+
+
+def _inspection_rows(m: int, parcels: int, seed: int, stamp: Any) -> Iterator[list[tuple[Any, ...]]]:
+    """Batches of inspections spread over 2021-2022, one in five a violation."""
+    rng = np.random.default_rng(seed)
+    start = datetime(2021, 1, 1, tzinfo=UTC)
+    for first in range(0, m, BATCH):
+        size = min(BATCH, m - first)
+        parcel = rng.integers(1, parcels + 1, size)
+        at = rng.integers(0, 660 * 86400, size)
+        bad = rng.random(size) < 0.2
+        sheds = np.where(bad, rng.integers(0, 4, size), 0)
+        rows = []
+        for k in range(size):
+            when = stamp(start + timedelta(seconds=int(at[k])))
+            rows.append((int(parcel[k]), when, when, "巡查员", False, int(sheds[k]),
+                         float(sheds[k] * 12.5), False, False, float(bad[k] * 30.0), 0, 0, 0.0,
+                         bool(bad[k]), 0, 0, 0.0, "巡查" if k % 7 else None))
+        yield rows
+
+
+def _load(url: str, parcels: int, inspections: int) -> float:
+    """Create the schema and load the synthetic data; returns seconds taken."""
+    from geo.store import open_store
+    from scripts.migrate import upgrade
+
+    began = time.perf_counter()
+    store = open_store(url)
+    upgrade(store)
+    stamp = store.backend.timestamp
+    now = stamp(datetime.now(UTC))
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO streets (code, name, short_name, schematic, updated_at) "
+                             "VALUES (:c, :n, :n, false, :t)"),
+                     [{"c": c, "n": n, "t": now} for c, n in STREETS])
+        for rows, geoms in _parcel_rows(parcels, stamp):
+            store.backend.bulk_insert(conn, "parcels", (
+                "code", "kind", "name", "street_code", "village", "area_m2", "properties",
+                "created_at", "updated_at"), "geom", 4490, rows, geoms)
+        for rows in _inspection_rows(inspections, parcels, 2, stamp):
+            store.backend.bulk_insert(conn, "inspections", INSPECTION_COLUMNS, "gps", 4490, rows,
+                                      np.full(len(rows), None, dtype=object))
+    if not store.is_spatialite:
+        with store.engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").execute(sa.text("VACUUM ANALYZE"))
+    store.dispose()
+    return time.perf_counter() - began
+
+
+def _child(argv: Sequence[str]) -> dict[str, Any]:
+    """One measurement in this (fresh) process: `export URL OUT` or `reference SRC OUT`."""
+    what, source, out = argv
+    import pyogrio
+
+    if what == "export":
+        from cases.status_table import StatusQuery, export_status
+        from geo.store import open_store
+        from layers.export_spec import ExportOptions
+
+        store = open_store(source)
+        began = time.perf_counter()
+        result = export_status(store, Path(out), StatusQuery(as_of=AS_OF), ExportOptions(),
+                               lang="zh", actor="bench")
+        seconds = time.perf_counter() - began
+        rows = result.rows
+    else:
+        layers = [name for name, _ in pyogrio.list_layers(source) if name != "layer_styles"]
+        frames = {name: pyogrio.read_dataframe(source, layer=name) for name in layers}
+        use_arrow = what == "reference-arrow"
+        began = time.perf_counter()
+        for name, frame in frames.items():
+            pyogrio.write_dataframe(frame, out, layer=name, driver="GPKG", append=True,
+                                    use_arrow=use_arrow)
+        seconds = time.perf_counter() - began
+        rows = sum(len(f) for f in frames.values())
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"seconds": seconds, "rows": rows, "peak_mb": peak_mb}
+
+
+def _measure(what: str, source: str, out: Path) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, "-m", "scripts.bench_export", "--child", what, source,
+                           str(out)], capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise SystemExit(f"{what} failed:\n{done.stderr.strip()}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _pg_url(admin_url: str, name: str) -> str:
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    url = admin.url.set(database=name).render_as_string(hide_password=False)
+    admin.dispose()
+    return url
+
+
+def _run_backend(name: str, url: str, args: argparse.Namespace, folder: Path) -> bool:
+    loaded = _load(url, args.parcels, args.inspections)
+    print(f"[{name}] loaded {args.parcels:,} parcels and {args.inspections:,} inspections "
+          f"in {loaded:.1f} s", flush=True)
+    ok = True
+    for attempt in range(args.repeat):
+        out = folder / f"{name}-{attempt}.gpkg"
+        export = _measure("export", url, out)
+        plain = _measure("reference", str(out), folder / f"{name}-{attempt}-ref.gpkg")
+        arrow = _measure("reference-arrow", str(out), folder / f"{name}-{attempt}-arrow.gpkg")
+        reference = min(plain["seconds"], arrow["seconds"])
+        ratio = export["seconds"] / reference
+        ok = ok and ratio <= TARGET_RATIO and export["peak_mb"] <= TARGET_PEAK_MB
+        print(f"[{name}] GeoPackage export of {export['rows']:,} parcels: "
+              f"{export['seconds']:.2f} s, peak {export['peak_mb']:.0f} MB; "
+              f"pyogrio alone writing the same table: {plain['seconds']:.2f} s "
+              f"(use_arrow: {arrow['seconds']:.2f} s); ratio {ratio:.2f}x against the faster "
+              f"(target <= {TARGET_RATIO}x, <= {TARGET_PEAK_MB} MB)", flush=True)
+    return ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the export benchmark; exit 1 when a target is missed."""
+    args_in = sys.argv[1:] if argv is None else argv
+    if args_in[:1] == ["--child"]:
+        print(json.dumps(_child(args_in[1:])))
+        return 0
+    parser = argparse.ArgumentParser(prog="bench.py export", description=__doc__.splitlines()[0])
+    parser.add_argument("--parcels", type=int, default=100_000)
+    parser.add_argument("--inspections", type=int, default=1_000_000)
+    parser.add_argument("--backend", choices=("spatialite", "postgis", "both"), default="both")
+    parser.add_argument("--pg", default=next((os.environ[e] for e in PG_ENV if e in os.environ), None),
+                        help="admin URL of a PostGIS server (default $LANDPATROL_BENCH_PG or "
+                        "$LANDPATROL_TEST_PG)")
+    parser.add_argument("--repeat", type=int, default=1)
+    args = parser.parse_args(args_in)
+    ok = True
+    with tempfile.TemporaryDirectory(prefix="bench-export-") as tmp:
+        folder = Path(tmp)
+        if args.backend in ("spatialite", "both"):
+            ok = _run_backend("spatialite", f"sqlite:///{folder / 'bench.sqlite'}", args, folder) and ok
+        if args.backend in ("postgis", "both"):
+            if not args.pg:
+                print("[postgis] skipped: give --pg or set LANDPATROL_BENCH_PG", file=sys.stderr)
+                return 2
+            name = f"landpatrol_bench_export_{os.getpid()}"
+            url = _pg_url(args.pg, name)
+            try:
+                ok = _run_backend("postgis", url, args, folder) and ok
+            finally:
+                _pg_url(args.pg, name)  # recreate empty, then drop
+                admin = sa.create_engine(args.pg, isolation_level="AUTOCOMMIT")
+                with admin.connect() as conn:
+                    conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                admin.dispose()
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,315 @@
+"""`landpatrol inspect …`, `landpatrol issues …` and `landpatrol report`: thin shells over `cases`.
+
+Each command opens one transaction: it is committed when the command
+succeeds and rolled back on any error, so nothing is ever half-written.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from cases import inspect_import, inspections, issues, ledger_io, report, report_text
+from scripts.cli_common import DbOption, Lang, OutputFormat, print_rows, store_from
+
+inspect_app = typer.Typer(help="Log, import, correct and read site inspections.", no_args_is_help=True)
+issues_app = typer.Typer(
+    help="The rectification ledger: issues, measures, links, states.", no_args_is_help=True)
+
+
+class ReportFormat(StrEnum):
+    """Formats of `landpatrol report`."""
+
+    md = "md"
+    html = "html"
+    json = "json"
+
+
+def _count(option: str, help_text: str) -> Any:
+    return Annotated[str | None, typer.Option(option, metavar="N", help=help_text)]
+
+
+def _area(option: str, help_text: str) -> Any:
+    return Annotated[str | None, typer.Option(option, metavar="M2", help=help_text)]
+
+
+def _flag(option: str, help_text: str) -> Any:
+    name = option.removeprefix("--")
+    return Annotated[bool | None, typer.Option(f"{option}/--no-{name}", help=help_text, show_default=False)]
+
+
+Sheds = _count("--sheds", "Sheds (窝棚) standing.")
+ShedsArea = _area("--sheds-area", "Ground covered by sheds, m².")
+Residence = _flag("--residence", "Signs of residence: clothes drying (晾晒衣物).")
+CarsParked = _flag("--cars-parked", "Cars parked by the sheds.")
+Hardened = _area("--hardened", "Hardened ground (硬底化), m².")
+Demolished = _count("--demolished", "Sheds demolished since the last visit.")
+Rebuilt = _count("--rebuilt", "Standard tool/guard houses rebuilt.")
+Abandoned = _area("--abandoned", "Abandoned (撂荒) area, m².")
+Debris = _flag("--debris", "Construction debris (建筑垃圾) on site.")
+Machinery = _count("--machinery", "Machines (excavators…) on site.")
+Vehicles = _count("--vehicles", "Vehicles (trucks…) on site.")
+Replanted = _area("--replanted", "Replanted (复绿/复耕) area, m².")
+Photos = Annotated[list[Path] | None, typer.Option("--photo", help="A photo file; repeat for more.")]
+Lon = Annotated[float | None, typer.Option("--lon", help="GPS longitude (CGCS2000/WGS84).")]
+Lat = Annotated[float | None, typer.Option("--lat", help="GPS latitude.")]
+Note = Annotated[str | None, typer.Option("--note", help="Free text.")]
+AsOf = Annotated[str | None, typer.Option("--as-of", help="A date or time; default now.")]
+Fmt = Annotated[OutputFormat, typer.Option("--format", help="Output format.")]
+
+OPTION_FINDINGS = {
+    "sheds": "sheds_count", "sheds_area": "sheds_area_m2", "residence": "clothes_drying",
+    "cars_parked": "cars_parked", "hardened": "hardened_m2", "demolished": "demolished_count",
+    "rebuilt": "rebuilt_count", "abandoned": "abandoned_m2", "debris": "debris",
+    "machinery": "machinery_count", "vehicles": "vehicles_count", "replanted": "replanted_m2",
+}
+
+
+def _findings(values: dict[str, Any]) -> dict[str, Any]:
+    """The finding options given on the command line, by finding name."""
+    return {field: values[option] for option, field in OPTION_FINDINGS.items() if values[option] is not None}
+
+
+def _echo_json(value: Any) -> None:
+    typer.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+@inspect_app.command("log")
+def inspect_log(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="Parcel code.")],
+    at: Annotated[str, typer.Option("--at", help="When: 2022-10-25T09:30 (Beijing time unless an offset).")],
+    inspector: Annotated[str, typer.Option("--inspector", help="Who inspected.")],
+    sheds: Sheds = None, sheds_area: ShedsArea = None, residence: Residence = None,
+    cars_parked: CarsParked = None, hardened: Hardened = None, demolished: Demolished = None,
+    rebuilt: Rebuilt = None, abandoned: Abandoned = None, debris: Debris = None,
+    machinery: Machinery = None, vehicles: Vehicles = None, replanted: Replanted = None,
+    note: Note = None, photo: Photos = None, lon: Lon = None, lat: Lat = None, db: DbOption = None,
+) -> None:
+    """Record one site visit to a parcel."""
+    store = store_from(ctx, db)
+    with store.session() as session:
+        record = inspections.log_inspection(
+            session, parcel_code=code, inspected_at=at, inspector=inspector, findings=_findings(locals()),
+            lon=lon, lat=lat, note=note, photos=photo or [], media_dir=store.media_dir(),
+        )
+        flag = " (GPS point over 200 m from the parcel: off_site)" if record.off_site else ""
+        typer.echo(f"inspection {record.id} logged for {code}{flag}")
+
+
+@inspect_app.command("correct")
+def inspect_correct(
+    ctx: typer.Context,
+    inspection_id: Annotated[int, typer.Argument(metavar="ID", help="The inspection to correct.")],
+    at: Annotated[str | None, typer.Option("--at", help="Corrected time.")] = None,
+    inspector: Annotated[str | None, typer.Option("--inspector", help="Corrected inspector.")] = None,
+    sheds: Sheds = None, sheds_area: ShedsArea = None, residence: Residence = None,
+    cars_parked: CarsParked = None, hardened: Hardened = None, demolished: Demolished = None,
+    rebuilt: Rebuilt = None, abandoned: Abandoned = None, debris: Debris = None,
+    machinery: Machinery = None, vehicles: Vehicles = None, replanted: Replanted = None,
+    note: Note = None, photo: Photos = None, lon: Lon = None, lat: Lat = None, db: DbOption = None,
+) -> None:
+    """Write a new record superseding inspection ID; the old one is kept."""
+    changes = _findings(locals())
+    extra = {"inspected_at": at, "inspector": inspector, "note": note, "lon": lon, "lat": lat}
+    changes.update({k: v for k, v in extra.items() if v is not None})
+    store = store_from(ctx, db)
+    with store.session() as session:
+        record = inspections.correct_inspection(
+            session, inspection_id, changes=changes, photos=photo or [], media_dir=store.media_dir())
+        typer.echo(f"inspection {record.id} supersedes {inspection_id}")
+
+
+@inspect_app.command("import")
+def inspect_import_command(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="CSV, or a GeoPackage point layer (QField).")],
+    layer: Annotated[str | None, typer.Option("--layer", help="GeoPackage layer.")] = None,
+    partial: Annotated[
+        bool, typer.Option("--partial", help="Keep the good rows; write the rest aside.")] = False,
+    rejected: Annotated[Path | None, typer.Option("--rejected", help="Where rejected rows go.")] = None,
+    fmt: Fmt = OutputFormat.table, db: DbOption = None,
+) -> None:
+    """Import field records; all-or-nothing unless --partial."""
+    store = store_from(ctx, db)
+    with store.session() as session:
+        result = inspect_import.import_inspections(
+            session, file, layer=layer, partial=partial, rejected_file=rejected, media_dir=store.media_dir())
+    if fmt is OutputFormat.json:
+        _echo_json(result.as_dict())
+        return
+    typer.echo(f"{result.written} of {result.read} rows imported, {result.skipped} already imported")
+    if result.errors:
+        typer.echo(f"{len({e.row for e in result.errors})} rows rejected, reasons in {result.rejected_file}")
+
+
+@inspect_app.command("history")
+def inspect_history(
+    ctx: typer.Context, code: Annotated[str, typer.Argument(help="Parcel code.")],
+    fmt: Fmt = OutputFormat.table, db: DbOption = None,
+) -> None:
+    """Every record of a parcel, newest first, corrections included."""
+    with store_from(ctx, db).session() as session:
+        rows = inspections.inspection_history(session, code)
+    print_rows(rows, inspections.HISTORY_COLUMNS, fmt)
+
+
+@issues_app.command("import")
+def issues_import(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="Ledger as .xlsx (issues, measures sheets) or .csv.")],
+    measures: Annotated[Path | None, typer.Option("--measures", help="Measures CSV.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Load the ledger (台账); all-or-nothing."""
+    with store_from(ctx, db).session() as session:
+        counts = ledger_io.import_ledger(session, file, measures_path=measures)
+    typer.echo(f"{counts['issues']} issues, {counts['measures']} measures, {counts['links']} parcel links")
+
+
+@issues_app.command("add")
+def issues_add(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Reference, e.g. 2-1.")],
+    category: Annotated[int, typer.Option("--category", help="1–5 as in the report.")],
+    title: Annotated[str, typer.Option("--title", help="The issue in a line.")],
+    finding: Annotated[str | None, typer.Option("--finding", help="What was found.")] = None,
+    lead: Annotated[str | None, typer.Option("--lead", help="Lead department.")] = None,
+    partner: Annotated[
+        list[str] | None, typer.Option("--partner", help="Partner department; repeat.")] = None,
+    deadline: Annotated[str | None, typer.Option("--deadline", help="Date.")] = None,
+    state: Annotated[str, typer.Option("--state", help="in_progress|basically_done|done.")] = "in_progress",
+    opened: Annotated[str | None, typer.Option("--opened", help="Opened on (date).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Add an issue."""
+    with store_from(ctx, db).session() as session:
+        issue = issues.add_issue(session, ref=ref, category=category, title=title, finding=finding,
+                                 lead_department=lead, partner_departments=partner or [],
+                                 deadline=deadline, state=state, opened_on=opened)
+        typer.echo(f"issue {issue.ref} added")
+
+
+@issues_app.command("link")
+def issues_link(
+    ctx: typer.Context, ref: Annotated[str, typer.Argument()],
+    codes: Annotated[list[str], typer.Argument(help="Parcel codes.")], db: DbOption = None,
+) -> None:
+    """Link parcels to an issue."""
+    with store_from(ctx, db).session() as session:
+        added = issues.link_parcels(session, ref=ref, codes=codes)
+    typer.echo(f"{len(added)} parcels linked to {ref}")
+
+
+@issues_app.command("measure")
+def issues_measure(
+    ctx: typer.Context, ref: Annotated[str, typer.Argument()], text: Annotated[str, typer.Argument()],
+    owner: Annotated[str | None, typer.Option("--owner")] = None,
+    due: Annotated[str | None, typer.Option("--due", help="Date.")] = None, db: DbOption = None,
+) -> None:
+    """Add a measure to an issue."""
+    with store_from(ctx, db).session() as session:
+        measure = issues.add_measure(session, ref=ref, text=text, owner=owner, due=due)
+        typer.echo(f"measure {measure.id} added to {ref}")
+
+
+@issues_app.command("measure-done")
+def issues_measure_done(
+    ctx: typer.Context, measure_id: Annotated[int, typer.Argument(metavar="ID")],
+    on: Annotated[str | None, typer.Option("--on", help="Date; default today.")] = None, db: DbOption = None,
+) -> None:
+    """Mark a measure done."""
+    with store_from(ctx, db).session() as session:
+        measure = issues.measure_done(session, measure_id, on=on)
+        typer.echo(f"measure {measure.id} done on {measure.done_on}")
+
+
+@issues_app.command("state")
+def issues_state(
+    ctx: typer.Context, ref: Annotated[str, typer.Argument()],
+    state: Annotated[str, typer.Argument(help="in_progress|basically_done|done")],
+    note: Note = None, on: Annotated[str | None, typer.Option("--on", help="Date; default today.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Change an issue's state (kept as a dated note)."""
+    with store_from(ctx, db).session() as session:
+        update = issues.set_state(session, ref=ref, state=state, on=on, note=note)
+        typer.echo(f"issue {ref} is {state} from {update.on}")
+
+
+@issues_app.command("note")
+def issues_note(
+    ctx: typer.Context, ref: Annotated[str, typer.Argument()], text: Annotated[str, typer.Argument()],
+    on: Annotated[str | None, typer.Option("--on", help="Date; default today.")] = None, db: DbOption = None,
+) -> None:
+    """Add a dated progress note."""
+    with store_from(ctx, db).session() as session:
+        update = issues.add_note(session, ref=ref, text=text, on=on)
+        typer.echo(f"note added to {ref} on {update.on}")
+
+
+LIST_COLUMNS = ("ref", "category", "title", "state", "deadline", "measures", "measures_done", "parcels",
+                "past_deadline", "done_with_violation")
+
+
+@issues_app.command("list")
+def issues_list(
+    ctx: typer.Context,
+    state: Annotated[str | None, typer.Option("--state")] = None,
+    category: Annotated[int | None, typer.Option("--category")] = None,
+    street: Annotated[str | None, typer.Option("--street", help="Code or name.")] = None,
+    as_of: AsOf = None, fmt: Fmt = OutputFormat.table, db: DbOption = None,
+) -> None:
+    """The ledger, with the flags where data and state disagree."""
+    with store_from(ctx, db).session() as session:
+        frame = issues.list_issues(session, state=state, category=category, street=street, as_of=as_of)
+    print_rows(frame.to_dict("records"), LIST_COLUMNS, fmt)
+
+
+@issues_app.command("show")
+def issues_show(
+    ctx: typer.Context, ref: Annotated[str, typer.Argument()], as_of: AsOf = None, db: DbOption = None,
+) -> None:
+    """One issue with its measures, notes, parcels and flags (JSON)."""
+    with store_from(ctx, db).session() as session:
+        _echo_json(issues.issue_detail(session, ref, as_of=as_of))
+
+
+@issues_app.command("export")
+def issues_export(
+    ctx: typer.Context, file: Annotated[Path, typer.Argument(help=".xlsx or .csv")],
+    lang: Annotated[Lang, typer.Option("--lang")] = Lang.zh, as_of: AsOf = None, db: DbOption = None,
+) -> None:
+    """Write the ledger (问题, 责任部门, 配合部门, 整改期限, 措施, 状态)."""
+    with store_from(ctx, db).session() as session:
+        ledger_io.export_ledger(session, file, lang=lang.value, as_of=as_of)
+    typer.echo(f"ledger written to {file}")
+
+
+def report_command(
+    ctx: typer.Context, as_of: AsOf = None,
+    lang: Annotated[Lang, typer.Option("--lang")] = Lang.zh,
+    fmt: Annotated[ReportFormat, typer.Option("--format")] = ReportFormat.md,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File; default stdout.")] = None,
+    db: DbOption = None,
+) -> None:
+    """The progress report, from the data alone."""
+    with store_from(ctx, db).session() as session:
+        built = report.build_report(session, as_of=as_of, lang=lang.value)
+    text = report_text.render_report(built, fmt.value, lang.value)
+    if output is None:
+        typer.echo(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"report written to {output}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the inspection, ledger and report commands to the root app."""
+    app.add_typer(inspect_app, name="inspect")
+    app.add_typer(issues_app, name="issues")
+    app.command("report")(report_command)
