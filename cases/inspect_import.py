@@ -184,7 +184,8 @@ def import_inspections(
     backend = select_dialect(session.get_bind().dialect.name)
     rows, points = _rows_for_insert(good, backend=backend, now=now, import_id=run.id)
     if rows:
-        backend.bulk_insert(session.connection(), "inspections", INSERT_COLUMNS, "gps", STORAGE_EPSG, rows, points)
+        connection = session.connection()
+        backend.bulk_insert(connection, "inspections", INSERT_COLUMNS, "gps", STORAGE_EPSG, rows, points)
     if good["photos"].notna().any():
         _link_photos(session, good, run.id, path.parent, media_dir)
     run.report = result.as_dict()

@@ -38,7 +38,8 @@ def issues_as_of(session: Session, *, day: date) -> pd.DataFrame:
     ).all()
     notes = pd.DataFrame(updates, columns=["issue_id", "on", "id", "state"])
     latest = notes.sort_values(["on", "id"]).groupby("issue_id")["state"].last()
-    frame["state"] = frame["issue_id"].map(latest).fillna("in_progress").astype(object)
+    frame["state"] = pd.Series([latest.get(i, "in_progress") for i in frame["issue_id"]],
+                               index=frame.index, dtype=object)
     return frame
 
 

@@ -144,7 +144,7 @@ def findings_falling(frame: pd.DataFrame, previous: dict[str, str]) -> pd.Series
 
 
 def classify(frame: pd.DataFrame, *, days_since: pd.Series) -> pd.Series:
-    """The status of each parcel row, by the precedence documented in docs/status-rules.md.
+    """The status of each parcel row, by the precedence documented in the README (Parcel status rules).
 
     Expects columns `kind`, `inspections_count`, `latest_violation`, `ever_violated`,
     `clean_after_violation`, `has_open_issue`, `falling`.

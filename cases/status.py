@@ -98,7 +98,9 @@ def _read(session: Session, sql: str, params: dict[str, Any]) -> pd.DataFrame:
     if "ids" in params:
         statement = statement.bindparams(sa.bindparam("ids", expanding=True))
     result = session.execute(statement, params)
-    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    keys = list(result.keys())
+    columns = list(zip(*result.all(), strict=True)) or [()] * len(keys)
+    return pd.DataFrame(dict(zip(keys, (list(c) for c in columns), strict=True)), columns=keys)
 
 
 def _to_utc(values: pd.Series) -> pd.Series:
@@ -184,7 +186,7 @@ def status_frame(
     """The status of every non-retired parcel (or those in `parcel_ids`) as of an instant.
 
     Indexed by parcel_id; columns `STATUS_COLUMNS` (see the module and
-    docs/status-rules.md for what counts as of when).
+    the README's "Parcel status rules" for what counts as of when).
     """
     return _status_table(session, as_of=as_of, parcel_ids=parcel_ids).loc[:, list(STATUS_COLUMNS)]
 

@@ -39,6 +39,7 @@ from layers.export_spec import (
     Field,
     LayerSpec,
     Progress,
+    prefetched,
 )
 from layers.export_write import check_export, write_export
 from layers.kinds import KINDS, get_kind
@@ -118,7 +119,7 @@ def export_status(
         ids = _selected(session, resolved)
         if on_total:
             on_total(len(ids))
-        chunks = status_chunks(session, ids, resolved, lang=lang)
+        chunks = prefetched(status_chunks(session, ids, resolved, lang=lang))
         result = write_export(out, chunks, spec, options, progress=progress)
     with store.session() as session:
         record(session, actor=actor or default_actor(), action="export", entity="parcels",
@@ -208,7 +209,8 @@ def _property_column(name: str, taken: Sequence[str] | set[str]) -> str:
 
 
 def _resolve(session: Session, query: StatusQuery) -> _Resolved:
-    kinds = tuple(dict.fromkeys(get_kind(k).code for k in query.kinds)) or tuple(KINDS)
+    asked = {get_kind(k).code for k in query.kinds}
+    kinds = tuple(k for k in KINDS if k in asked) or tuple(KINDS)  # layers in registry order
     codes = tuple(street_codes(session, query.streets)) if query.streets else None
     for status in query.statuses:
         if status not in STATUSES:

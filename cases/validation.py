@@ -130,7 +130,11 @@ def _sheds_on_record(
 
     Earlier records are the stored ones still in effect and the file's own rows.
     """
-    ids = rows["parcel_id"].dropna().astype(int).unique().tolist()
+    out = pd.Series(0.0, index=rows.index)
+    demolishing = rows["demolished_count"] > 0
+    if not demolishing.any():
+        return out  # only rows reporting demolitions are checked against the record
+    ids = rows.loc[demolishing, "parcel_id"].dropna().astype(int).unique().tolist()
     superseded = sa.select(Inspection.supersedes_id).where(Inspection.supersedes_id.is_not(None))
     query = sa.select(Inspection.parcel_id, Inspection.inspected_at, Inspection.sheds_count).where(
         Inspection.id.not_in(superseded), Inspection.id.not_in(list(exclude_ids) or [-1]),
@@ -139,7 +143,7 @@ def _sheds_on_record(
         query = query.where(Inspection.parcel_id.in_(ids or [-1]))
     stored = pd.DataFrame(session.execute(query).all(), columns=["parcel_id", "at", "sheds"])
     stored["at"] = pd.to_datetime(stored["at"], utc=True).astype("datetime64[us, UTC]")
-    usable = rows["parcel_id"].notna() & rows["inspected_at"].notna()
+    usable = rows["parcel_id"].isin(ids) & rows["inspected_at"].notna()
     mine = pd.DataFrame({
         "parcel_id": rows.loc[usable, "parcel_id"].astype(int),
         "at": rows.loc[usable, "inspected_at"],
@@ -152,7 +156,6 @@ def _sheds_on_record(
         probe, history.rename(columns={"sheds": "before"}), on="at", by="parcel_id",
         allow_exact_matches=False, direction="backward",
     )
-    out = pd.Series(0.0, index=rows.index)
     out[merged["row"].to_numpy()] = merged["before"].fillna(0).to_numpy(dtype=float)
     return out
 

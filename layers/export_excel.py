@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -47,14 +48,20 @@ def write_excel(path: Path, frames: Iterable[gpd.GeoDataFrame], spec: ExportSpec
     point_fields = [Field(x_name, "float", x_name), Field(y_name, "float", y_name)]
     tally = Tally(spec)
     names: set[str] = {summary.title}
-    for layer, run in layer_runs(frames, spec):
-        fields = [*(spec.field(name) for name in layer.fields), *point_fields]
-        sheet = workbook.create_sheet(_sheet_title(layer, names))
-        _header(sheet, fields)
-        for frame in run:
-            tally.count(frame)
-            _append(sheet, frame, fields, spec, (x_name, y_name))
-    _write_summary(summary, spec, tally)
+    try:
+        for layer, run in layer_runs(frames, spec):
+            fields = [*(spec.field(name) for name in layer.fields), *point_fields]
+            sheet = workbook.create_sheet(_sheet_title(layer, names))
+            _header(sheet, fields)
+            for frame in run:
+                tally.count(frame)
+                _append(sheet, frame, fields, spec, (x_name, y_name))
+        _write_summary(summary, spec, tally)
+    except BaseException:
+        for sheet in workbook.worksheets:  # close their temporary files now, not at exit
+            with suppress(Exception):
+                sheet.close()
+        raise
     workbook.save(path)
     return []
 

@@ -9,7 +9,7 @@ warning), RFC 7946 GeoJSON, CSV with a byte-order mark so Excel reads UTF-8.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -116,12 +116,28 @@ def stream_layer(
     """
     geometry = geometry_type is not None
     schema = arrow_schema(fields, text_types=text_types, bool_as_int=bool_as_int, geometry=geometry)
-    batches = (to_batch(prepare(f) if prepare else f, schema) for f in frames)
-    reader = pa.RecordBatchReader.from_batches(schema, batches)
-    pyogrio.write_arrow(
-        reader, str(path), layer=layer, driver=driver,
-        geometry_name=GEOMETRY if geometry else None,
-        geometry_type=geometry_type, crs=file_crs(crs) if crs else None, append=append,
-        layer_options=dict(layer_options or {}), dataset_options=dict(dataset_options or {}),
-        dataset_metadata=dict(dataset_metadata) if dataset_metadata else None,
-    )
+    failures: list[BaseException] = []
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        try:
+            for frame in frames:
+                yield to_batch(prepare(frame) if prepare else frame, schema)
+        except BaseException as err:
+            failures.append(err)
+            raise
+
+    reader = pa.RecordBatchReader.from_batches(schema, batches())
+    try:
+        pyogrio.write_arrow(
+            reader, str(path), layer=layer, driver=driver,
+            geometry_name=GEOMETRY if geometry else None,
+            geometry_type=geometry_type, crs=file_crs(crs) if crs else None, append=append,
+            layer_options=dict(layer_options or {}), dataset_options=dict(dataset_options or {}),
+            dataset_metadata=dict(dataset_metadata) if dataset_metadata else None,
+        )
+    except Exception:
+        # The Arrow stream turns whatever stopped the chunks (a domain error, Ctrl-C)
+        # into "Error while accessing batch from stream"; raise the real cause.
+        if failures:
+            raise failures[0] from None
+        raise

@@ -10,11 +10,14 @@ chunk's column happens to be all empty.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
-from typing import Literal
+from queue import Empty, Full, Queue
+from typing import Any, Literal, TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -28,6 +31,7 @@ from geo.measure import from_storage
 
 FieldType = Literal["str", "int", "float", "bool", "datetime"]
 Progress = Callable[[int], None]
+T = TypeVar("T")
 
 GEOMETRY = "geometry"
 WKB_EXTENSION = {b"ARROW:extension:name": b"geoarrow.wkb"}
@@ -204,7 +208,9 @@ def _column(values: pd.Series, arrow: pa.DataType) -> pa.Array:
         text = values.dt.tz_convert("UTC").dt.strftime("%Y-%m-%dT%H:%M:%SZ")
         return pa.array(text.where(values.notna(), None), type=arrow, from_pandas=True)
     try:  # the fast path: pandas already holds the right kind of values
-        return pa.array(values, type=arrow, from_pandas=True)
+        converted = pa.array(values, type=arrow, from_pandas=True)
+        # Arrow-backed pandas columns (pandas' default strings) come back chunked.
+        return converted.combine_chunks() if isinstance(converted, pa.ChunkedArray) else converted
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
         pass
     cleaned = values.astype(object).where(values.notna(), None)
@@ -249,6 +255,51 @@ def _frame_layer(frame: pd.DataFrame, column: str) -> str:
     if len(values) != 1:
         raise ValueError(f"an export chunk must hold one {column}, not {list(values)}")
     return str(values[0])
+
+
+def prefetched(items: Iterable[T], depth: int = 2) -> Iterator[T]:
+    """`items`, produced by a worker thread up to `depth` ahead of the consumer.
+
+    Reading the next chunk from the database (which releases the GIL while
+    the query runs) overlaps with GDAL writing the current one. Errors in the
+    worker are raised here; when the consumer stops early (an error, Ctrl-C),
+    the worker is told to stop and is waited for before this returns, so the
+    session it reads from is never closed under it.
+    """
+    queue: Queue[tuple[str, Any]] = Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        queue.put(("item", item), timeout=0.1)
+                        break
+                    except Full:
+                        continue
+                if stop.is_set():
+                    return
+            queue.put(("end", None))
+        except BaseException as err:  # handed to the consumer, which re-raises it
+            queue.put(("error", err))
+
+    worker = threading.Thread(target=work, name="export-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            tag, value = queue.get()
+            if tag == "end":
+                return
+            if tag == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        while worker.is_alive():
+            with suppress(Empty):
+                queue.get(timeout=0.1)
+        worker.join()
 
 
 class Tally:

@@ -6,9 +6,11 @@ import json
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from cases.status import parcel_status, status_frame
 from geo.audit import default_actor
 from geo.errors import InputError
 from geo.units import m2_to_mu
@@ -126,7 +128,7 @@ def parcels_import(
 
 
 PARCEL_LIST_COLUMNS = ["code", "kind", "name", "street_code", "street_name", "village",
-                       "area_m2", "area_mu"]
+                       "area_m2", "area_mu", "status", "last_inspected_at"]
 
 
 @parcels_app.command("list")
@@ -140,9 +142,11 @@ def parcels_list(
     with store_from(ctx, db).session() as session:
         codes = street_codes(session, street) if street else None
         frame = parcels_frame(session, street_codes=codes, kinds=kind)
+        status = status_frame(session, parcel_ids=frame["id"].tolist())
+    frame = frame.join(status[["status", "last_inspected_at"]], on="id")
     rows = [
-        {**{c: r[c] for c in PARCEL_LIST_COLUMNS[:-2]}, "area_m2": round(r["area_m2"], 2),
-         "area_mu": round(m2_to_mu(r["area_m2"]), 4)}
+        {**r, "area_m2": round(r["area_m2"], 2), "area_mu": round(m2_to_mu(r["area_m2"]), 4),
+         "last_inspected_at": _iso(r["last_inspected_at"])}
         for r in frame.drop(columns="geometry").to_dict("records")
     ]
     print_rows(rows, PARCEL_LIST_COLUMNS, format)
@@ -159,7 +163,11 @@ def parcels_show(
         parcel = get_parcel(session, code)
         frame = parcels_frame(session, codes=[code], include_retired=True)
         row = frame.drop(columns="geometry").to_dict("records")[0]
+        status = parcel_status(session, parcel)
         row |= {
+            "status": status["status"],
+            "last_inspected_at": _iso(status.get("last_inspected_at")),
+            "inspections_count": status.get("inspections_count", 0),
             "area_mu": round(m2_to_mu(parcel.area_m2), 4),
             "bounds": [round(v, 6) for v in frame.geometry.iloc[0].bounds],
             "versions": len(parcel.versions),
@@ -170,6 +178,11 @@ def parcels_show(
     else:
         for key, value in row.items():
             typer.echo(f"{key:>12}: {value}")
+
+
+def _iso(value: object) -> str | None:
+    """A timestamp as ISO 8601 text, None where there is none (NaT)."""
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).isoformat()
 
 
 def register(app: typer.Typer) -> None:

@@ -46,8 +46,14 @@ def add_parcels(session: Session, specs: list[tuple[str, str]], street: str = "4
         geom = square(start + offset)
         area = float(areas_m2([geom])[0])
         parcel = Parcel(
-            code=code, kind=kind, name=code, street_code=street, village="珠村",
-            geom=WKTElement(geom.wkt, srid=4490), area_m2=area, properties={},
+            code=code,
+            kind=kind,
+            name=code,
+            street_code=street,
+            village="珠村",
+            geom=WKTElement(geom.wkt, srid=4490),
+            area_m2=area,
+            properties={},
         )
         session.add(parcel)
         session.flush()
@@ -59,8 +65,13 @@ def add_parcels(session: Session, specs: list[tuple[str, str]], street: str = "4
 def sites(store: Store) -> Iterator[dict[str, Site]]:
     """Four parcels in 前进街道: two farmland, a storage plot, a forest patch."""
     with store.session() as session:
-        made = add_parcels(session, [
-            ("QJ-001", "basic_farmland"), ("QJ-002", "basic_farmland"),
-            ("QJ-003", "storage_plot"), ("QJ-004", "forest_patch"),
-        ])
+        made = add_parcels(
+            session,
+            [
+                ("QJ-001", "basic_farmland"),
+                ("QJ-002", "basic_farmland"),
+                ("QJ-003", "storage_plot"),
+                ("QJ-004", "forest_patch"),
+            ],
+        )
     yield made

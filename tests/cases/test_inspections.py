@@ -30,12 +30,26 @@ def test_log_stores_findings_gps_photo_and_audit(store, sites, tmp_path):
     photo.write_bytes(JPEG)
     with store.session() as session:
         first = log_inspection(
-            session, parcel_code="QJ-001", inspected_at="2022-05-01T09:30", inspector="李",
-            findings={"sheds_count": 3, "clothes_drying": True}, lon=113.4005, lat=23.1305,
-            photos=[photo], media_dir=store.media_dir(),
+            session,
+            parcel_code="QJ-001",
+            inspected_at="2022-05-01T09:30",
+            inspector="李",
+            findings={"sheds_count": 3, "clothes_drying": True},
+            lon=113.4005,
+            lat=23.1305,
+            photos=[photo],
+            media_dir=store.media_dir(),
         )
-        far = log_inspection(session, parcel_code="QJ-001", inspected_at="2022-05-02", inspector="李",
-                             lon=113.45, lat=23.13, photos=[photo], media_dir=store.media_dir())
+        far = log_inspection(
+            session,
+            parcel_code="QJ-001",
+            inspected_at="2022-05-02",
+            inspector="李",
+            lon=113.45,
+            lat=23.13,
+            photos=[photo],
+            media_dir=store.media_dir(),
+        )
     assert first.inspected_at == datetime(2022, 5, 1, 1, 30, tzinfo=UTC)  # Beijing time
     assert not first.off_site and far.off_site
     assert count(store, Photo) == 1  # stored once by hash
@@ -79,13 +93,20 @@ def test_bad_fields_are_refused_naming_the_field(store, sites, tmp_path):
 
 def test_correction_supersedes_and_keeps_the_original(store, sites):
     with store.session() as session:
-        original = log_inspection(session, parcel_code="QJ-001", inspected_at="2022-05-01", inspector="李",
-                                  findings={"sheds_count": 4})
+        original = log_inspection(
+            session,
+            parcel_code="QJ-001",
+            inspected_at="2022-05-01",
+            inspector="李",
+            findings={"sheds_count": 4},
+        )
         fixed = correct_inspection(session, original.id, changes={"sheds_count": 3, "note": "recount"})
     with store.session() as session:
         history = inspection_history(session, "QJ-001")
         assert [(h["id"], h["superseded_by"], h["sheds_count"]) for h in history] == [
-            (fixed.id, None, 3), (original.id, fixed.id, 4)] or history[0]["id"] == original.id
+            (fixed.id, None, 3),
+            (original.id, fixed.id, 4),
+        ] or history[0]["id"] == original.id
         assert session.get(Inspection, original.id).sheds_count == 4
     with pytest.raises(ConflictError, match=f"already corrected by {fixed.id}"), store.session() as session:
         correct_inspection(session, original.id, changes={"sheds_count": 1})
@@ -103,12 +124,20 @@ def write_csv(path: Path, rows: list[str]) -> Path:
 
 def test_import_is_all_or_nothing_and_partial_keeps_good_rows(store, sites, tmp_path):
     good = "QJ-001,2022-05-01T10:00+08:00,王,2,10,yes,113.4005,23.1305,a1"
-    rows = [good, "QJ-002,2022-05-01,王,-3,0,no,,,a2", "QJ-003,2022-05-01,王,0,0,no,,,a3", "QJ-404,2022-05-01,王,0,0,no,,,a4"]
+    rows = [
+        good,
+        "QJ-002,2022-05-01,王,-3,0,no,,,a2",
+        "QJ-003,2022-05-01,王,0,0,no,,,a3",
+        "QJ-404,2022-05-01,王,0,0,no,,,a4",
+    ]
     path = write_csv(tmp_path / "field.csv", rows)
     with pytest.raises(InputError) as caught, store.session() as session:
         import_inspections(session, path)
     message = str(caught.value)
-    assert "row 3, sheds_count: -3 is negative" in message and "row 5, parcel_code: no parcel 'QJ-404'" in message
+    assert (
+        "row 3, sheds_count: -3 is negative" in message
+        and "row 5, parcel_code: no parcel 'QJ-404'" in message
+    )
     assert "\n" not in message and count(store) == 0
     with store.session() as session:
         result = import_inspections(session, path, partial=True)
@@ -120,10 +149,16 @@ def test_import_is_all_or_nothing_and_partial_keeps_good_rows(store, sites, tmp_
     assert (again.written, again.skipped, count(store)) == (0, 2, 2)
 
 
-@pytest.mark.parametrize("content, message", [
-    ("parcel_code,inspector\nQJ-001,王\n", "missing column inspected_at"),
-    (CSV_HEADER + "QJ-001,2022-05-01,王,1,,,,,x\nQJ-001,2022-05-02,王,1,,,,,x\n", "row 3, client_id: 'x' appears twice"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("parcel_code,inspector\nQJ-001,王\n", "missing column inspected_at"),
+        (
+            CSV_HEADER + "QJ-001,2022-05-01,王,1,,,,,x\nQJ-001,2022-05-02,王,1,,,,,x\n",
+            "row 3, client_id: 'x' appears twice",
+        ),
+    ],
+)
 def test_import_file_errors_name_the_column_or_row(store, sites, tmp_path, content, message):
     path = tmp_path / "bad.csv"
     path.write_text(content, encoding="utf-8")
@@ -134,9 +169,15 @@ def test_import_file_errors_name_the_column_or_row(store, sites, tmp_path, conte
 
 def test_import_geopackage_points_like_qfield(store, sites, tmp_path):
     frame = gpd.GeoDataFrame(
-        {"parcel_code": ["QJ-001", "QJ-003"], "inspected_at": ["2022-05-01T09:00", "2022-05-02T09:00"],
-         "inspector": ["王", "王"], "sheds_count": [1, 0], "debris": [0, 1]},
-        geometry=[shapely.Point(113.4005, 23.1305), shapely.Point(113.50, 23.2)], crs="EPSG:4490",
+        {
+            "parcel_code": ["QJ-001", "QJ-003"],
+            "inspected_at": ["2022-05-01T09:00", "2022-05-02T09:00"],
+            "inspector": ["王", "王"],
+            "sheds_count": [1, 0],
+            "debris": [0, 1],
+        },
+        geometry=[shapely.Point(113.4005, 23.1305), shapely.Point(113.50, 23.2)],
+        crs="EPSG:4490",
     )
     path = tmp_path / "qfield.gpkg"
     frame.to_file(path, layer="inspections", driver="GPKG")

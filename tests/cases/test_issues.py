@@ -10,7 +10,14 @@ import sqlalchemy as sa
 
 from cases.inspections import log_inspection
 from cases.issues import (
-    add_issue, add_measure, add_note, issue_detail, link_parcels, list_issues, measure_done, set_state,
+    add_issue,
+    add_measure,
+    add_note,
+    issue_detail,
+    link_parcels,
+    list_issues,
+    measure_done,
+    set_state,
 )
 from cases.ledger_io import export_ledger, import_ledger
 from cases.models import Issue, Measure
@@ -26,8 +33,16 @@ CATEGORY = [1, 1, 2, 2, 2, 2, 2, 2, 3, 3, 3, 4, 4, 4, 4, 5, 5, 1, 2, 3]
 
 def load_report_issues(session) -> None:
     for number, (state, category) in enumerate(zip(STATES, CATEGORY, strict=True), start=1):
-        add_issue(session, ref=f"{category}-{number}", category=category, title=f"问题{number}",
-                  state=state, state_on="2022-10-20", opened_on="2022-06-21", deadline="2022-12-31")
+        add_issue(
+            session,
+            ref=f"{category}-{number}",
+            category=category,
+            title=f"问题{number}",
+            state=state,
+            state_on="2022-10-20",
+            opened_on="2022-06-21",
+            deadline="2022-12-31",
+        )
 
 
 def test_report_wording_and_json_keys(store, sites):
@@ -58,14 +73,27 @@ def build_report_en(store):
 
 def test_issue_lifecycle_flags_and_audit(store, sites):
     with store.session() as session:
-        add_issue(session, ref="1-1", category=1, title="基本农田窝棚", lead_department="耕保科",
-                  partner_departments=["区农业农村局", "前进街道"], deadline="2022-09-30", opened_on="2022-06-21")
+        add_issue(
+            session,
+            ref="1-1",
+            category=1,
+            title="基本农田窝棚",
+            lead_department="耕保科",
+            partner_departments=["区农业农村局", "前进街道"],
+            deadline="2022-09-30",
+            opened_on="2022-06-21",
+        )
         link_parcels(session, ref="1-1", codes=["QJ-001", "QJ-002"])
         measure = add_measure(session, ref="1-1", text="拆除不符合标准看护房", owner="前进街道")
         measure_done(session, measure.id, on="2022-09-01")
         add_note(session, ref="1-1", text="已约谈", on="2022-07-01")
-        log_inspection(session, parcel_code="QJ-001", inspected_at="2022-10-01", inspector="李",
-                       findings={"sheds_count": 2})
+        log_inspection(
+            session,
+            parcel_code="QJ-001",
+            inspected_at="2022-10-01",
+            inspector="李",
+            findings={"sheds_count": 2},
+        )
     with store.session() as session:
         frame = list_issues(session, as_of="2022-10-25")
         assert bool(frame.loc[0, "past_deadline"]) and not bool(frame.loc[0, "done_with_violation"])
@@ -78,7 +106,10 @@ def test_issue_lifecycle_flags_and_audit(store, sites):
         assert len(list_issues(session, state="done", street="前进")) == 1
         assert len(list_issues(session, category=2)) == 0
         detail = issue_detail(session, "1-1", as_of="2022-10-25")
-        assert detail["flags"] == ["done_with_violation"] and detail["measures"][0]["done_on"].isoformat() == "2022-09-01"
+        assert (
+            detail["flags"] == ["done_with_violation"]
+            and detail["measures"][0]["done_on"].isoformat() == "2022-09-01"
+        )
         actions = set(session.scalars(sa.select(AuditEvent.action)))
     assert {"issue.add", "issue.link", "measure.add", "measure.done", "issue.note", "issue.state"} <= actions
 
@@ -90,9 +121,17 @@ def test_issue_errors_name_the_field(store, sites):
         (lambda s: set_state(s, ref="2-1", state="finished"), InputError, "state: 'finished' is not one of"),
         (lambda s: add_measure(s, ref="9-9", text="x"), NotFoundError, "issue: no issue '9-9'"),
         (lambda s: add_issue(s, ref="2-1", category=2, title="x"), ConflictError, "ref: issue '2-1' exists"),
-        (lambda s: add_issue(s, ref="2 1", category=2, title="x"), InputError, "ref: '2 1' is not a reference"),
+        (
+            lambda s: add_issue(s, ref="2 1", category=2, title="x"),
+            InputError,
+            "ref: '2 1' is not a reference",
+        ),
         (lambda s: add_issue(s, ref="2-2", category=0, title="x"), InputError, "category: 0"),
-        (lambda s: add_issue(s, ref="2-2", category=2, title="x", deadline="soon"), InputError, "deadline: 'soon'"),
+        (
+            lambda s: add_issue(s, ref="2-2", category=2, title="x", deadline="soon"),
+            InputError,
+            "deadline: 'soon'",
+        ),
         (lambda s: link_parcels(s, ref="2-1", codes=["QJ-009"]), NotFoundError, "no parcel 'QJ-009'"),
         (lambda s: measure_done(s, 77, on="2022-01-01"), NotFoundError, "measure: no measure 77"),
     ]
@@ -104,12 +143,19 @@ def test_issue_errors_name_the_field(store, sites):
 
 
 def test_ledger_excel_round_trip_and_bad_row(store, sites, tmp_path):
-    issues = pd.DataFrame({
-        "编号": ["1-1", "2-2"], "类别": [1, 2], "问题": ["基本农田窝棚", "收储地监管"],
-        "责任部门": ["耕保科", "土发中心"], "配合部门": ["区农业农村局、前进街道", ""],
-        "整改期限": ["2022-09-30", "2022-12-31"], "状态": ["已完成", "in_progress"],
-        "状态日期": ["2022-09-30", ""], "关联地块": ["QJ-001;QJ-002", "QJ-003"],
-    })
+    issues = pd.DataFrame(
+        {
+            "编号": ["1-1", "2-2"],
+            "类别": [1, 2],
+            "问题": ["基本农田窝棚", "收储地监管"],
+            "责任部门": ["耕保科", "土发中心"],
+            "配合部门": ["区农业农村局、前进街道", ""],
+            "整改期限": ["2022-09-30", "2022-12-31"],
+            "状态": ["已完成", "in_progress"],
+            "状态日期": ["2022-09-30", ""],
+            "关联地块": ["QJ-001;QJ-002", "QJ-003"],
+        }
+    )
     measures = pd.DataFrame({"问题编号": ["1-1", "1-1", "2-2"], "措施": ["拆除", "重建农具房", "清理堆放物"]})
     path = tmp_path / "ledger.xlsx"
     with pd.ExcelWriter(path) as writer:
@@ -121,11 +167,16 @@ def test_ledger_excel_round_trip_and_bad_row(store, sites, tmp_path):
         out = export_ledger(session, tmp_path / "out.xlsx", as_of="2022-10-25")
     exported = pd.read_excel(out, sheet_name=None)
     assert list(exported["问题台账"].columns[:3]) == ["编号", "类别", "问题"]
-    assert exported["问题台账"].loc[0, "状态"] == "已完成" and "1. 拆除" in exported["问题台账"].loc[0, "措施"]
+    assert (
+        exported["问题台账"].loc[0, "状态"] == "已完成" and "1. 拆除" in exported["问题台账"].loc[0, "措施"]
+    )
     bad = issues.assign(编号=["3-1", "3-2"], 状态=["已完成", "finished"])
     bad_path = tmp_path / "bad.csv"
     bad.to_csv(bad_path, index=False)
-    with pytest.raises(InputError, match="bad.csv issues row 3, state: 'finished'"), store.session() as session:
+    with (
+        pytest.raises(InputError, match=r"bad\.csv issues row 3, state: 'finished'"),
+        store.session() as session,
+    ):
         import_ledger(session, bad_path)
     missing = tmp_path / "missing.csv"
     missing.write_text("编号,问题\n1-9,x\n", encoding="utf-8")

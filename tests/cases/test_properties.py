@@ -11,6 +11,7 @@ import itertools
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -41,8 +42,13 @@ class Visit:
         return datetime.combine(self.day, time(10), tzinfo=LOCAL_TZ)
 
     def findings(self) -> dict[str, object]:
-        return {"sheds_count": self.sheds, "hardened_m2": self.hardened, "debris": self.debris,
-                "abandoned_m2": self.abandoned, "demolished_count": self.demolished}
+        return {
+            "sheds_count": self.sheds,
+            "hardened_m2": self.hardened,
+            "debris": self.debris,
+            "abandoned_m2": self.abandoned,
+            "demolished_count": self.demolished,
+        }
 
 
 def measures(kind: str, v: Visit) -> list[float]:
@@ -72,7 +78,10 @@ def model_status(kind: str, visits: list[Visit], day: date, issue_open: bool) ->
 
 
 findings = st.tuples(
-    st.integers(0, 3), st.sampled_from([0.0, 30.0, 60.0]), st.booleans(), st.sampled_from([0.0, 50.0]),
+    st.integers(0, 3),
+    st.sampled_from([0.0, 30.0, 60.0]),
+    st.booleans(),
+    st.sampled_from([0.0, 50.0]),
     st.integers(0, 3),
 )
 histories = st.tuples(
@@ -95,8 +104,17 @@ def store_history(store, kind: str, visits: list[Visit], issue_open: bool) -> tu
     code = f"P-{next(_codes)}"
     with store.session() as session:
         site = add_parcels(session, [(code, kind)])[code]
-        ids = [log_inspection(session, parcel_code=code, inspected_at=v.at, inspector="model",
-                              findings=v.findings(), now=v.at + timedelta(hours=1)).id for v in visits]
+        ids = [
+            log_inspection(
+                session,
+                parcel_code=code,
+                inspected_at=v.at,
+                inspector="model",
+                findings=v.findings(),
+                now=v.at + timedelta(hours=1),
+            ).id
+            for v in visits
+        ]
         if issue_open:
             add_issue(session, ref=f"9-{site.id}", category=1, title="model")
             link_parcels(session, ref=f"9-{site.id}", codes=[code])
@@ -112,12 +130,17 @@ def probes(visits: list[Visit]) -> list[date]:
 
 def statuses(store, parcel_id: int, days: list[date]) -> dict[date, str]:
     with store.session() as session:
-        return {d: status_frame(session, as_of=d, parcel_ids=[parcel_id]).loc[parcel_id, "status"] for d in days}
+        return {
+            d: status_frame(session, as_of=d, parcel_ids=[parcel_id]).loc[parcel_id, "status"] for d in days
+        }
 
 
-SETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(history=histories)
 def test_status_as_of_a_day_follows_the_rules_on_records_up_to_that_day(store, history):
@@ -129,6 +152,7 @@ def test_status_as_of_a_day_follows_the_rules_on_records_up_to_that_day(store, h
     assert got == {d: model_status(kind, visits, d, issue_open) for d in days}
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(history=histories, which=st.integers(0, 4), fix=findings)
 def test_a_correction_never_changes_earlier_as_of_answers(store, history, which, fix):
@@ -142,13 +166,19 @@ def test_a_correction_never_changes_earlier_as_of_answers(store, history, which,
     before = statuses(store, parcel_id, days)
     made = datetime.combine(days[-1] + timedelta(days=1), time(12), tzinfo=LOCAL_TZ)
     sheds_before = visits[which - 1].sheds if which else 0
-    corrected = replace(visits[which], sheds=fix[0], hardened=fix[1], debris=fix[2], abandoned=fix[3],
-                        demolished=min(fix[4], sheds_before))
+    corrected = replace(
+        visits[which],
+        sheds=fix[0],
+        hardened=fix[1],
+        debris=fix[2],
+        abandoned=fix[3],
+        demolished=min(fix[4], sheds_before),
+    )
     if which + 1 < len(visits) and visits[which + 1].demolished > corrected.sheds:
         corrected = replace(corrected, sheds=visits[which + 1].demolished)  # keep the next record valid
     with store.session() as session:
         correct_inspection(session, ids[which], changes=corrected.findings(), now=made.astimezone(UTC))
     assert statuses(store, parcel_id, days) == before
-    after = [*visits[:which], corrected, *visits[which + 1:]]
+    after = [*visits[:which], corrected, *visits[which + 1 :]]
     later = made.date() + timedelta(days=1)
     assert statuses(store, parcel_id, [later])[later] == model_status(kind, after, later, issue_open)

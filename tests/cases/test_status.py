@@ -15,8 +15,9 @@ NOW = datetime(2022, 10, 25, 12, tzinfo=UTC)
 
 
 def log(session, code, day, now=NOW, **findings):
-    return log_inspection(session, parcel_code=code, inspected_at=f"{day}T10:00", inspector="李", findings=findings,
-                          now=now)
+    return log_inspection(
+        session, parcel_code=code, inspected_at=f"{day}T10:00", inspector="李", findings=findings, now=now
+    )
 
 
 def status_of(store, sites, code, as_of="2022-10-25"):
@@ -94,7 +95,9 @@ def test_correction_does_not_change_earlier_as_of_answers(store, sites):
         first = log(session, "QJ-001", "2022-05-01", now=datetime(2022, 5, 1, 12, tzinfo=UTC), sheds_count=2)
     before = status_of(store, sites, "QJ-001", "2022-06-01")
     with store.session() as session:
-        correct_inspection(session, first.id, changes={"sheds_count": 0}, now=datetime(2022, 7, 1, tzinfo=UTC))
+        correct_inspection(
+            session, first.id, changes={"sheds_count": 0}, now=datetime(2022, 7, 1, tzinfo=UTC)
+        )
     assert before == "violation"
     assert status_of(store, sites, "QJ-001", "2022-06-01") == "violation"
     assert status_of(store, sites, "QJ-001", "2022-07-02") == "compliant"

@@ -62,8 +62,16 @@ def test_import_list_show_round_trip(store_url, tmp_path, real_data):
     listed = json.loads(_run(store_url, "parcels", "list", "--format", "json").output)
     assert [p["code"] for p in listed] == ["P00000", "P00001", "P00002"]
     assert listed[0]["village"] == "珠村" and listed[0]["area_mu"] > 0
+    assert listed[0]["status"] == "uninspected" and listed[0]["last_inspected_at"] is None
+    inspected = _run(store_url, "inspect", "log", "P00001", "--at", "2022-05-01T10:00:00+08:00",
+                     "--inspector", "张三", "--sheds", "2")
+    assert inspected.exit_code == 0, inspected.output
+    listed = json.loads(_run(store_url, "parcels", "list", "--format", "json").output)
+    assert listed[1]["status"] == "violation"
+    assert listed[1]["last_inspected_at"] == "2022-05-01T02:00:00+00:00"
     shown = json.loads(_run(store_url, "parcels", "show", "P00001", "--format", "json").output)
     assert shown["kind"] == "storage_plot" and shown["versions"] == 0
+    assert shown["status"] == "violation" and shown["inspections_count"] == 1
     streets = json.loads(_run(store_url, "streets", "list", "--format", "json").output)
     assert len(streets) == 21
 

@@ -1,0 +1,37 @@
+"""Who may do what, in one place: the role sets every route depends on.
+
+Inspectors see and write only their own streets; managers read everything and
+edit issues; analysts read and export; admins may do everything and manage users.
+"""
+
+from __future__ import annotations
+
+from cases.models import User
+from geo.errors import PermissionDeniedError
+from maps.web.deps import allow
+
+READ_STREETS = ("inspector", "manager", "analyst", "admin")  # inspectors: their streets only
+READ_ALL = ("manager", "analyst", "admin")
+LOG_INSPECTIONS = ("inspector", "admin")
+EDIT_ISSUES = ("manager", "admin")
+EXPORT = ("analyst", "manager", "admin")
+MANAGE_USERS = ("admin",)
+
+street_reader = allow(*READ_STREETS)
+reader = allow(*READ_ALL)
+inspection_writer = allow(*LOG_INSPECTIONS)
+issue_editor = allow(*EDIT_ISSUES)
+exporter = allow(*EXPORT)
+user_admin = allow(*MANAGE_USERS)
+
+
+def limited_to_streets(user: User) -> list[str] | None:
+    """The streets a user is limited to, or None for every street."""
+    return list(user.streets or []) if user.role == "inspector" else None
+
+
+def check_street(user: User, street_code: str | None) -> None:
+    """Refuse an inspector a parcel or street outside their own streets."""
+    allowed = limited_to_streets(user)
+    if allowed is not None and street_code not in allowed:
+        raise PermissionDeniedError("this street is not one of yours")

@@ -1,0 +1,1 @@
+"""One router per resource: pages and `/api` JSON side by side."""

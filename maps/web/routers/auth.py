@@ -1,0 +1,101 @@
+"""Sign-in, sign-out and the language switch.
+
+Every visitor gets a signed session cookie (user 0 until signed in) so the
+sign-in form carries a CSRF token too; signing in issues a new session id.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from maps.web.deps import CsrfDep, CurrentUser, LoginCsrfDep, SettingsDep, StoreDep, session_data
+from maps.web.i18n import LANG_COOKIE, LANGS, WORDS
+from maps.web.pages import page_lang, render
+from maps.web.security import SESSION_COOKIE, SessionData, new_session, sign_session
+from maps.web.settings import Settings
+from maps.web.users import authenticate
+
+router = APIRouter(tags=["sign-in"])
+
+
+def set_session_cookie(response: Response, data: SessionData, settings: Settings) -> None:
+    """Put a signed session in an HttpOnly, SameSite=Lax cookie."""
+    response.set_cookie(
+        SESSION_COOKIE, sign_session(data, settings.secret_key), max_age=settings.session_max_age_s,
+        httponly=True, samesite="lax", secure=settings.cookie_secure, path="/",
+    )
+
+
+def safe_next(target: str | None) -> str:
+    """A local path to go on to; anything else (other sites, `//host`) goes home."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+def _login_page(request: Request, settings: Settings, *, error: str | None = None, name: str = "",
+                status_code: int = 200, next_path: str = "/") -> Response:
+    data = session_data(request)
+    fresh = data is None
+    if fresh:
+        data = new_session(0)
+        request.state.new_session = data
+    response = render(request, "login.html", {"error": error, "name": name, "next": next_path},
+                      status_code=status_code)
+    if fresh:
+        set_session_cookie(response, data, settings)
+    return response
+
+
+@router.get("/login", include_in_schema=False)
+def login_form(request: Request, settings: SettingsDep, next: str | None = None) -> Response:
+    """The sign-in page."""
+    return _login_page(request, settings, next_path=safe_next(next))
+
+
+@router.post("/login", include_in_schema=False, dependencies=[LoginCsrfDep])
+def login(
+    request: Request, settings: SettingsDep, store: StoreDep,
+    name: Annotated[str, Form(max_length=100)] = "", password: Annotated[str, Form(max_length=1000)] = "",
+    next: Annotated[str, Form(max_length=500)] = "/",
+) -> Response:
+    """Check the password (rate-limited by name and by address); start a new session."""
+    limiter = request.app.state.login_limiter
+    keys = (f"name:{name.strip().lower()}", f"addr:{request.client.host if request.client else '?'}")
+    words = WORDS[page_lang(request)]
+    wait = limiter.blocked(*keys)
+    if wait:
+        return _login_page(request, settings, error=words["too_many"].format(s=int(wait) + 1), name=name,
+                           status_code=429, next_path=safe_next(next))
+    with store.session() as session:
+        user = authenticate(session, name, password)
+    if user is None:
+        limiter.fail(*keys)
+        return _login_page(request, settings, error=words["bad_login"], name=name, status_code=401,
+                           next_path=safe_next(next))
+    limiter.reset(*keys)
+    response = RedirectResponse(safe_next(next), status_code=303)
+    set_session_cookie(response, new_session(user.id), settings)
+    return response
+
+
+@router.post("/logout", include_in_schema=False, dependencies=[CsrfDep])
+def logout(_user: CurrentUser) -> Response:
+    """End the session: the cookie is removed (and its CSRF token with it)."""
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/lang/{lang}", include_in_schema=False)
+def switch_lang(lang: str, next: str | None = None) -> Response:
+    """Switch the page language (a cookie; the choice is not secret)."""
+    response = RedirectResponse(safe_next(next), status_code=303)
+    if lang in LANGS:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", path="/")
+    return response
+
+

@@ -1,0 +1,110 @@
+"""A parcel's page and JSON, its inspections (GET, POST), the inspection form and photos."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse, Response
+
+from cases.inspections import inspection_history
+from cases.models import Inspection, Photo, User, inspection_photos
+from cases.photos import media_path
+from cases.status import parcel_status
+from geo.errors import NotFoundError
+from layers.models import Parcel
+from layers.query import get_parcel
+from maps.web.deps import CsrfDep, SessionDep, SettingsDep, StoreDep
+from maps.web.inspecting import log_once
+from maps.web.pages import render
+from maps.web.policy import check_street, inspection_writer, street_reader
+from maps.web.schemas import InspectionIn, InspectionOut, ParcelOut
+
+router = APIRouter(tags=["parcels"])
+Reader = Annotated[User, Depends(street_reader)]
+Writer = Annotated[User, Depends(inspection_writer)]
+PHOTO_NAME = re.compile(r"^([0-9a-f]{64})\.(jpg|png|gif|webp|heic)$")
+
+
+def visible_parcel(session: SessionDep, user: User, code: str) -> Parcel:
+    """The parcel, if this user may see its street."""
+    parcel = get_parcel(session, code)
+    check_street(user, parcel.street_code)
+    return parcel
+
+
+def parcel_summary(session: SessionDep, parcel: Parcel) -> dict[str, Any]:
+    """The parcel with its status now, as `ParcelOut`."""
+    status = parcel_status(session, parcel)
+    return {
+        "code": parcel.code, "kind": parcel.kind, "name": parcel.name, "street_code": parcel.street_code,
+        "village": parcel.village, "area_m2": parcel.area_m2, "status": status["status"],
+        "last_inspected_at": status.get("last_inspected_at"),
+        "inspections_count": int(status.get("inspections_count") or 0),
+        "open_issue_refs": status.get("open_issue_refs") or "",
+        "issue_states": status.get("issue_states") or "",
+    }
+
+
+@router.get("/parcels/{code}", include_in_schema=False)
+def parcel_page(request: Request, code: str, session: SessionDep, user: Reader) -> Response:
+    """History (corrections included), photos and linked issues of a parcel."""
+    parcel = visible_parcel(session, user, code)
+    history = inspection_history(session, parcel.code)
+    photos = {item["id"]: [f"{p.sha256}.{p.media_type.split('/')[-1].replace('jpeg', 'jpg')}"
+                           for p in session.get(Inspection, item["id"]).photos] for item in history}
+    summary = parcel_summary(session, parcel)
+    issues = [pair.split(":", 1) for pair in summary["issue_states"].split(";") if pair]
+    return render(request, "parcel.html", {"parcel": parcel, "summary": summary, "history": history,
+                                           "photos": photos, "issues": issues})
+
+
+@router.get("/api/parcels/{code}", response_model=ParcelOut)
+def parcel_detail(code: str, session: SessionDep, user: Reader) -> dict[str, Any]:
+    """A parcel with its status now."""
+    return parcel_summary(session, visible_parcel(session, user, code))
+
+
+@router.get("/api/parcels/{code}/inspections", response_model=list[dict[str, Any]])
+def parcel_inspections(code: str, session: SessionDep, user: Reader) -> list[dict[str, Any]]:
+    """Every record of the parcel, newest first, corrections and superseded ones included."""
+    return inspection_history(session, visible_parcel(session, user, code).code)
+
+
+@router.post("/api/parcels/{code}/inspections", response_model=InspectionOut, status_code=201,
+             dependencies=[CsrfDep], responses={200: {"description": "Already stored (same client_id)."}})
+def post_inspection(
+    code: str, body: InspectionIn, store: StoreDep, settings: SettingsDep, user: Writer,
+) -> Response | dict[str, Any]:
+    """Log an inspection; a retry with the same `client_id` returns the stored one (200)."""
+    with store.session() as session:
+        visible_parcel(session, user, code)
+    values = body.model_dump(exclude_none=True)
+    record, created = log_once(store, user, parcel_code=code, values=values, retries=settings.write_retries)
+    if created:
+        return record
+    return Response(InspectionOut(**record).model_dump_json(), media_type="application/json")
+
+
+@router.get("/photos/{name}", include_in_schema=False)
+def photo(name: str, session: SessionDep, store: StoreDep, user: Reader) -> FileResponse:
+    """A stored photo, by its content hash, to those who may see one of its parcels."""
+    match = PHOTO_NAME.fullmatch(name)
+    if not match:
+        raise NotFoundError("no such photo")
+    found = session.scalar(sa.select(Photo).where(Photo.sha256 == match.group(1)))
+    if found is None:
+        raise NotFoundError("no such photo")
+    streets = session.scalars(
+        sa.select(Parcel.street_code).join(Inspection, Inspection.parcel_id == Parcel.id)
+        .join(inspection_photos, inspection_photos.c.inspection_id == Inspection.id)
+        .where(inspection_photos.c.photo_id == found.id)).all()
+    if user.role == "inspector" and not set(streets) & set(user.streets or []):
+        check_street(user, None)
+    path = media_path(store.media_dir(), found.sha256, match.group(2))
+    if not path.is_file():
+        raise NotFoundError("no such photo")
+    return FileResponse(path, media_type=found.media_type,
+                        headers={"Cache-Control": "private, max-age=86400"})

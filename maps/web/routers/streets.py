@@ -1,0 +1,114 @@
+"""The street index, each street's page and map, and a street's parcels as paged GeoJSON."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+import pandas as pd
+import shapely
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from cases.models import User
+from cases.status import STATUSES, status_frame, street_table
+from geo.errors import InputError
+from layers.query import parcels_frame
+from layers.streets import find_street
+from maps import read_district, read_street, render_html, street_map
+from maps.geojson import feature_collection, to_json
+from maps.web.deps import SessionDep
+from maps.web.pages import page_lang, render
+from maps.web.policy import check_street, limited_to_streets, street_reader
+from maps.web.schemas import FeatureCollection, StreetOut
+
+router = APIRouter(tags=["streets"])
+Reader = Annotated[User, Depends(street_reader)]
+MAP_LINKS = '<script src="/static/maplinks.js"></script>'
+PAGE_MAX = 5000
+GEOJSON = "application/geo+json"
+
+
+def _streets(session: SessionDep, user: User) -> list[Any]:
+    rows, _district = read_district(session, table=street_table(session))
+    allowed = limited_to_streets(user)
+    return [row for row in rows if allowed is None or row.code in allowed]
+
+
+@router.get("/", include_in_schema=False)
+def index(request: Request, session: SessionDep, user: Reader) -> HTMLResponse:
+    """Every street the user may see, with its figures."""
+    return render(request, "index.html", {"streets": _streets(session, user), "statuses": STATUSES})
+
+
+@router.get("/api/streets", response_model=list[StreetOut])
+def list_streets(session: SessionDep, user: Reader) -> list[dict[str, Any]]:
+    """Streets (an inspector's own only) with the report's figures."""
+    return [{"code": r.code, "name": r.name, "figures": r.figures} for r in _streets(session, user)]
+
+
+def _street(session: SessionDep, user: User, code: str) -> Any:
+    street = find_street(session, code)
+    check_street(user, street.code)
+    return street
+
+
+@router.get("/streets/{code}", include_in_schema=False)
+def street_page(request: Request, code: str, session: SessionDep, user: Reader) -> HTMLResponse:
+    """A street's figures and its map."""
+    street = _street(session, user, code)
+    codes = parcels_frame(session, street_codes=[street.code])["code"].tolist()
+    return render(request, "street.html", {"street": street, "codes": codes})
+
+
+@router.get("/streets/{code}/map", include_in_schema=False)
+def street_map_page(request: Request, code: str, session: SessionDep, user: Reader) -> HTMLResponse:
+    """The street's folium map (Leaflet inlined, nothing loaded from outside the app)."""
+    street = _street(session, user, code)
+    html = render_html(street_map(read_street(session, street.code), lang=page_lang(request)))
+    return HTMLResponse(html.replace("</body>", MAP_LINKS + "</body>", 1))
+
+
+def _bbox(text: str | None) -> shapely.Geometry | None:
+    if not text:
+        return None
+    try:
+        west, south, east, north = (float(v) for v in text.split(","))
+    except ValueError:
+        raise InputError("bbox: four numbers, west,south,east,north") from None
+    if not (west <= east and south <= north):
+        raise InputError("bbox: west must not exceed east, nor south north")
+    return shapely.box(west, south, east, north)
+
+
+@router.get("/api/streets/{code}/parcels", response_model=FeatureCollection)
+def street_parcels(
+    request: Request, code: str, session: SessionDep, user: Reader,
+    bbox: Annotated[str | None, Query(description="west,south,east,north in lon/lat")] = None,
+    limit: Annotated[int, Query(ge=1, le=PAGE_MAX)] = 1000,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Response:
+    """The street's parcels with their status as GeoJSON, ordered by code, a page at a time."""
+    street = _street(session, user, code)
+    frame = parcels_frame(session, street_codes=[street.code])
+    box = _bbox(bbox)
+    if box is not None:
+        frame = frame[shapely.intersects(frame.geometry.to_numpy(), box)]
+    page = frame.iloc[offset: offset + limit]
+    status = status_frame(session, parcel_ids=page["id"].tolist())
+    joined = page.join(status[["status", "last_inspected_at", "open_issue_refs"]], on="id")
+    at = joined["last_inspected_at"].map(lambda v: None if pd.isna(v) else v.isoformat())
+    props = [
+        {"code": r.code, "kind": r.kind, "name": r.name, "village": r.village,
+         "area_m2": round(float(r.area_m2), 2), "status": status, "last_inspected_at": when,
+         "open_issue_refs": r.open_issue_refs or ""}
+        for r, status, when in zip(joined.itertuples(), joined["status"].fillna("uninspected"), at,
+                                   strict=True)
+    ]
+    body = feature_collection(joined.geometry.to_numpy(), props, decimals=7, simplify=None)
+    links = []
+    if offset + limit < len(frame):
+        query = urlencode(dict(request.query_params) | {"offset": offset + limit, "limit": limit})
+        links.append({"rel": "next", "type": GEOJSON, "href": f"{request.url.path}?{query}"})
+    tail = {"numberMatched": len(frame), "numberReturned": len(page), "links": links}
+    return Response(body[:-1] + "," + to_json(tail)[1:], media_type=GEOJSON)

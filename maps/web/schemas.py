@@ -1,0 +1,202 @@
+"""The JSON the API reads and writes, one model per use, so no secret leaves the API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from geo.errors import InputError
+
+Role = Literal["inspector", "manager", "analyst", "admin"]
+IssueState = Literal["in_progress", "basically_done", "done"]
+M = TypeVar("M", bound=BaseModel)
+
+
+class Findings(BaseModel):
+    """What an inspector saw; anything left out is zero / no."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sheds_count: int | None = Field(None, ge=0, le=100_000)
+    sheds_area_m2: float | None = Field(None, ge=0, le=1e9)
+    clothes_drying: bool | None = None
+    cars_parked: bool | None = None
+    hardened_m2: float | None = Field(None, ge=0, le=1e9)
+    demolished_count: int | None = Field(None, ge=0, le=100_000)
+    rebuilt_count: int | None = Field(None, ge=0, le=100_000)
+    abandoned_m2: float | None = Field(None, ge=0, le=1e9)
+    debris: bool | None = None
+    machinery_count: int | None = Field(None, ge=0, le=100_000)
+    vehicles_count: int | None = Field(None, ge=0, le=100_000)
+    replanted_m2: float | None = Field(None, ge=0, le=1e9)
+
+
+class InspectionIn(Findings):
+    """A new inspection; `client_id` makes a retried POST store it once."""
+
+    client_id: str | None = Field(None, min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+    inspected_at: datetime = Field(description="ISO 8601; Beijing time unless an offset is given.")
+    lon: float | None = Field(None, ge=-180, le=180)
+    lat: float | None = Field(None, ge=-90, le=90)
+    note: str | None = Field(None, max_length=4000)
+
+
+class InspectionOut(BaseModel):
+    """A stored inspection."""
+
+    id: int
+    parcel_code: str
+    client_id: str | None
+    inspected_at: datetime
+    recorded_at: datetime
+    inspector: str
+    off_site: bool
+    supersedes_id: int | None
+    note: str | None
+    photos: list[str]
+    findings: dict[str, Any]
+
+
+class StreetOut(BaseModel):
+    """A street with the report's figures."""
+
+    code: str
+    name: str
+    figures: dict[str, Any]
+
+
+class ParcelOut(BaseModel):
+    """A parcel with its status as of now."""
+
+    code: str
+    kind: str
+    name: str | None
+    street_code: str | None
+    village: str | None
+    area_m2: float
+    status: str
+    last_inspected_at: datetime | None
+    inspections_count: int
+    open_issue_refs: str
+    issue_states: str
+
+
+class FeatureCollection(BaseModel):
+    """GeoJSON (RFC 7946, lon/lat) with paging, as OGC API Features pages it."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: Literal["FeatureCollection"]
+    features: list[dict[str, Any]]
+    numberMatched: int
+    numberReturned: int
+    links: list[dict[str, str]]
+
+
+class MeasureIn(BaseModel):
+    """A new measure of an issue."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=4000)
+    owner: str | None = Field(None, max_length=200)
+    due: date | None = None
+
+
+class MeasureOut(BaseModel):
+    """A measure."""
+
+    id: int
+    text: str
+    owner: str | None
+    due: date | None
+    done_on: date | None
+
+
+class MeasureDoneIn(BaseModel):
+    """When a measure was finished (today when left out)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    on: date | None = None
+
+
+class StateIn(BaseModel):
+    """A state change of an issue, with an optional note."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    state: IssueState
+    on: date | None = None
+    note: str | None = Field(None, max_length=4000)
+
+
+class IssueRow(BaseModel):
+    """One row of the ledger."""
+
+    ref: str
+    category: int
+    title: str
+    state: str
+    deadline: date | None
+    lead_department: str | None
+    measures: int
+    measures_done: int
+    parcels: str
+    streets: str
+    past_deadline: bool
+    done_with_violation: bool
+
+
+class UserIn(BaseModel):
+    """A new user (the password is hashed at once and never returned)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100)
+    role: Role
+    password: str = Field(min_length=8, max_length=1000)
+    streets: list[str] = Field(default_factory=list, max_length=30)
+
+
+class UserOut(BaseModel):
+    """A user, without secrets."""
+
+    name: str
+    role: str
+    streets: list[str]
+    disabled: bool
+
+
+class ExportIn(BaseModel):
+    """What to export: parcel status (any format) or the issue ledger (xlsx)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    what: Literal["parcels", "ledger"] = "parcels"
+    format: Literal["gpkg", "geojson", "shp", "csv", "parquet", "fgb", "xlsx"] = "gpkg"
+    streets: list[str] = Field(default_factory=list, max_length=30)
+    kinds: list[str] = Field(default_factory=list, max_length=20)
+    statuses: list[str] = Field(default_factory=list, max_length=10)
+    as_of: date | None = None
+    lang: Literal["zh", "en"] = "zh"
+
+
+class ExportOut(BaseModel):
+    """A finished export and where to download it."""
+
+    name: str
+    url: str
+    rows: int | None = None
+
+
+def parse_form(model: type[M], data: dict[str, Any]) -> M:
+    """A model from form fields; a bad field is an `InputError` naming it (422, not 500)."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        first = err.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "form"
+        raise InputError(f"{field}: {first['msg']}") from None

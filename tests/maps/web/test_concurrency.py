@@ -1,0 +1,108 @@
+"""20 clients posting inspections at once to a real uvicorn on 127.0.0.1, on both backends.
+
+Every accepted record must be stored exactly once (retries with the same client
+id included) and no request may get a 5xx. Runs a few seconds by default;
+LANDPATROL_SOAK_S=30 runs the issue's full 30 s.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+import sqlalchemy as sa
+import uvicorn
+
+from cases.models import Inspection
+from tests.maps.conftest import QIANJIN
+from tests.maps.web.conftest import PASSWORD, SECRET, Site
+
+pytestmark = pytest.mark.slow
+CLIENTS = 20
+SECONDS = float(os.environ.get("LANDPATROL_SOAK_S", "3"))
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def serve(app: object) -> Iterator[str]:
+    """Run the app in uvicorn on a background thread; yields its base URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                           access_log=False))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def signed_in(base: str, name: str) -> tuple[httpx.Client, str]:
+    """An HTTP client signed in as `name`, and its CSRF token."""
+    from maps.web.security import csrf_token, read_session
+
+    client = httpx.Client(base_url=base, timeout=30, follow_redirects=False)
+    client.get("/login")
+    token = csrf_token(read_session(client.cookies["lp_session"], SECRET, 3600).sid, SECRET)
+    reply = client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": token})
+    assert reply.status_code == 303
+    return client, csrf_token(read_session(client.cookies["lp_session"], SECRET, 3600).sid, SECRET)
+
+
+def _worker(base: str, number: int, codes: list[str], start: threading.Barrier) -> tuple[set[str], list[int]]:
+    client, csrf = signed_in(base, "insp")
+    start.wait()  # everyone signed in (argon2 is slow on purpose): now post together
+    stop = time.monotonic() + SECONDS
+    accepted: set[str] = set()
+    statuses: list[int] = []
+    rng = random.Random(number)
+    sent = 0
+    try:
+        while time.monotonic() < stop:
+            sent += 1
+            cid = f"soak-{number:02d}-{sent:06d}"
+            body = {"client_id": cid, "inspected_at": "2022-10-20T10:00:00+08:00",
+                    "sheds_count": rng.randint(0, 3), "note": f"客户端 {number}"}
+            for _attempt in range(2 if rng.random() < 0.2 else 1):  # some "lost replies" are retried
+                reply = client.post(f"/api/parcels/{rng.choice(codes)}/inspections", json=body,
+                                    headers={"X-CSRF-Token": csrf})
+                statuses.append(reply.status_code)
+                if reply.status_code in (200, 201):
+                    accepted.add(cid)
+    finally:
+        client.close()
+    return accepted, statuses
+
+
+def test_twenty_clients_posting_inspections(backend_site: Site) -> None:
+    codes = backend_site.sample.codes[QIANJIN]
+    for base in serve(backend_site.app):
+        start = threading.Barrier(CLIENTS, timeout=60)
+        with ThreadPoolExecutor(CLIENTS) as pool:
+            results = list(pool.map(lambda n: _worker(base, n, codes, start), range(CLIENTS)))
+    accepted = set().union(*(r[0] for r in results))
+    statuses = [s for r in results for s in r[1]]
+    assert len(accepted) > CLIENTS and not [s for s in statuses if s >= 500]
+    assert set(statuses) <= {200, 201}
+    with backend_site.store.session() as session:
+        stored = session.scalars(sa.select(Inspection.client_id).where(Inspection.client_id.like("soak-%"))).all()
+    assert len(stored) == len(set(stored)) == len(accepted)
+    assert set(stored) == accepted

@@ -1,0 +1,158 @@
+"""The role matrix over every route: each role gets exactly what it should, 401/403 otherwise.
+
+The test fails when a route exists that the matrix does not list, so a new
+route cannot ship without deciding who may use it.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from tests.maps.conftest import QIANJIN
+from tests.maps.web.conftest import USERS, Site
+
+ROLES = tuple(USERS)  # admin, manager, analyst, inspector, other (inspector of another street)
+EVERYONE = frozenset(ROLES)
+STREET_READERS = frozenset({"admin", "manager", "analyst", "inspector"})  # not `other`
+READERS = frozenset({"admin", "manager", "analyst"})
+EDITORS = frozenset({"admin", "manager"})
+LOGGERS = frozenset({"admin", "inspector"})
+ADMINS = frozenset({"admin"})
+PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/lang/{lang}"), ("GET", "/openapi.json")}
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+
+Request = Callable[[Any, str, str], Any]  # (client, role, csrf) -> response
+
+
+def _inspection(role: str, n: list[int]) -> dict[str, Any]:
+    n[0] += 1
+    return {"inspected_at": "2022-10-20T10:00:00+08:00", "client_id": f"matrix-{role}-{n[0]:04d}"}
+
+
+def matrix(site: Site, photo: str, measure_id: int, export_name: str) -> list[tuple[str, str, frozenset, Request]]:
+    """(method, route path, roles allowed, how to call it)."""
+    n = [0]
+
+    def get(url: str) -> Request:
+        return lambda c, role, csrf: c.get(url)
+
+    def post_json(url: str, body: Callable[[str], dict]) -> Request:
+        return lambda c, role, csrf: c.post(url, json=body(role), headers={"X-CSRF-Token": csrf})
+
+    def post_form(url: str, body: Callable[[str], dict], files: Any = None) -> Request:
+        return lambda c, role, csrf: c.post(url, data={**body(role), "csrf_token": csrf}, files=files)
+
+    street = f"/streets/{QIANJIN}"
+    return [
+        ("GET", "/", EVERYONE, get("/")),
+        ("GET", "/api/streets", EVERYONE, get("/api/streets")),
+        ("POST", "/logout", EVERYONE, post_form("/logout", lambda r: {})),
+        ("GET", "/streets/{code}", STREET_READERS, get(street)),
+        ("GET", "/streets/{code}/map", STREET_READERS, get(f"{street}/map")),
+        ("GET", "/api/streets/{code}/parcels", STREET_READERS, get(f"/api/streets/{QIANJIN}/parcels")),
+        ("GET", "/parcels/{code}", STREET_READERS, get("/parcels/QJ-BF-001")),
+        ("GET", "/api/parcels/{code}", STREET_READERS, get("/api/parcels/QJ-BF-001")),
+        ("GET", "/api/parcels/{code}/inspections", STREET_READERS, get("/api/parcels/QJ-BF-001/inspections")),
+        ("GET", "/photos/{name}", STREET_READERS, get(f"/photos/{photo}")),
+        ("POST", "/api/parcels/{code}/inspections", LOGGERS,
+         post_json("/api/parcels/QJ-BF-003/inspections", lambda r: _inspection(r, n))),
+        ("GET", "/inspect", LOGGERS, get("/inspect?code=QJ-BF-001")),
+        ("POST", "/inspect", LOGGERS, post_form(
+            "/inspect", lambda r: {"code": "QJ-BF-003", **_inspection(r, n)},
+            files={"photos": ("p.png", io.BytesIO(PNG), "image/png")})),
+        ("GET", "/issues", READERS, get("/issues")),
+        ("GET", "/issues/{ref}", READERS, get("/issues/2-1")),
+        ("GET", "/api/issues", READERS, get("/api/issues")),
+        ("GET", "/api/issues/{ref}", READERS, get("/api/issues/2-1")),
+        ("GET", "/api/issues/{ref}/measures", READERS, get("/api/issues/2-1/measures")),
+        ("POST", "/api/issues/{ref}/measures", EDITORS,
+         post_json("/api/issues/2-1/measures", lambda r: {"text": f"措施 {r}"})),
+        ("POST", "/api/measures/{measure_id}/done", EDITORS,
+         post_json(f"/api/measures/{measure_id}/done", lambda r: {"on": "2022-10-01"})),
+        ("POST", "/api/issues/{ref}/state", EDITORS,
+         post_json("/api/issues/2-1/state", lambda r: {"state": "in_progress", "note": r})),
+        ("POST", "/issues/{ref}/measures", EDITORS, post_form("/issues/2-1/measures", lambda r: {"text": r})),
+        ("POST", "/issues/{ref}/state", EDITORS,
+         post_form("/issues/2-1/state", lambda r: {"state": "in_progress"})),
+        ("POST", "/measures/{measure_id}/done", EDITORS, post_form(f"/measures/{measure_id}/done", lambda r: {})),
+        ("GET", "/exports", READERS, get("/exports")),
+        ("POST", "/exports", READERS, post_form("/exports", lambda r: {"what": "parcels", "format": "csv"})),
+        ("POST", "/api/exports", READERS, post_json("/api/exports", lambda r: {"format": "csv"})),
+        ("GET", "/api/exports", READERS, get("/api/exports")),
+        ("GET", "/exports/files/{name}", READERS, get(f"/exports/files/{export_name}")),
+        ("GET", "/admin/users", ADMINS, get("/admin/users")),
+        ("POST", "/admin/users", ADMINS, post_form("/admin/users", lambda r: {
+            "name": f"new-form-{r}", "role": "analyst", "password": "long-enough-1"})),
+        ("POST", "/admin/users/{name}/disable", ADMINS, post_form("/admin/users/victim1/disable", lambda r: {})),
+        ("GET", "/api/users", ADMINS, get("/api/users")),
+        ("POST", "/api/users", ADMINS, post_json("/api/users", lambda r: {
+            "name": f"new-api-{r}", "role": "manager", "password": "long-enough-1"})),
+        ("POST", "/api/users/{name}/disable", ADMINS, post_json("/api/users/victim2/disable", lambda r: {})),
+    ]
+
+
+def _routes(site: Site) -> Iterator[tuple[str, str]]:
+    def walk(routes: list[Any]) -> Iterator[Any]:
+        for route in routes:
+            inner = getattr(route, "original_router", None)
+            yield from walk(inner.routes) if inner is not None else [route]
+
+    for route in walk(site.app.routes):
+        for method in sorted(getattr(route, "methods", None) or ()):
+            if method != "HEAD":
+                yield method, route.path
+
+
+@pytest.fixture(scope="module")
+def fixtures(site: Site) -> tuple[str, int, str]:
+    """A photo, a measure and an export file to address in the matrix."""
+    from maps.web.users import add_user
+
+    with site.store.session() as session:
+        for name in ("victim1", "victim2"):
+            add_user(session, name=name, role="analyst", password="long-enough-1", actor="test")
+    inspector = site.client("inspector")
+    reply = inspector.post("/inspect", data={
+        "code": "QJ-BF-002", "inspected_at": "2022-10-21T09:00", "client_id": "fixture-photo-1",
+        "csrf_token": site.csrf(inspector)}, files={"photos": ("a.png", io.BytesIO(PNG + b"x"), "image/png")})
+    assert reply.status_code == 303, reply.text
+    photo = inspector.get("/api/parcels/QJ-BF-002/inspections").json()[0]["photos"].split(";")[0]
+    manager = site.client("manager")
+    full = next(p for p in (site.store.media_dir()).rglob("*.png") if p.name.startswith(photo))
+    measure = manager.get("/api/issues/2-1/measures").json()[0]["id"]
+    made = manager.post("/api/exports", json={"format": "csv"}, headers={"X-CSRF-Token": site.csrf(manager)})
+    return full.name, measure, made.json()["name"]
+
+
+def test_the_matrix_lists_every_route(site: Site, fixtures: tuple[str, int, str]) -> None:
+    listed = {(m, p) for m, p, _, _ in matrix(site, *fixtures)} | PUBLIC
+    assert set(_routes(site)) - listed == set(), "routes without a decision on who may use them"
+
+
+@pytest.mark.parametrize("role", [None, *ROLES])
+def test_each_role_gets_exactly_its_routes(site: Site, fixtures: tuple[str, int, str], role: str | None) -> None:
+    client = site.client(role)
+    csrf = site.csrf(client)
+    wrong = []
+    for method, path, allowed, call in matrix(site, *fixtures):
+        if method == "POST" and path == "/logout":
+            continue  # checked last, with its own client
+        status = call(client, role or "anon", csrf).status_code
+        expected = "ok" if role in allowed else (401 if role is None else 403)
+        if (expected == "ok" and status >= 400) or (expected != "ok" and status != expected):
+            wrong.append(f"{method} {path}: {status}, expected {expected}")
+    logout = site.client(role)
+    status = logout.post("/logout", data={"csrf_token": site.csrf(logout)}).status_code
+    if status != (303 if role else 401):
+        wrong.append(f"POST /logout: {status}")
+    assert wrong == []
+
+
+def test_an_inspector_sees_only_their_own_streets(site: Site) -> None:
+    client = site.client("other")
+    assert [s["code"] for s in client.get("/api/streets").json()] == [USERS["other"][2][0]]
+    assert QIANJIN not in client.get("/").text
