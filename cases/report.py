@@ -18,7 +18,8 @@ from cases.clock import LOCAL_TZ, local_date, resolve_as_of
 from cases.issue_state import ISSUE_STATES
 from cases.issues import category_label, ledger_frame
 from cases.status import figures_of, street_table
-from geo.units import m2_to_mu
+from geo.units import m2_to_ha, m2_to_mu
+from layers.kinds import get_kind
 from layers.models import Street
 
 REPORT_VERSION = 1
@@ -33,6 +34,27 @@ def _issue_item(row: pd.Series) -> dict[str, Any]:
     return {"ref": row["ref"], "title": row["title"], "state": row["state"],
             "deadline": row["deadline"].isoformat() if isinstance(row["deadline"], date) else None,
             "lead_department": row["lead_department"], "violating_parcels": row["violating_parcels"]}
+
+
+def _area(area_m2: float) -> dict[str, float]:
+    """An area in m², mu and hectares, rounded as the bureau reports them."""
+    return {"area_m2": round(area_m2, 2), "area_mu": round(m2_to_mu(area_m2), 2),
+            "area_ha": round(m2_to_ha(area_m2), 4)}
+
+
+def _kind_items(table: pd.DataFrame, names: dict[str, str], lang: str) -> list[dict[str, Any]]:
+    """Parcels and areas of each kind, district-wide and by street (e.g. 1344.57 mu of farmland)."""
+    items = []
+    for kind, rows in table.groupby("kind", sort=True):
+        streets = [
+            {"code": code, "name": names.get(code, code), "parcels": len(group),
+             **_area(float(group["area_m2"].sum()))}
+            for code, group in rows.groupby("street_code", sort=True)
+        ]
+        items.append({"kind": kind, "label": get_kind(str(kind)).label(lang), "parcels": len(rows),
+                      **_area(float(rows["area_m2"].sum())),
+                      "by_status": figures_of(rows)["by_status"], "streets": streets})
+    return items
 
 
 def build_report(
@@ -55,6 +77,7 @@ def build_report(
     table = street_table(session, as_of=instant)
     query = sa.select(Street.code, Street.name, Street.short_name).order_by(Street.code)
     streets = session.execute(query).all()
+    street_names = {code: name if lang == "zh" else short for code, name, short in streets}
     street_items = []
     for code, name, short in streets:
         rows = table[table["street_code"] == code]
@@ -74,6 +97,7 @@ def build_report(
         },
         "categories": categories,
         "district": figures_of(table),
+        "kinds": _kind_items(table, street_names, lang),
         "streets": street_items,
         "past_deadline": [_issue_item(r) for _, r in ledger[ledger["past_deadline"]].iterrows()],
         "done_with_violation": [_issue_item(r) for _, r in ledger[ledger["done_with_violation"]].iterrows()],

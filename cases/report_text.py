@@ -27,13 +27,16 @@ TEXT: dict[str, dict[str, str]] = {
            "streets": "各街道地块情况", "district": "全区", "past_deadline": "逾期未完成的整改任务",
            "contradictions": "状态与现场不符(已完成但关联地块仍违法)", "none": "无",
            "category": "类别", "issues": "任务数", "measures": "措施数", "street": "街道",
-           "deadline": "整改期限", "parcels": "关联地块"},
+           "deadline": "整改期限", "parcels": "关联地块", "kinds": "各类地块面积",
+           "kind": "类型", "kind_streets": "分布街道", "area_ha": "面积(公顷)",
+           "area_m2": "面积(m²)"},
     "en": {"title": "Rectification progress", "as_of": "As of", "categories": "By category",
            "streets": "Parcels by street", "district": "District",
            "past_deadline": "Tasks past their deadline",
            "contradictions": "Done, yet a linked parcel is still in violation", "none": "None",
            "category": "Category", "issues": "Tasks", "measures": "Measures", "street": "Street",
-           "deadline": "Deadline", "parcels": "Linked parcels"},
+           "deadline": "Deadline", "parcels": "Linked parcels", "kinds": "Area by kind",
+           "kind": "Kind", "kind_streets": "Streets", "area_ha": "Area (ha)", "area_m2": "Area (m²)"},
 }
 
 
@@ -88,8 +91,14 @@ def _tables(report: dict[str, Any], lang: str) -> list[tuple[str, list[str], lis
         return [[i["ref"], i["title"], i["deadline"] or "", i["violating_parcels"]] for i in items]
 
     issue_header = ["#", t["issues"], t["deadline"], t["parcels"]]
+    separator = "、" if lang == "zh" else ", "
+    kinds = [[k["label"], k["parcels"], k["area_m2"], k["area_mu"], k["area_ha"],
+              separator.join(s["name"] for s in k["streets"])] for k in report["kinds"]]
+    kind_header = [t["kind"], FIGURE_LABELS["parcels"][0 if lang == "zh" else 1], t["area_m2"],
+                   FIGURE_LABELS["area_mu"][0 if lang == "zh" else 1], t["area_ha"], t["kind_streets"]]
     return [
         (t["categories"], ["#", t["category"], t["issues"], *state_names, t["measures"]], categories),
+        (t["kinds"], kind_header, kinds),
         (t["streets"], street_header, streets),
         (t["past_deadline"], issue_header, issue_rows(report["past_deadline"])),
         (t["contradictions"], issue_header, issue_rows(report["done_with_violation"])),

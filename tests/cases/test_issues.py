@@ -61,6 +61,13 @@ def test_report_wording_and_json_keys(store, sites):
     assert {"as_of", "categories", "district", "streets", "past_deadline", "done_with_violation"} <= set(data)
     assert [c["issues"] for c in data["categories"]] == [3, 7, 4, 4, 2]
     assert before["issues"]["total"] == 0  # opened 2022-06-21
+    kinds = {k["kind"]: k for k in data["kinds"]}
+    farmland = kinds["basic_farmland"]
+    expected_m2 = sites["QJ-001"].area_m2 + sites["QJ-002"].area_m2
+    assert farmland["parcels"] == 2 and farmland["area_m2"] == pytest.approx(expected_m2, abs=0.01)
+    assert farmland["area_mu"] == pytest.approx(expected_m2 * 15 / 10_000, abs=0.01)
+    assert [s["code"] for s in farmland["streets"]] == ["440106020"]
+    assert "各类地块面积" in markdown and "永久基本农田" in markdown
     assert "<table>" in render_report(built, "html", "zh")
     with pytest.raises(InputError, match="format: 'pdf'"):
         render_report(built, "pdf")
