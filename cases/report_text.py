@@ -27,7 +27,7 @@ TEXT: dict[str, dict[str, str]] = {
            "streets": "各街道地块情况", "district": "全区", "past_deadline": "逾期未完成的整改任务",
            "contradictions": "状态与现场不符(已完成但关联地块仍违法)", "none": "无",
            "category": "类别", "issues": "任务数", "measures": "措施数", "street": "街道",
-           "deadline": "整改期限", "parcels": "关联地块", "kinds": "各类地块面积",
+           "deadline": "整改期限", "parcels": "关联地块", "kinds": "各类地块面积", "issue": "问题",
            "kind": "类型", "kind_streets": "分布街道", "area_ha": "面积(公顷)",
            "area_m2": "面积(m²)"},
     "en": {"title": "Rectification progress", "as_of": "As of", "categories": "By category",
@@ -35,7 +35,7 @@ TEXT: dict[str, dict[str, str]] = {
            "past_deadline": "Tasks past their deadline",
            "contradictions": "Done, yet a linked parcel is still in violation", "none": "None",
            "category": "Category", "issues": "Tasks", "measures": "Measures", "street": "Street",
-           "deadline": "Deadline", "parcels": "Linked parcels", "kinds": "Area by kind",
+           "deadline": "Deadline", "parcels": "Linked parcels", "kinds": "Area by kind", "issue": "Issue",
            "kind": "Kind", "kind_streets": "Streets", "area_ha": "Area (ha)", "area_m2": "Area (m²)"},
 }
 
@@ -81,7 +81,8 @@ def _tables(report: dict[str, Any], lang: str) -> list[tuple[str, list[str], lis
     state_names = [STATE_LABELS[s][0 if lang == "zh" else 1] for s in states]
     categories = [[c["category"], c["label"], c["issues"], *(c["by_state"][s] for s in states), c["measures"]]
                   for c in report["categories"]]
-    figures = [*FIGURE_LABELS]
+    # overdue and recurrence already have their status columns
+    figures = [f for f in FIGURE_LABELS if f not in ("overdue", "recurrences")]
     street_header = [t["street"], *(_status_label(s, lang) for s in STATUSES),
                      *(FIGURE_LABELS[f][0 if lang == "zh" else 1] for f in figures)]
     district = {"name": t["district"], "area_mu": None, **report["district"]}
@@ -90,7 +91,7 @@ def _tables(report: dict[str, Any], lang: str) -> list[tuple[str, list[str], lis
     def issue_rows(items: list[dict[str, Any]]) -> list[list[Any]]:
         return [[i["ref"], i["title"], i["deadline"] or "", i["violating_parcels"]] for i in items]
 
-    issue_header = ["#", t["issues"], t["deadline"], t["parcels"]]
+    issue_header = ["#", t["issue"], t["deadline"], t["parcels"]]
     separator = "、" if lang == "zh" else ", "
     kinds = [[k["label"], k["parcels"], k["area_m2"], k["area_mu"], k["area_ha"],
               separator.join(s["name"] for s in k["streets"])] for k in report["kinds"]]

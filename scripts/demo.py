@@ -14,12 +14,10 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
+from sqlalchemy.engine import make_url
 
 import cases.models  # noqa: F401  (every table on Base.metadata, to tell ours from foreign ones)
 from cases.inspect_import import import_inspections
@@ -39,7 +37,7 @@ from maps import write_district
 from scripts import demo_history, demo_ledger
 from scripts.demo_parcels import parcel_geometries, representative_points, write_parcels
 from scripts.demo_streets import write_streets
-from scripts.migrate import MIGRATIONS_PACKAGE, upgrade
+from scripts.migrate import downgrade, upgrade
 
 REPORT_DATE = "2022-10-25"
 ACTOR = "demo"
@@ -83,7 +81,7 @@ def fresh_store(url: str) -> Store:
         shutil.rmtree(store.media_dir(), ignore_errors=True)
         store = open_store(url)
     elif "alembic_version" in sa.inspect(store.engine).get_table_names():
-        _downgrade_to_base(store)
+        downgrade(store)
     upgrade(store)
     return store
 
@@ -113,13 +111,9 @@ def _check_replaceable(store: Store) -> None:
                                 "the demo replaces only its own store")
 
 
-def _downgrade_to_base(store: Store) -> None:
-    """Drop every landpatrol table through the migrations, newest first."""
-    config = Config()
-    config.set_main_option("script_location", str(resources.files(MIGRATIONS_PACKAGE)))
-    with store.engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.downgrade(config, "base")
+def shown_url(url: str) -> str:
+    """The URL as printed: the password hidden."""
+    return make_url(url).render_as_string(hide_password=True) if "://" in url else url
 
 
 def _clean(out: Path) -> None:
@@ -196,7 +190,7 @@ def run_demo(db_url: str = DEFAULT_DB, out: Path = DEFAULT_OUT, say: Say = print
     started = time.perf_counter()
     out = Path(out)
     result = DemoResult(db_url=db_url, out=out)
-    say(f"[1/4] 新建数据库 {db_url}")
+    say(f"[1/4] 新建数据库 {shown_url(db_url)}")
     store = fresh_store(db_url)
     _clean(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -217,9 +211,11 @@ def summary(result: DemoResult) -> str:
     report = result.report
     lines = [f"截至 {report['as_of_date']}:{summary_sentence(report['issues'], 'zh')}。",
              measures_sentence(report["issues"], "zh")]
+    lines += [f"  {k['label']}: {k['parcels']} 块, {k['area_mu']} 亩 = {k['area_ha']} 公顷 = "
+              f"{k['area_m2']} m², 分布在 {len(k['streets'])} 个街道" for k in report.get("kinds", [])]
     labels = {"maps": "地图总览", "report.zh": "报告(中文)", "report.en": "报告(英文)",
               "report.json": "报告(JSON)", "status": "地块状态图层", "ledger": "整改台账"}
     lines += [f"  {labels[key]}: {path}" for key, path in result.files.items()]
     lines += [f"  {line}" for line in result.skipped]
-    lines.append(f"数据库: {result.db_url}    用时 {result.seconds:.1f} 秒")
+    lines.append(f"数据库: {shown_url(result.db_url)}    用时 {result.seconds:.1f} 秒")
     return "\n".join(lines)

@@ -45,3 +45,11 @@ def upgrade(store: Store, revision: str = "head") -> tuple[str | None, str]:
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
     return before, current_revision(store) or ""
+
+
+def downgrade(store: Store, revision: str = "base") -> None:
+    """Take the schema down to `revision` (`base`: drop every landpatrol table)."""
+    config = _config()
+    with store.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, revision)

@@ -3,11 +3,14 @@
 SQLite (WAL, busy timeout) still answers "database is locked" when a reading
 transaction must become a writer after another commit; PostgreSQL may report a
 serialisation failure or deadlock. Both mean "try the whole transaction again".
+SQLite has one writer at a time anyway, so within a process its writes queue on a lock rather than meet in the
+file (whose busy handler may sleep whole seconds); retries cover other processes.
 """
 
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -20,6 +23,16 @@ from geo.store import Store
 T = TypeVar("T")
 _RETRY_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
 _RETRY_WORDS = ("database is locked", "database table is locked", "busy")
+_SQLITE_WRITERS: dict[str, threading.Lock] = {}
+_GUARD = threading.Lock()
+
+
+def _writer_lock(store: Store) -> threading.Lock | None:
+    """The lock this process's writes to a SpatiaLite file queue on (None on PostGIS)."""
+    if not store.is_spatialite:
+        return None
+    with _GUARD:
+        return _SQLITE_WRITERS.setdefault(store.url, threading.Lock())
 
 
 def retryable(err: DBAPIError) -> bool:
@@ -35,9 +48,13 @@ def run_write(store: Store, work: Callable[[Session], T], *, retries: int = 8) -
 
     `work` must return plain values (not ORM objects that load lazily later).
     """
+    lock = _writer_lock(store)
     for attempt in range(retries + 1):
         try:
-            with store.session() as session:
+            if lock is None:
+                with store.session() as session:
+                    return work(session)
+            with lock, store.session() as session:
                 return work(session)
         except DBAPIError as err:
             if attempt == retries or not retryable(err):

@@ -87,9 +87,7 @@ def _street(report: dict[str, Any], code: str) -> dict[str, Any]:
 
 
 def _kinds(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Per-kind figures (`report["kinds"]`), which build_report does not give yet."""
-    if "kinds" not in report:
-        pytest.xfail("report.json has no per-kind figures (kinds: area by street) yet; see cases.report")
+    """The report's figures per parcel kind, by kind."""
     return {k["kind"]: k for k in report["kinds"]}
 
 
@@ -141,7 +139,8 @@ def test_farmland_mu_in_five_streets(demo_run: Run) -> None:
 
 def test_forest_patch_hectares(demo_run: Run) -> None:
     forest = _kinds(demo_run.report)["forest_patch"]
-    assert forest["area_m2"] / 10_000 == pytest.approx(1.92, abs=0.005)
+    assert forest["area_ha"] == pytest.approx(1.92, abs=0.005)
+    assert forest["parcels"] == 3 and {s["code"] for s in forest["streets"]} == {"440106022"}
 
 
 def test_illegal_land_still_occupied(demo_run: Run) -> None:

@@ -73,7 +73,8 @@ def exports_page(request: Request, session: SessionDep, _user: Exporter, made: s
     """The export form and the files exported so far."""
     return render(request, "exports.html", {
         "files": _files(export_dir(request)), "formats": list(FORMATS), "streets": list_streets(session),
-        "kinds": list(KINDS), "statuses": STATUSES, "made": made if made and FILE_NAME.fullmatch(made) else None,
+        "kinds": list(KINDS), "statuses": STATUSES,
+        "made": made if made and FILE_NAME.fullmatch(made) else None,
     })
 
 

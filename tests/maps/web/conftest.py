@@ -7,11 +7,16 @@ CSRF token is read from each client's own session cookie, as a page would embed 
 from __future__ import annotations
 
 import shutil
+import socket
+import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -96,3 +101,30 @@ def site(spatialite_template: Path, tmp_path_factory: pytest.TempPathFactory) ->
 def backend_site(store: Store, tmp_path: Path) -> Site:
     """A seeded site on each backend (SpatiaLite and PostGIS), fresh per test."""
     return make_site(store.url, tmp_path)
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def running(app: object) -> Iterator[str]:
+    """Run the app in uvicorn on a background thread; yields its base URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                           access_log=False))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)

@@ -39,7 +39,8 @@ def test_a_retried_post_is_stored_once_and_audited_with_the_user(backend_site: S
     other = {**body, "client_id": "phone-0001-a"}
     assert client.post("/api/parcels/QJ-BF-002/inspections", json=other, headers=headers).status_code == 409
     with backend_site.store.session() as session:
-        actors = session.scalars(sa.select(AuditEvent.actor).where(AuditEvent.action == "inspection.log")).all()
+        query = sa.select(AuditEvent.actor).where(AuditEvent.action == "inspection.log")
+        actors = session.scalars(query).all()
     assert actors == ["insp"]
 
 
@@ -72,7 +73,8 @@ def test_an_inspector_cannot_write_outside_their_streets(backend_site: Site) -> 
 def test_managers_edit_issues_and_measures(backend_site: Site) -> None:
     client = backend_site.client("manager")
     headers = {"X-CSRF-Token": backend_site.csrf(client)}
-    made = client.post("/api/issues/2-1/measures", json={"text": "复绿", "due": "2022-12-31"}, headers=headers)
+    measure = {"text": "复绿", "due": "2022-12-31"}
+    made = client.post("/api/issues/2-1/measures", json=measure, headers=headers)
     assert made.status_code == 201
     done = client.post(f"/api/measures/{made.json()['id']}/done", json={"on": "2022-10-01"}, headers=headers)
     assert done.json()["done_on"] == "2022-10-01"

@@ -9,50 +9,21 @@ from __future__ import annotations
 
 import os
 import random
-import socket
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 import sqlalchemy as sa
-import uvicorn
 
 from cases.models import Inspection
 from tests.maps.conftest import QIANJIN
-from tests.maps.web.conftest import PASSWORD, SECRET, Site
+from tests.maps.web.conftest import PASSWORD, SECRET, Site, running
 
 pytestmark = pytest.mark.slow
 CLIENTS = 20
 SECONDS = float(os.environ.get("LANDPATROL_SOAK_S", "3"))
-
-
-def free_port() -> int:
-    """A free TCP port on the loopback."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def serve(app: object) -> Iterator[str]:
-    """Run the app in uvicorn on a background thread; yields its base URL."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 def signed_in(base: str, name: str) -> tuple[httpx.Client, str]:
@@ -81,8 +52,9 @@ def _worker(base: str, number: int, codes: list[str], start: threading.Barrier) 
             cid = f"soak-{number:02d}-{sent:06d}"
             body = {"client_id": cid, "inspected_at": "2022-10-20T10:00:00+08:00",
                     "sheds_count": rng.randint(0, 3), "note": f"客户端 {number}"}
+            code = rng.choice(codes)
             for _attempt in range(2 if rng.random() < 0.2 else 1):  # some "lost replies" are retried
-                reply = client.post(f"/api/parcels/{rng.choice(codes)}/inspections", json=body,
+                reply = client.post(f"/api/parcels/{code}/inspections", json=body,
                                     headers={"X-CSRF-Token": csrf})
                 statuses.append(reply.status_code)
                 if reply.status_code in (200, 201):
@@ -94,15 +66,17 @@ def _worker(base: str, number: int, codes: list[str], start: threading.Barrier) 
 
 def test_twenty_clients_posting_inspections(backend_site: Site) -> None:
     codes = backend_site.sample.codes[QIANJIN]
-    for base in serve(backend_site.app):
+    with running(backend_site.app) as base:
         start = threading.Barrier(CLIENTS, timeout=60)
         with ThreadPoolExecutor(CLIENTS) as pool:
-            results = list(pool.map(lambda n: _worker(base, n, codes, start), range(CLIENTS)))
+            results = list(pool.map(_worker, [base] * CLIENTS, range(CLIENTS), [codes] * CLIENTS,
+                                    [start] * CLIENTS))
     accepted = set().union(*(r[0] for r in results))
     statuses = [s for r in results for s in r[1]]
     assert len(accepted) > CLIENTS and not [s for s in statuses if s >= 500]
     assert set(statuses) <= {200, 201}
     with backend_site.store.session() as session:
-        stored = session.scalars(sa.select(Inspection.client_id).where(Inspection.client_id.like("soak-%"))).all()
+        query = sa.select(Inspection.client_id).where(Inspection.client_id.like("soak-%"))
+        stored = session.scalars(query).all()
     assert len(stored) == len(set(stored)) == len(accepted)
     assert set(stored) == accepted

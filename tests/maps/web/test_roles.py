@@ -33,7 +33,10 @@ def _inspection(role: str, n: list[int]) -> dict[str, Any]:
     return {"inspected_at": "2022-10-20T10:00:00+08:00", "client_id": f"matrix-{role}-{n[0]:04d}"}
 
 
-def matrix(site: Site, photo: str, measure_id: int, export_name: str) -> list[tuple[str, str, frozenset, Request]]:
+Row = tuple[str, str, frozenset, Request]
+
+
+def matrix(site: Site, photo: str, measure_id: int, export_name: str) -> list[Row]:
     """(method, route path, roles allowed, how to call it)."""
     n = [0]
 
@@ -78,7 +81,8 @@ def matrix(site: Site, photo: str, measure_id: int, export_name: str) -> list[tu
         ("POST", "/issues/{ref}/measures", EDITORS, post_form("/issues/2-1/measures", lambda r: {"text": r})),
         ("POST", "/issues/{ref}/state", EDITORS,
          post_form("/issues/2-1/state", lambda r: {"state": "in_progress"})),
-        ("POST", "/measures/{measure_id}/done", EDITORS, post_form(f"/measures/{measure_id}/done", lambda r: {})),
+        ("POST", "/measures/{measure_id}/done", EDITORS,
+         post_form(f"/measures/{measure_id}/done", lambda r: {})),
         ("GET", "/exports", READERS, get("/exports")),
         ("POST", "/exports", READERS, post_form("/exports", lambda r: {"what": "parcels", "format": "csv"})),
         ("POST", "/api/exports", READERS, post_json("/api/exports", lambda r: {"format": "csv"})),
@@ -87,7 +91,8 @@ def matrix(site: Site, photo: str, measure_id: int, export_name: str) -> list[tu
         ("GET", "/admin/users", ADMINS, get("/admin/users")),
         ("POST", "/admin/users", ADMINS, post_form("/admin/users", lambda r: {
             "name": f"new-form-{r}", "role": "analyst", "password": "long-enough-1"})),
-        ("POST", "/admin/users/{name}/disable", ADMINS, post_form("/admin/users/victim1/disable", lambda r: {})),
+        ("POST", "/admin/users/{name}/disable", ADMINS,
+         post_form("/admin/users/victim1/disable", lambda r: {})),
         ("GET", "/api/users", ADMINS, get("/api/users")),
         ("POST", "/api/users", ADMINS, post_json("/api/users", lambda r: {
             "name": f"new-api-{r}", "role": "manager", "password": "long-enough-1"})),
@@ -134,7 +139,9 @@ def test_the_matrix_lists_every_route(site: Site, fixtures: tuple[str, int, str]
 
 
 @pytest.mark.parametrize("role", [None, *ROLES])
-def test_each_role_gets_exactly_its_routes(site: Site, fixtures: tuple[str, int, str], role: str | None) -> None:
+def test_each_role_gets_exactly_its_routes(
+    site: Site, fixtures: tuple[str, int, str], role: str | None,
+) -> None:
     client = site.client(role)
     csrf = site.csrf(client)
     wrong = []
