@@ -206,7 +206,8 @@ def ledger_frame(session: Session, *, as_of: datetime | date | str | None = None
     measures = pd.DataFrame(
         session.execute(sa.select(Measure.issue_id, Measure.done_on)).all(), columns=["issue_id", "done_on"])
     issues["measures"] = measures.groupby("issue_id").size().reindex(issues.index).fillna(0).astype(int)
-    done = measures[measures["done_on"].map(lambda d: d is not None and not pd.isna(d) and d <= day)]
+    done_mask = measures["done_on"].map(lambda d: d is not None and not pd.isna(d) and d <= day)
+    done = measures[done_mask.astype(bool)]  # astype: an empty map() is object dtype, not a mask
     issues["measures_done"] = done.groupby("issue_id").size().reindex(issues.index).fillna(0).astype(int)
     links = pd.DataFrame(session.execute(
         sa.select(issue_parcels.c.issue_id, Parcel.id, Parcel.code, Parcel.street_code)

@@ -14,6 +14,7 @@ from cases.issues import (
     add_measure,
     add_note,
     issue_detail,
+    ledger_frame,
     link_parcels,
     list_issues,
     measure_done,
@@ -192,3 +193,12 @@ def test_ledger_excel_round_trip_and_bad_row(store, sites, tmp_path):
     with store.session() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(Issue)) == 2
         assert session.scalar(sa.select(sa.func.count()).select_from(Measure)) == 3
+
+
+def test_ledger_of_issues_without_measures(store):
+    with store.session() as session:
+        add_issue(session, ref="4-1", category=4, title="请休假制度执行不到位", opened_on="2022-06-21")
+        ledger = ledger_frame(session, as_of="2022-10-25")
+    assert ledger[["ref", "measures", "measures_done"]].to_dict("records") == [
+        {"ref": "4-1", "measures": 0, "measures_done": 0}
+    ]
