@@ -61,10 +61,10 @@ def geometry_as_wkb(column: str) -> str:
     return f"ST_AsBinary({column})"
 
 
-def bbox_filter(table: str, column: str, id_column: str) -> str:
-    """SQL condition keeping rows whose bounding box meets :minx/:miny/:maxx/:maxy (GiST)."""
-    del id_column  # the GiST index is used directly by the && operator
-    return f"{table}.{column} && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4490)"
+def intersects_bbox(table: str, column: str, id_column: str) -> str:
+    """SQL condition keeping rows whose geometry meets the box :minx/:miny/:maxx/:maxy (GiST)."""
+    del id_column  # ST_Intersects uses the GiST index by itself
+    return f"ST_Intersects({table}.{column}, ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4490))"
 
 
 def _copy_types(conn: Connection, table: str, columns: Sequence[str]) -> list[str]:

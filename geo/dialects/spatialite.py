@@ -119,16 +119,17 @@ def geometry_as_wkb(column: str) -> str:
     return f"AsBinary({column})"
 
 
-def bbox_filter(table: str, column: str, id_column: str) -> str:
-    """SQL condition keeping rows whose bounding box meets :minx/:miny/:maxx/:maxy.
+def intersects_bbox(table: str, column: str, id_column: str) -> str:
+    """SQL condition keeping rows whose geometry meets the box :minx/:miny/:maxx/:maxy.
 
     The ORM's ST_Intersects does not use SpatiaLite's R*Tree by itself; the
-    SpatialIndex virtual table does.
+    SpatialIndex virtual table narrows the rows first.
     """
     return (
         f"{table}.{id_column} IN (SELECT rowid FROM SpatialIndex WHERE f_table_name = '{table}' "
         f"AND f_geometry_column = '{column}' "
-        "AND search_frame = BuildMbr(:minx, :miny, :maxx, :maxy))"
+        "AND search_frame = BuildMbr(:minx, :miny, :maxx, :maxy)) "
+        f"AND ST_Intersects({table}.{column}, BuildMbr(:minx, :miny, :maxx, :maxy, 4490))"
     )
 
 

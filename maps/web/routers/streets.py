@@ -6,14 +6,13 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import pandas as pd
-import shapely
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from cases.models import User
 from cases.status import STATUSES, status_frame, street_table
 from geo.errors import InputError
-from layers.query import parcels_frame
+from layers.query import parcels_frame, parcels_page
 from layers.streets import find_street
 from maps import read_district, read_street, render_html, street_map
 from maps.geojson import feature_collection, to_json
@@ -69,7 +68,7 @@ def street_map_page(request: Request, code: str, session: SessionDep, user: Read
     return HTMLResponse(html.replace("</body>", MAP_LINKS + "</body>", 1))
 
 
-def _bbox(text: str | None) -> shapely.Geometry | None:
+def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
     if not text:
         return None
     try:
@@ -78,7 +77,7 @@ def _bbox(text: str | None) -> shapely.Geometry | None:
         raise InputError("bbox: four numbers, west,south,east,north") from None
     if not (west <= east and south <= north):
         raise InputError("bbox: west must not exceed east, nor south north")
-    return shapely.box(west, south, east, north)
+    return west, south, east, north
 
 
 @router.get("/api/streets/{code}/parcels", response_model=FeatureCollection)
@@ -90,11 +89,9 @@ def street_parcels(
 ) -> Response:
     """The street's parcels with their status as GeoJSON, ordered by code, a page at a time."""
     street = _street(session, user, code)
-    frame = parcels_frame(session, street_codes=[street.code])
-    box = _bbox(bbox)
-    if box is not None:
-        frame = frame[shapely.intersects(frame.geometry.to_numpy(), box)]
-    page = frame.iloc[offset: offset + limit]
+    page, matched = parcels_page(
+        session, street_codes=[street.code], bbox=_bbox(bbox), limit=limit, offset=offset
+    )
     status = status_frame(session, parcel_ids=page["id"].tolist())
     joined = page.join(status[["status", "last_inspected_at", "open_issue_refs"]], on="id")
     at = joined["last_inspected_at"].map(lambda v: None if pd.isna(v) else v.isoformat())
@@ -107,8 +104,8 @@ def street_parcels(
     ]
     body = feature_collection(joined.geometry.to_numpy(), props, decimals=7, simplify=None)
     links = []
-    if offset + limit < len(frame):
+    if offset + limit < matched:
         query = urlencode(dict(request.query_params) | {"offset": offset + limit, "limit": limit})
         links.append({"rel": "next", "type": GEOJSON, "href": f"{request.url.path}?{query}"})
-    tail = {"numberMatched": len(frame), "numberReturned": len(page), "links": links}
+    tail = {"numberMatched": matched, "numberReturned": len(page), "links": links}
     return Response(body[:-1] + "," + to_json(tail)[1:], media_type=GEOJSON)
