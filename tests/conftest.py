@@ -148,3 +148,26 @@ def empty_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[
         return
     with _scratch_database(request.getfixturevalue("postgis_admin"), "landpatrol_e") as url:
         yield url
+
+
+# --- the browser ---------------------------------------------------------------------------------
+# Debian's Chromium driven by Playwright; never a downloaded browser. One Playwright for the
+# whole session: a second sync_playwright() while the first runs fails ("inside the asyncio loop").
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Headless Debian Chromium, once per session."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

@@ -15,8 +15,6 @@ from tests.maps.conftest import QIANJIN
 from tests.maps.web.conftest import PASSWORD, Site, running
 
 pytestmark = pytest.mark.browser
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15"
        b"\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
 FILL_OF = """code => {
@@ -31,16 +29,12 @@ FILL_OF = """code => {
 }"""
 
 
-def test_an_inspector_logs_a_visit_on_a_phone(site: Site, tmp_path: Path) -> None:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package")
-    sync_api = pytest.importorskip("playwright.sync_api")
+def test_an_inspector_logs_a_visit_on_a_phone(site: Site, browser: object, tmp_path: Path) -> None:
     photo = tmp_path / "shed.png"
     photo.write_bytes(PNG)
     outside: list[str] = []
-    with running(site.app) as base, sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        context = browser.new_context(
+    with running(site.app) as base:
+        context = browser.new_context(  # type: ignore[attr-defined]
             viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True,
             geolocation={"longitude": 113.4005, "latitude": 23.1305}, permissions=["geolocation"])
 
@@ -77,5 +71,5 @@ def test_an_inspector_logs_a_visit_on_a_phone(site: Site, tmp_path: Path) -> Non
 
         page.goto(f"{base}/streets/{QIANJIN}/map")
         assert page.evaluate(FILL_OF, "QJ-BF-003") == STATUS_COLORS["violation"]
-        browser.close()
+        context.close()
     assert outside == []
