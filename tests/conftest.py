@@ -81,8 +81,8 @@ def _pg_url(admin: sa.Engine, database: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def postgis_template(postgis_admin: sa.Engine) -> str:
-    """A template database with PostGIS and the full schema."""
+def postgis_template(postgis_admin: sa.Engine) -> Iterator[str]:
+    """A template database with PostGIS and the full schema, dropped after the session."""
     from geo.store import open_store
     from scripts.migrate import upgrade
 
@@ -93,7 +93,8 @@ def postgis_template(postgis_admin: sa.Engine) -> str:
     store = open_store(_pg_url(postgis_admin, name))
     upgrade(store)
     store.dispose()
-    return name
+    yield name
+    _drop_database(postgis_admin, name)
 
 
 def _drop_database(admin: sa.Engine, name: str) -> None:
