@@ -59,7 +59,13 @@ def resolve_as_of(as_of: datetime | date | str | None) -> datetime:
     """The instant a status query looks at: now, or the end of the given local day."""
     if as_of is None:
         return utc_now()
-    return parse_datetime(as_of, field="as_of", end_of_day=True)
+    instant = parse_datetime(as_of, field="as_of", end_of_day=True)
+    today = local_date(utc_now())
+    if local_date(instant) > today:
+        raise InputError(f"as_of: {local_date(instant).isoformat()} is after today ({today.isoformat()})")
+    if instant < EARLIEST:
+        raise InputError(f"as_of: {local_date(instant).isoformat()} is before 2000")
+    return instant
 
 
 def local_date(instant: datetime) -> date:

@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from geo.store import Store, open_store
 from maps.web.errors import install_error_handlers
 from maps.web.routers import auth, exports, inspect_form, issues, parcels, streets, users
+from maps.web.schemas import ERROR_RESPONSES
 from maps.web.security import RateLimiter
 from maps.web.settings import Settings, get_settings
 
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app = FastAPI(
         title="landpatrol", version="1", docs_url=None, redoc_url=None,  # their pages load CDN scripts
         description="Tianhe land patrol: streets, parcels, inspections, issues and exports.",
+        responses=ERROR_RESPONSES,  # errors are {"detail": "one line"}, FastAPI's 422 included
     )
     app.state.settings = settings
     app.state.store = store or open_store(settings.db)

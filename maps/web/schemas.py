@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from geo.errors import InputError
@@ -12,6 +13,27 @@ from geo.errors import InputError
 Role = Literal["inspector", "manager", "analyst", "admin"]
 IssueState = Literal["in_progress", "basically_done", "done"]
 M = TypeVar("M", bound=BaseModel)
+
+
+# Row ids in paths: database integers, so a number beyond them is a 422, not an overflow.
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Row id")]
+
+
+class Problem(BaseModel):
+    """Every error the API answers: one line saying what is wrong (`geo.errors` at the edge)."""
+
+    detail: str
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "description": description}
+    for status, description in (
+        (400, "Bad request"), (401, "Not signed in"), (403, "Not allowed for this role or street"),
+        (404, "Not found"), (409, "Conflicts with what is stored"),
+        (422, "Invalid input: the field and the reason"), (429, "Too many attempts"),
+        (503, "The database is busy or unavailable"),
+    )
+}
 
 
 class Findings(BaseModel):

@@ -10,6 +10,7 @@ import pytest
 from cases.inspections import correct_inspection, log_inspection
 from cases.issues import add_issue, link_parcels, set_state
 from cases.status import STATUS_COLUMNS, STATUS_LABELS, STATUSES, status_frame, street_figures
+from geo.errors import InputError
 
 NOW = datetime(2022, 10, 25, 12, tzinfo=UTC)
 
@@ -121,4 +122,13 @@ def test_bad_as_of_names_the_field(store, sites, as_of):
     from geo.errors import InputError
 
     with store.session() as session, pytest.raises(InputError, match="as_of"):
+        status_frame(session, as_of=as_of)
+
+
+@pytest.mark.parametrize(("as_of", "message"), [
+    ("2263-01-01", "as_of: 2263-01-01 is after today"),
+    ("1999-12-31", "as_of: 1999-12-31 is before 2000"),
+])
+def test_as_of_outside_the_records_range_is_refused(store, as_of, message):
+    with store.session() as session, pytest.raises(InputError, match=message):
         status_frame(session, as_of=as_of)

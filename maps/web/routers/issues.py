@@ -17,7 +17,7 @@ from layers.streets import list_streets
 from maps.web.deps import CsrfDep, SessionDep, SettingsDep, StoreDep
 from maps.web.pages import render
 from maps.web.policy import issue_editor, reader
-from maps.web.schemas import IssueRow, MeasureDoneIn, MeasureIn, MeasureOut, StateIn
+from maps.web.schemas import IssueRow, MeasureDoneIn, MeasureIn, MeasureOut, RowId, StateIn
 from maps.web.writes import run_write
 
 router = APIRouter(tags=["issues"])
@@ -93,7 +93,7 @@ def api_add_measure(ref: str, body: MeasureIn, store: StoreDep, settings: Settin
 
 
 @router.post("/api/measures/{measure_id}/done", response_model=MeasureOut, dependencies=[CsrfDep])
-def api_measure_done(measure_id: int, body: MeasureDoneIn, store: StoreDep, settings: SettingsDep,
+def api_measure_done(measure_id: RowId, body: MeasureDoneIn, store: StoreDep, settings: SettingsDep,
                      user: Editor) -> dict[str, Any]:
     """Mark a measure done (today unless `on` is given)."""
     return _write(store, settings,
@@ -133,7 +133,7 @@ def form_set_state(ref: str, store: StoreDep, settings: SettingsDep, user: Edito
 
 
 @router.post("/measures/{measure_id}/done", include_in_schema=False, dependencies=[CsrfDep])
-def form_measure_done(measure_id: int, store: StoreDep, settings: SettingsDep, user: Editor,
+def form_measure_done(measure_id: RowId, store: StoreDep, settings: SettingsDep, user: Editor,
                       on: Text = "") -> Response:
     """The page's mark-done button."""
     ref = _write(store, settings,
