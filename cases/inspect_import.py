@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from cases.models import Inspection, inspection_photos
 from cases.photos import check_photo, store_photo
 from cases.rules import FINDING_NAMES
-from cases.validation import RowError, check_records
+from cases.validation import LOOKUP_CHUNK, RowError, check_records
 from geo.audit import default_actor, record
 from geo.crs import STORAGE_EPSG
 from geo.dialects import select_dialect
@@ -111,9 +111,11 @@ def _already_imported(session: Session, client_ids: pd.Series) -> pd.Series:
     if not wanted:
         return pd.Series(False, index=client_ids.index)
     stored: set[str] = set()
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start:start + 500]
-        stored.update(session.scalars(sa.select(Inspection.client_id).where(Inspection.client_id.in_(chunk))))
+    backend = select_dialect(session.get_bind().dialect.name)
+    for start in range(0, len(wanted), LOOKUP_CHUNK):
+        chunk = wanted[start:start + LOOKUP_CHUNK]
+        member = backend.member_of(Inspection.client_id, chunk)
+        stored.update(session.scalars(sa.select(Inspection.client_id).where(member)))
     return client_ids.isin(stored)
 
 

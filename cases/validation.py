@@ -24,6 +24,7 @@ from cases.clock import EARLIEST, LOCAL_TZ
 from cases.models import Inspection
 from cases.rules import FINDINGS
 from geo.crs import MEASURE_CRS
+from geo.dialects import select_dialect
 from geo.frames import read_geo_frame, wkb_column
 from geo.measure import from_storage
 from geo.orm import utc_now
@@ -34,6 +35,7 @@ OPTIONAL_COLUMNS = ("lon", "lat", "note", "client_id", "photos")
 OFF_SITE_METRES = 200.0
 AREA_TOLERANCE_M2 = 0.5
 SQL_IN_LIMIT = 500
+LOOKUP_CHUNK = 5_000  # values per membership lookup: well under both backends' parameter limits
 CLOCK_SKEW = pd.Timedelta(minutes=1)
 TRUE_WORDS = frozenset({"1", "true", "t", "yes", "y", "是", "有", "x", "✓"})
 FALSE_WORDS = frozenset({"", "0", "false", "f", "no", "n", "否", "无", "nan", "none"})
@@ -103,11 +105,15 @@ def _flags(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def parcels_by_code(session: Session, codes: pd.Series) -> pd.DataFrame:
     """Stored parcels (id, area_m2, retired) for the codes, indexed by code."""
-    wanted = codes.unique().tolist()
+    wanted = codes.dropna().unique().tolist()
     query = sa.select(Parcel.code, Parcel.id, Parcel.area_m2, Parcel.retired_at.is_not(None))
-    if len(wanted) <= SQL_IN_LIMIT:
-        query = query.where(Parcel.code.in_(wanted))
-    rows = session.execute(query).all()
+    backend = select_dialect(session.get_bind().dialect.name)
+    chunks = (wanted[start:start + LOOKUP_CHUNK] for start in range(0, len(wanted), LOOKUP_CHUNK))
+    rows = [
+        tuple(row)  # plain tuples: pandas probes Row objects attribute by attribute
+        for chunk in chunks
+        for row in session.execute(query.where(backend.member_of(Parcel.code, chunk)))
+    ]
     frame = pd.DataFrame(rows, columns=["code", "parcel_id", "parcel_area_m2", "retired"])
     return frame.set_index("code")
 

@@ -8,8 +8,10 @@ from typing import Any
 
 import numpy as np
 import shapely
+import sqlalchemy as sa
 from numpy.typing import NDArray
 from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
 from geo.errors import StoreError
@@ -65,6 +67,12 @@ def intersects_bbox(table: str, column: str, id_column: str) -> str:
     """SQL condition keeping rows whose geometry meets the box :minx/:miny/:maxx/:maxy (GiST)."""
     del id_column  # ST_Intersects uses the GiST index by itself
     return f"ST_Intersects({table}.{column}, ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4490))"
+
+
+def member_of(column: Any, values: Sequence[Any]) -> sa.ColumnElement[bool]:
+    """`column` is one of `values`: one array parameter, planned once, however many values."""
+    array = ARRAY(column.type)
+    return column == sa.any_(sa.bindparam(None, list(values), type_=array))
 
 
 def _copy_types(conn: Connection, table: str, columns: Sequence[str]) -> list[str]:

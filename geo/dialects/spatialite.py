@@ -13,6 +13,7 @@ import numpy as np
 # are in it (their PROJ/GEOS symbols clash the other way round).
 import pyogrio  # noqa: F401
 import shapely
+import sqlalchemy as sa
 from numpy.typing import NDArray
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import Connection, make_url
@@ -131,6 +132,11 @@ def intersects_bbox(table: str, column: str, id_column: str) -> str:
         "AND search_frame = BuildMbr(:minx, :miny, :maxx, :maxy)) "
         f"AND ST_Intersects({table}.{column}, BuildMbr(:minx, :miny, :maxx, :maxy, 4490))"
     )
+
+
+def member_of(column: Any, values: Sequence[Any]) -> sa.ColumnElement[bool]:
+    """`column` is one of `values` (an IN list; keep lists under SQLite's 32,766 parameters)."""
+    return column.in_(list(values))
 
 
 def bulk_insert(
