@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session
 from cases.models import Inspection, inspection_photos
 from cases.photos import check_photo, store_photo
 from cases.rules import FINDING_NAMES
-from cases.validation import LOOKUP_CHUNK, RowError, check_records
+from cases.validation import RowError, check_records
 from geo.audit import default_actor, record
 from geo.crs import STORAGE_EPSG
-from geo.dialects import select_dialect
+from geo.dialects import LOOKUP_CHUNK, select_dialect
 from geo.errors import InputError, NotFoundError
 from geo.orm import utc_now
 from layers.models import ImportRun

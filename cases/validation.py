@@ -24,7 +24,7 @@ from cases.clock import EARLIEST, LOCAL_TZ
 from cases.models import Inspection
 from cases.rules import FINDINGS
 from geo.crs import MEASURE_CRS
-from geo.dialects import select_dialect
+from geo.dialects import LOOKUP_CHUNK, select_dialect
 from geo.frames import read_geo_frame, wkb_column
 from geo.measure import from_storage
 from geo.orm import utc_now
@@ -35,7 +35,6 @@ OPTIONAL_COLUMNS = ("lon", "lat", "note", "client_id", "photos")
 OFF_SITE_METRES = 200.0
 AREA_TOLERANCE_M2 = 0.5
 SQL_IN_LIMIT = 500
-LOOKUP_CHUNK = 5_000  # values per membership lookup: well under both backends' parameter limits
 CLOCK_SKEW = pd.Timedelta(minutes=1)
 TRUE_WORDS = frozenset({"1", "true", "t", "yes", "y", "是", "有", "x", "✓"})
 FALSE_WORDS = frozenset({"", "0", "false", "f", "no", "n", "否", "无", "nan", "none"})

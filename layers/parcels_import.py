@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from geo.audit import record
 from geo.crs import STORAGE_EPSG
+from geo.dialects import LOOKUP_CHUNK, select_dialect
 from geo.errors import InputError
 from geo.frames import wkb_column
 from geo.orm import utc_now
@@ -273,12 +274,13 @@ def _existing(session: Session, codes: list[str]) -> dict[str, _Stored]:
     """
     stored = set(session.scalars(sa.select(Parcel.code)))
     codes = [code for code in codes if code in stored]
+    backend = select_dialect(session.get_bind().dialect.name)
     found: dict[str, _Stored] = {}
-    for start in range(0, len(codes), 500):
+    for start in range(0, len(codes), LOOKUP_CHUNK):
         query = sa.select(
             Parcel.code, Parcel.id, Parcel.kind, Parcel.name, Parcel.street_code, Parcel.village,
             Parcel.properties, wkb_column(Parcel.geom),
-        ).where(Parcel.code.in_(codes[start:start + 500]))
+        ).where(backend.member_of(Parcel.code, codes[start:start + LOOKUP_CHUNK]))
         for code, parcel_id, kind, name, street, village, properties, wkb in session.execute(query):
             found[code] = _Stored(
                 parcel_id, kind, shapely.from_wkb(wkb), (name, street, village, properties)

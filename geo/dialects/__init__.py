@@ -10,6 +10,9 @@ from types import ModuleType
 
 from geo.errors import StoreError
 
+# Values per `member_of` lookup: well under SQLite's 32,766 and PostgreSQL's 65,535 parameters.
+LOOKUP_CHUNK = 5_000
+
 
 def select_dialect(name: str) -> ModuleType:
     """Return the backend module for a SQLAlchemy dialect name."""
