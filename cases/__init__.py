@@ -5,7 +5,7 @@ command or import) and keyword arguments, and raises `geo.errors` on bad input.
 """
 
 from cases.inspect_import import ImportResult, import_inspections
-from cases.inspections import correct_inspection, inspection_history, log_inspection
+from cases.inspections import correct_inspection, find_by_client_id, inspection_history, log_inspection
 from cases.issue_state import ISSUE_STATES, STATE_LABELS
 from cases.issues import (
     add_issue,
@@ -27,7 +27,7 @@ from cases.status import parcel_status, status_frame, street_figures
 
 __all__ = [
     "FINDINGS", "ISSUE_STATES", "STATE_LABELS", "STATUSES", "STATUS_LABELS", "ImportResult", "add_issue",
-    "add_measure", "add_note", "build_report", "correct_inspection", "export_ledger", "get_issue",
+    "add_measure", "add_note", "build_report", "correct_inspection", "export_ledger", "find_by_client_id", "get_issue",
     "import_inspections", "import_ledger", "inspection_history", "issue_detail", "ledger_frame",
     "link_parcels", "list_issues", "log_inspection", "measure_done", "parcel_status", "render_report",
     "set_state", "status_frame", "street_figures",

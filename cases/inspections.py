@@ -94,6 +94,11 @@ def _audit(session: Session, inspection: Inspection, action: str, actor: str | N
     )
 
 
+def find_by_client_id(session: Session, client_id: str) -> Inspection | None:
+    """The record a phone or import stored under `client_id`, if any (retries are idempotent)."""
+    return session.scalar(sa.select(Inspection).where(Inspection.client_id == client_id))
+
+
 def log_inspection(
     session: Session,
     *,
@@ -117,7 +122,7 @@ def log_inspection(
     kept and flagged `off_site`.
     """
     now = now or utc_now()
-    if client_id and session.scalar(sa.select(Inspection.id).where(Inspection.client_id == client_id)):
+    if client_id and find_by_client_id(session, client_id) is not None:
         raise ConflictError(f"client_id: {client_id!r} is already recorded")
     values = {"parcel_code": parcel_code, "inspected_at": inspected_at, "inspector": inspector,
               "lon": lon, "lat": lat, "note": note, "client_id": client_id, **(findings or {})}

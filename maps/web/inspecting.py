@@ -14,12 +14,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
-from cases.inspections import log_inspection
+from cases.inspections import find_by_client_id, log_inspection
 from cases.models import Inspection, User
 from cases.photos import MAX_BYTES
 from cases.rules import FINDING_NAMES
@@ -45,8 +44,7 @@ def inspection_dict(inspection: Inspection, parcel_code: str) -> dict[str, Any]:
 
 def _recorded(session: Session, client_id: str, parcel_code: str, user: User) -> dict[str, Any] | None:
     """The record already stored under this client id, if it is this user's, for this parcel."""
-    # TODO(cases): a `find_by_client_id` service would keep this query beside its model.
-    found = session.scalar(sa.select(Inspection).where(Inspection.client_id == client_id))
+    found = find_by_client_id(session, client_id)
     if found is None:
         return None
     if found.parcel.code != parcel_code or found.inspector != user.name:
