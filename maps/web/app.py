@@ -16,7 +16,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from geo.store import Store, open_store
 from maps.web.errors import install_error_handlers
-from maps.web.routers import auth, exports, inspect_form, issues, parcels, streets, users
+from maps.web.routers import (
+    admin_imports,
+    auth,
+    corrections,
+    exports,
+    inspect_form,
+    issues,
+    parcels,
+    streets,
+    users,
+)
 from maps.web.schemas import ERROR_RESPONSES
 from maps.web.security import RateLimiter
 from maps.web.settings import Settings, get_settings
@@ -73,7 +83,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.state.login_limiter = RateLimiter(settings.login_max_failures, settings.login_window_s)
     app.state.export_dir = _export_dir(settings)
     install_error_handlers(app)
-    for module in (auth, streets, parcels, inspect_form, issues, exports, users):
+    for module in (auth, streets, parcels, inspect_form, corrections, issues, exports, users, admin_imports):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders)

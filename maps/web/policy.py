@@ -1,7 +1,9 @@
 """Who may do what, in one place: the role sets every route depends on.
 
 Inspectors see and write only their own streets; managers read everything and
-edit issues; analysts read and export; admins may do everything and manage users.
+edit issues; analysts read and export; admins may do everything, manage users
+and import files. Correcting an inspection is logging one: inspectors (their
+streets only) and admins.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ LOG_INSPECTIONS = ("inspector", "admin")
 EDIT_ISSUES = ("manager", "admin")
 EXPORT = ("analyst", "manager", "admin")
 MANAGE_USERS = ("admin",)
+IMPORT_FILES = ("admin",)
 
 street_reader = allow(*READ_STREETS)
 reader = allow(*READ_ALL)
@@ -23,6 +26,7 @@ inspection_writer = allow(*LOG_INSPECTIONS)
 issue_editor = allow(*EDIT_ISSUES)
 exporter = allow(*EXPORT)
 user_admin = allow(*MANAGE_USERS)
+importer = allow(*IMPORT_FILES)
 
 
 def limited_to_streets(user: User) -> list[str] | None:

@@ -65,6 +65,15 @@ class InspectionIn(Findings):
     note: str | None = Field(None, max_length=4000)
 
 
+class CorrectionIn(Findings):
+    """What a correction changes; anything left out keeps the corrected record's value."""
+
+    inspected_at: datetime | None = Field(None, description="ISO 8601; Beijing time without an offset.")
+    lon: float | None = Field(None, ge=-180, le=180)
+    lat: float | None = Field(None, ge=-90, le=90)
+    note: str | None = Field(None, max_length=4000)
+
+
 class InspectionOut(BaseModel):
     """A stored inspection."""
 
@@ -172,6 +181,77 @@ class IssueRow(BaseModel):
     done_with_violation: bool
 
 
+# Text without control characters (tab and newlines allowed): the ledger goes to Excel, which refuses them.
+NO_CONTROLS = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$"
+
+
+def plain_text(max_length: int, min_length: int = 0) -> Any:
+    """A text field of at most `max_length` characters, control characters refused."""
+    return Field(min_length=min_length, max_length=max_length, pattern=NO_CONTROLS)
+
+
+class IssueIn(BaseModel):
+    """A new issue of the ledger (category 1–5 as in the 2022 report).
+
+    Refs are numbers joined by `-` or `.` (2-1, 3.2): the ledger sorts refs
+    number by number and cannot order letters among numbers.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    ref: str = Field(min_length=1, max_length=40, pattern=r"^[0-9]{1,6}(?:[-.][0-9]{1,6})*$")
+    category: int = Field(ge=1, le=99)
+    title: Annotated[str, plain_text(500, min_length=1)]
+    finding: Annotated[str, plain_text(4000)] | None = None
+    lead_department: Annotated[str, plain_text(200)] | None = None
+    partner_departments: list[Annotated[str, plain_text(200, min_length=1)]] = Field(
+        default_factory=list, max_length=20)
+    deadline: date | None = None
+    opened_on: date | None = None
+
+
+class LinkIn(BaseModel):
+    """Parcel codes to link to an issue (already linked ones are left as they are)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    codes: list[Annotated[str, Field(min_length=1, max_length=60)]] = Field(min_length=1, max_length=500)
+
+
+class LinkOut(BaseModel):
+    """The codes newly linked to an issue."""
+
+    ref: str
+    added: list[str]
+
+
+class RowNoteOut(BaseModel):
+    """One row repaired or skipped, and why."""
+
+    row: int
+    code: str | None
+    reason: str
+
+
+class ImportOut(BaseModel):
+    """An import's report: rows read, created, updated, repaired and skipped (with reasons)."""
+
+    file: str
+    target: str
+    kind: str | None = None
+    crs: str | None = None
+    encoding: str | None = None
+    dry_run: bool
+    read: int
+    created: int
+    updated: int
+    unchanged: int
+    repaired: list[RowNoteOut]
+    skipped: list[RowNoteOut]
+    import_id: int | None = None
+    counts: dict[str, int] = Field(default_factory=dict, description="The ledger's issues, measures, links.")
+
+
 class UserIn(BaseModel):
     """A new user (the password is hashed at once and never returned)."""
 
@@ -212,6 +292,12 @@ class ExportOut(BaseModel):
     name: str
     url: str
     rows: int | None = None
+
+
+def form_errors(message: str, fields: tuple[str, ...], default: str) -> dict[str, str]:
+    """A one-line error placed beside the form field it names (`title: empty`), else `default`."""
+    head = message.split(":", 1)[0].strip()
+    return {head if head in fields else default: message}
 
 
 def parse_form(model: type[M], data: dict[str, Any]) -> M:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -9,15 +10,39 @@ import pandas as pd
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from cases.issue_state import ISSUE_STATES
-from cases.issues import CATEGORIES, add_measure, issue_detail, list_issues, measure_done, set_state
+from cases.issues import (
+    CATEGORIES,
+    add_issue,
+    add_measure,
+    issue_detail,
+    link_parcels,
+    list_issues,
+    measure_done,
+    set_state,
+)
 from cases.models import User
+from geo.errors import LandpatrolError
 from layers.streets import list_streets
 from maps.web.deps import CsrfDep, SessionDep, SettingsDep, StoreDep
 from maps.web.pages import render
 from maps.web.policy import issue_editor, reader
-from maps.web.schemas import IssueRow, MeasureDoneIn, MeasureIn, MeasureOut, RowId, StateIn
+from maps.web.routers.inspect_form import read_form
+from maps.web.schemas import (
+    IssueIn,
+    IssueRow,
+    LinkIn,
+    LinkOut,
+    MeasureDoneIn,
+    MeasureIn,
+    MeasureOut,
+    RowId,
+    StateIn,
+    form_errors,
+    parse_form,
+)
 from maps.web.writes import run_write
 
 router = APIRouter(tags=["issues"])
@@ -26,6 +51,10 @@ Editor = Annotated[User, Depends(issue_editor)]
 State = Annotated[str | None, Query(pattern="^(in_progress|basically_done|done)$")]
 Category = Annotated[int | None, Query(ge=1, le=99)]
 Street = Annotated[str | None, Query(max_length=100)]
+ISSUE_FIELDS = ("ref", "category", "title", "finding", "lead_department", "partner_departments",
+                "deadline", "opened_on")
+PAGE_ERRORS = (404, 409, 422)
+CODE_SPLIT = re.compile(r"[\s,，;；、]+")
 
 
 def _plain(value: Any) -> Any:
@@ -55,10 +84,45 @@ def ledger_page(request: Request, session: SessionDep, _user: Reader, state: Sta
     })
 
 
+def _new_issue_page(request: Request, values: dict[str, str], errors: dict[str, str] | None = None,
+                    status_code: int = 200) -> Response:
+    return render(request, "issue_new.html", {"values": values, "errors": errors or {},
+                                              "categories": CATEGORIES}, status_code=status_code)
+
+
+@router.get("/issues/new", include_in_schema=False)
+def new_issue_page(request: Request, _user: Editor) -> Response:
+    """The form to add an issue to the ledger (registered before `/issues/{ref}`)."""
+    return _new_issue_page(request, {})
+
+
+@router.post("/issues/new", include_in_schema=False, dependencies=[CsrfDep])
+def new_issue_form(request: Request, store: StoreDep, settings: SettingsDep, user: Editor,
+                   form: Annotated[FormData, Depends(read_form)]) -> Response:
+    """Add the issue and open its page, or show the form again with the error beside its field."""
+    values = {name: str(form.get(name) or "").strip()[:4000] for name in ISSUE_FIELDS}
+    data: dict[str, Any] = {k: v for k, v in values.items() if v}
+    data["partner_departments"] = [p for p in CODE_SPLIT.split(values["partner_departments"]) if p]
+    try:
+        ref = _add_issue(store, settings, parse_form(IssueIn, data), user)["ref"]
+    except LandpatrolError as err:
+        if err.http_status not in PAGE_ERRORS:
+            raise
+        return _new_issue_page(request, values, form_errors(str(err), ISSUE_FIELDS, "form"), err.http_status)
+    return RedirectResponse(f"/issues/{ref}", status_code=303)
+
+
+def _issue_page(request: Request, session: Session, ref: str, *, values: dict[str, str] | None = None,
+                errors: dict[str, str] | None = None, status_code: int = 200) -> Response:
+    return render(request, "issue.html", {"issue": issue_detail(session, ref), "states": ISSUE_STATES,
+                                          "values": values or {}, "errors": errors or {}},
+                  status_code=status_code)
+
+
 @router.get("/issues/{ref}", include_in_schema=False)
 def issue_page(request: Request, ref: str, session: SessionDep, _user: Reader) -> Response:
     """One issue with its measures, progress notes and parcels."""
-    return render(request, "issue.html", {"issue": issue_detail(session, ref), "states": ISSUE_STATES})
+    return _issue_page(request, session, ref)
 
 
 @router.get("/api/issues", response_model=list[IssueRow])
@@ -111,7 +175,49 @@ def api_set_state(ref: str, body: StateIn, store: StoreDep, settings: SettingsDe
     return _write(store, settings, work)
 
 
+def _add_issue(store: StoreDep, settings: SettingsDep, body: IssueIn, user: User) -> dict[str, Any]:
+    def work(session: Session) -> dict[str, Any]:
+        add_issue(session, **body.model_dump(), actor=user.name)
+        return issue_detail(session, body.ref)
+
+    return _write(store, settings, work)
+
+
+def _link(store: StoreDep, settings: SettingsDep, ref: str, codes: list[str], user: User) -> dict[str, Any]:
+    return _write(store, settings, lambda s: {
+        "ref": ref, "added": link_parcels(s, ref=ref, codes=codes, actor=user.name)})
+
+
+@router.post("/api/issues", response_model=dict[str, Any], status_code=201, dependencies=[CsrfDep])
+def api_add_issue(body: IssueIn, store: StoreDep, settings: SettingsDep, user: Editor) -> dict[str, Any]:
+    """Add an issue to the ledger (409 if its ref exists); returns it as `GET /api/issues/{ref}` does."""
+    return _add_issue(store, settings, body, user)
+
+
+@router.post("/api/issues/{ref}/parcels", response_model=LinkOut, dependencies=[CsrfDep])
+def api_link_parcels(ref: str, body: LinkIn, store: StoreDep, settings: SettingsDep,
+                     user: Editor) -> dict[str, Any]:
+    """Link parcels to an issue; returns the codes newly linked (404 for an unknown code: none linked)."""
+    return _link(store, settings, ref, body.codes, user)
+
+
 Text = Annotated[str, Form(max_length=4000)]
+
+
+@router.post("/issues/{ref}/parcels", include_in_schema=False, dependencies=[CsrfDep])
+def form_link_parcels(request: Request, ref: str, store: StoreDep, settings: SettingsDep, user: Editor,
+                      codes: Text = "") -> Response:
+    """The page's link form: codes separated by spaces or commas; an error shows beside it."""
+    try:
+        body = parse_form(LinkIn, {"codes": [c for c in CODE_SPLIT.split(codes) if c]})
+        _link(store, settings, ref, body.codes, user)
+    except LandpatrolError as err:
+        if err.http_status not in PAGE_ERRORS:
+            raise
+        with store.session() as session:
+            return _issue_page(request, session, ref, values={"codes": codes},
+                               errors={"codes": str(err)}, status_code=err.http_status)
+    return RedirectResponse(f"/issues/{ref}", status_code=303)
 
 
 @router.post("/issues/{ref}/measures", include_in_schema=False, dependencies=[CsrfDep])

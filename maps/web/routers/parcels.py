@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
+import pandas as pd
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, Response
@@ -38,10 +39,11 @@ def visible_parcel(session: SessionDep, user: User, code: str) -> Parcel:
 def parcel_summary(session: SessionDep, parcel: Parcel) -> dict[str, Any]:
     """The parcel with its status now, as `ParcelOut`."""
     status = parcel_status(session, parcel)
+    last = status.get("last_inspected_at")
     return {
         "code": parcel.code, "kind": parcel.kind, "name": parcel.name, "street_code": parcel.street_code,
         "village": parcel.village, "area_m2": parcel.area_m2, "status": status["status"],
-        "last_inspected_at": status.get("last_inspected_at"),
+        "last_inspected_at": None if last is None or pd.isna(last) else last,  # NaT when never inspected
         "inspections_count": int(status.get("inspections_count") or 0),
         "open_issue_refs": status.get("open_issue_refs") or "",
         "issue_states": status.get("issue_states") or "",

@@ -24,6 +24,9 @@ LOGGERS = frozenset({"admin", "inspector"})
 ADMINS = frozenset({"admin"})
 PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/lang/{lang}"), ("GET", "/openapi.json")}
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+CALLERS = ("anon", *ROLES)  # each caller writes rows of its own, so allowed roles never collide
+NUMBER = {who: i for i, who in enumerate(CALLERS, start=1)}
+STREET_CODES = f'{{"{QIANJIN}": {{"name": "前进街道"}}}}'.encode()  # a street-code file, run dry
 
 Request = Callable[[Any, str, str], Any]  # (client, role, csrf) -> response
 
@@ -34,9 +37,16 @@ def _inspection(role: str, n: list[int]) -> dict[str, Any]:
 
 
 Row = tuple[str, str, frozenset, Request]
+Fixtures = tuple[str, int, str, dict[str, int]]
 
 
-def matrix(site: Site, photo: str, measure_id: int, export_name: str) -> list[Row]:
+def _dry_import() -> dict[str, Any]:
+    return {"files": {"file": ("streets.json", io.BytesIO(STREET_CODES), "application/json")}}
+
+
+def matrix(
+    site: Site, photo: str, measure_id: int, export_name: str, inspections: dict[str, int],
+) -> list[Row]:
     """(method, route path, roles allowed, how to call it)."""
     n = [0]
 
@@ -48,6 +58,15 @@ def matrix(site: Site, photo: str, measure_id: int, export_name: str) -> list[Ro
 
     def post_form(url: str, body: Callable[[str], dict], files: Any = None) -> Request:
         return lambda c, role, csrf: c.post(url, data={**body(role), "csrf_token": csrf}, files=files)
+
+    def correct(kind: str, call: Callable[[Any, str, str, int], Any]) -> Request:
+        return lambda c, role, csrf: call(c, role, csrf, inspections[f"{kind}-{role}"])
+
+    def upload(url: str, headers: bool) -> Request:
+        form = {"target": "streets", "dry_run": "true"}
+        return lambda c, role, csrf: c.post(
+            url, data=form if headers else {**form, "csrf_token": csrf},
+            headers={"X-CSRF-Token": csrf} if headers else None, **_dry_import())
 
     street = f"/streets/{QIANJIN}"
     return [
@@ -88,6 +107,25 @@ def matrix(site: Site, photo: str, measure_id: int, export_name: str) -> list[Ro
         ("POST", "/api/exports", READERS, post_json("/api/exports", lambda r: {"format": "csv"})),
         ("GET", "/api/exports", READERS, get("/api/exports")),
         ("GET", "/exports/files/{name}", READERS, get(f"/exports/files/{export_name}")),
+        ("GET", "/inspections/{inspection_id}/correct", LOGGERS,
+         get(f"/inspections/{inspections['form-admin']}/correct")),
+        ("POST", "/inspections/{inspection_id}/correct", LOGGERS, correct("form", lambda c, r, csrf, i: (
+            c.post(f"/inspections/{i}/correct", data={"sheds_count": "5", "csrf_token": csrf})))),
+        ("POST", "/api/inspections/{inspection_id}/corrections", LOGGERS, correct("api", lambda c, r, k, i: (
+            c.post(f"/api/inspections/{i}/corrections", json={"sheds_count": 4},
+                   headers={"X-CSRF-Token": k})))),
+        ("GET", "/issues/new", EDITORS, get("/issues/new")),
+        ("POST", "/issues/new", EDITORS, post_form("/issues/new", lambda r: {
+            "ref": f"8-{NUMBER[r]}", "category": "2", "title": f"表单 {r}"})),
+        ("POST", "/api/issues", EDITORS, post_json("/api/issues", lambda r: {
+            "ref": f"9-{NUMBER[r]}", "category": 3, "title": f"接口 {r}"})),
+        ("POST", "/issues/{ref}/parcels", EDITORS,
+         post_form("/issues/2-1/parcels", lambda r: {"codes": "QJ-BF-003"})),
+        ("POST", "/api/issues/{ref}/parcels", EDITORS,
+         post_json("/api/issues/2-1/parcels", lambda r: {"codes": ["QJ-SP-001"]})),
+        ("GET", "/admin/imports", ADMINS, get("/admin/imports")),
+        ("POST", "/admin/imports", ADMINS, upload("/admin/imports", headers=False)),
+        ("POST", "/api/imports", ADMINS, upload("/api/imports", headers=True)),
         ("GET", "/admin/users", ADMINS, get("/admin/users")),
         ("POST", "/admin/users", ADMINS, post_form("/admin/users", lambda r: {
             "name": f"new-form-{r}", "role": "analyst", "password": "long-enough-1"})),
@@ -113,13 +151,20 @@ def _routes(site: Site) -> Iterator[tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def fixtures(site: Site) -> tuple[str, int, str]:
-    """A photo, a measure and an export file to address in the matrix."""
+def fixtures(site: Site) -> Fixtures:
+    """A photo, a measure, an export file and inspections to correct, to address in the matrix."""
+    from cases.inspections import log_inspection
     from maps.web.users import add_user
 
+    inspections = {}
     with site.store.session() as session:
         for name in ("victim1", "victim2"):
             add_user(session, name=name, role="analyst", password="long-enough-1", actor="test")
+        for who in CALLERS:
+            for kind in ("form", "api"):
+                inspections[f"{kind}-{who}"] = log_inspection(
+                    session, parcel_code="QJ-FP-001", inspected_at="2022-10-02T09:00", inspector="张三",
+                    findings={"sheds_count": 1}, actor="test").id
     inspector = site.client("inspector")
     reply = inspector.post("/inspect", data={
         "code": "QJ-BF-002", "inspected_at": "2022-10-21T09:00", "client_id": "fixture-photo-1",
@@ -130,17 +175,17 @@ def fixtures(site: Site) -> tuple[str, int, str]:
     full = next(p for p in (site.store.media_dir()).rglob("*.png") if p.name.startswith(photo))
     measure = manager.get("/api/issues/2-1/measures").json()[0]["id"]
     made = manager.post("/api/exports", json={"format": "csv"}, headers={"X-CSRF-Token": site.csrf(manager)})
-    return full.name, measure, made.json()["name"]
+    return full.name, measure, made.json()["name"], inspections
 
 
-def test_the_matrix_lists_every_route(site: Site, fixtures: tuple[str, int, str]) -> None:
+def test_the_matrix_lists_every_route(site: Site, fixtures: Fixtures) -> None:
     listed = {(m, p) for m, p, _, _ in matrix(site, *fixtures)} | PUBLIC
     assert set(_routes(site)) - listed == set(), "routes without a decision on who may use them"
 
 
 @pytest.mark.parametrize("role", [None, *ROLES])
 def test_each_role_gets_exactly_its_routes(
-    site: Site, fixtures: tuple[str, int, str], role: str | None,
+    site: Site, fixtures: Fixtures, role: str | None,
 ) -> None:
     client = site.client(role)
     csrf = site.csrf(client)

@@ -1,0 +1,198 @@
+"""Imports from the web: an upload saved safely, unzipped safely, handed to the import services.
+
+The reading, checking and writing are the services' own (`layers.streets_import`,
+`layers.parcels_import`, `cases.inspect_import`, `cases.ledger_io`), each in one
+transaction and audited there. This module adds only what an upload needs: a
+file name the client cannot choose, a size cap, zip members that cannot escape
+their folder, and one report shape for the four targets.
+"""
+
+from __future__ import annotations
+
+import re
+import stat
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import IO, Any, Literal
+
+from cases.inspect_import import import_inspections
+from cases.ledger_io import import_ledger
+from geo.errors import InputError, LandpatrolError
+from geo.store import Store
+from layers.import_report import ImportReport, OnInvalid, RowNote
+from layers.kinds import get_kind
+from layers.parcels_import import import_parcels
+from layers.streets_import import import_streets
+
+Target = Literal["streets", "parcels", "inspections", "ledger"]
+TARGETS: tuple[str, ...] = ("streets", "parcels", "inspections", "ledger")
+UPLOAD_SUFFIXES = (".gpkg", ".geojson", ".json", ".fgb", ".csv", ".xlsx", ".zip")
+DATA_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".fgb", ".csv", ".xlsx")
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+MAX_UNZIPPED_BYTES = 1024 * 1024 * 1024  # a zip bomb stops here
+MAX_MEMBERS = 2_000
+CHUNK = 1 << 20
+_SAFE_STEM = re.compile(r"[^\w\-]+")
+
+
+@dataclass(frozen=True)
+class ImportChoice:
+    """What the admin said the file is and how to treat bad rows."""
+
+    target: Target
+    kind: str | None = None
+    on_invalid: OnInvalid = "fail"
+    dry_run: bool = False
+
+    def check(self) -> None:
+        """Refuse combinations the chosen service cannot honour, before reading the upload."""
+        if self.target == "parcels":
+            get_kind(self.kind or "")
+        if self.target == "inspections" and self.on_invalid == "repair":
+            raise InputError("on_invalid: inspections cannot be repaired; choose fail or skip")
+        if self.target == "ledger" and self.on_invalid != "fail":
+            raise InputError("on_invalid: the ledger is imported all or nothing; choose fail")
+
+
+def safe_name(client_name: str | None) -> str:
+    """A file name from the client's, reduced to word characters plus a known suffix.
+
+    Only the suffix picks the reader; the stem is kept (cleaned) so reports
+    name something the admin recognises. No separator or `..` can survive.
+    """
+    raw = PureWindowsPath(PurePosixPath(client_name or "").name).name
+    suffix = Path(raw).suffix.lower()
+    if suffix not in UPLOAD_SUFFIXES:
+        raise InputError(f"file: {suffix or 'no suffix'} is not an accepted type "
+                         f"({', '.join(UPLOAD_SUFFIXES)})")
+    stem = _SAFE_STEM.sub("_", Path(raw).stem).strip("_")[:80] or "upload"
+    return f"{stem}{suffix}"
+
+
+def _copy_capped(source: IO[bytes], target: Path, cap: int, what: str) -> int:
+    size = 0
+    with target.open("wb") as out:
+        while chunk := source.read(CHUNK):
+            size += len(chunk)
+            if size > cap:
+                raise InputError(f"file: {what} is over the {cap // (1024 * 1024)} MB limit")
+            out.write(chunk)
+    return size
+
+
+def _member_path(folder: Path, info: zipfile.ZipInfo) -> Path | None:
+    """Where a zip member may go inside `folder`; refuses absolute paths, `..` and links."""
+    name = info.filename.replace("\\", "/")
+    parts = PurePosixPath(name).parts
+    if name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in parts:
+        raise InputError(f"file: the zip member {info.filename!r} points outside the archive")
+    if stat.S_ISLNK(info.external_attr >> 16):
+        raise InputError(f"file: the zip member {info.filename!r} is a link")
+    if info.is_dir() or not parts or parts[0] == "__MACOSX":
+        return None
+    target = folder.joinpath(*parts).resolve()
+    if not target.is_relative_to(folder.resolve()):
+        raise InputError(f"file: the zip member {info.filename!r} points outside the archive")
+    return target
+
+
+def unzip(archive: Path, folder: Path) -> Path:
+    """Extract a zip member by member (never `extractall`); returns its one data file."""
+    try:
+        with zipfile.ZipFile(archive) as zipped:
+            members = zipped.infolist()
+            if len(members) > MAX_MEMBERS:
+                raise InputError(f"file: the zip has over {MAX_MEMBERS} members")
+            targets = [(info, _member_path(folder, info)) for info in members]  # check all first
+            budget = MAX_UNZIPPED_BYTES
+            for info, target in targets:
+                if target is None:
+                    continue
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with zipped.open(info) as source:
+                    budget -= _copy_capped(source, target, budget, "the unzipped content")
+    except zipfile.BadZipFile:
+        raise InputError(f"file: {archive.name} is not a zip archive") from None
+    return _data_file(folder)
+
+
+def _data_file(folder: Path) -> Path:
+    files = [p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in DATA_SUFFIXES]
+    shapefiles = [p for p in files if p.suffix.lower() == ".shp"]
+    found = shapefiles or files
+    if len(found) != 1:
+        listed = ", ".join(sorted(p.name for p in found)) or "none"
+        raise InputError(f"file: the zip must hold exactly one layer or table (found: {listed})")
+    return found[0]
+
+
+@contextmanager
+def saved_upload(source: IO[bytes], client_name: str | None,
+                 cap: int = MAX_UPLOAD_BYTES) -> Iterator[Path]:
+    """The upload as a file in a private temporary folder (unzipped when a zip), removed after."""
+    name = safe_name(client_name)
+    with tempfile.TemporaryDirectory(prefix="lp-import-") as temp:
+        folder = Path(temp)
+        try:
+            upload = folder / name
+            _copy_capped(source, upload, cap, "the upload")
+            if upload.suffix == ".zip":
+                inside = folder / "unzipped"
+                inside.mkdir()
+                yield unzip(upload, inside)
+            else:
+                yield upload
+        except LandpatrolError as err:
+            raise _without_folder(err, folder) from None
+
+
+def _without_folder(err: LandpatrolError, folder: Path) -> LandpatrolError:
+    """The same error without the server's temporary path (readers name the file by its path)."""
+    inner = re.compile(re.escape(str(folder)) + r"[/\\](?:unzipped[/\\])?")
+    return type(err)(inner.sub("", str(err)))
+
+
+def run_import(store: Store, path: Path, choice: ImportChoice, *, actor: str) -> dict[str, Any]:
+    """Run the chosen service on the file; its report as plain JSON-ready values."""
+    choice.check()
+    if choice.target == "streets":
+        report = import_streets(store, path, actor=actor, on_invalid=choice.on_invalid,
+                                dry_run=choice.dry_run)
+    elif choice.target == "parcels":
+        report = import_parcels(store, path, kind=choice.kind or "", actor=actor,
+                                on_invalid=choice.on_invalid, dry_run=choice.dry_run)
+    elif choice.target == "inspections":
+        report = _inspections(store, path, choice, actor)
+    else:
+        return _ledger(store, path, choice, actor)
+    return {**report.to_dict(), "counts": {}}
+
+
+def _inspections(store: Store, path: Path, choice: ImportChoice, actor: str) -> ImportReport:
+    with store.session(dry_run=choice.dry_run) as session:
+        result = import_inspections(session, path, partial=choice.on_invalid == "skip",
+                                    rejected_file=path.with_name("rejected.csv"),
+                                    media_dir=store.media_dir(), actor=actor)
+    return ImportReport(
+        file=path.name, target="inspections", dry_run=choice.dry_run, read=result.read,
+        created=result.written, unchanged=result.skipped,
+        skipped=[RowNote(_row_number(e.row), None, str(e)) for e in result.errors],
+        import_id=None if choice.dry_run else result.import_id)
+
+
+def _row_number(label: str) -> int:
+    """`row 12` → 12 (0 when the label has no number)."""
+    found = re.search(r"\d+", label or "")
+    return int(found.group()) if found else 0
+
+
+def _ledger(store: Store, path: Path, choice: ImportChoice, actor: str) -> dict[str, Any]:
+    with store.session(dry_run=choice.dry_run) as session:
+        counts = import_ledger(session, path, actor=actor)
+    report = ImportReport(file=path.name, target="ledger", dry_run=choice.dry_run,
+                          read=counts["issues"], created=counts["issues"])
+    return {**report.to_dict(), "counts": counts}
