@@ -43,6 +43,6 @@ def issues_as_of(session: Session, *, day: date) -> pd.DataFrame:
     return frame
 
 
-def ref_key(ref: str) -> tuple[int | str, ...]:
-    """Sort key: `2-10` after `2-9`."""
-    return tuple(int(p) if p.isdigit() else p for p in ref.replace(".", "-").split("-"))
+def ref_key(ref: str) -> tuple[tuple[int, int, str], ...]:
+    """Sort key: `2-10` after `2-9`; a lettered part (`2-a`) after the numbered ones."""
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in ref.replace(".", "-").split("-"))

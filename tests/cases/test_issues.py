@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from cases.inspections import log_inspection
+from cases.issue_state import ref_key
 from cases.issues import (
     add_issue,
     add_measure,
@@ -202,3 +203,8 @@ def test_ledger_of_issues_without_measures(store):
     assert ledger[["ref", "measures", "measures_done"]].to_dict("records") == [
         {"ref": "4-1", "measures": 0, "measures_done": 0}
     ]
+
+
+def test_refs_sort_numerically_and_letters_do_not_break_the_order():
+    refs = ["2-10", "2-a", "10-1", "2-9", "2.1", "A-1"]
+    assert sorted(refs, key=ref_key) == ["2.1", "2-9", "2-10", "2-a", "10-1", "A-1"]
