@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from cases.issues import REF_PATTERN
 from geo.errors import InputError
 
 Role = Literal["inspector", "manager", "analyst", "admin"]
@@ -193,13 +194,12 @@ def plain_text(max_length: int, min_length: int = 0) -> Any:
 class IssueIn(BaseModel):
     """A new issue of the ledger (category 1–5 as in the 2022 report).
 
-    Refs are numbers joined by `-` or `.` (2-1, 3.2): the ledger sorts refs
-    number by number and cannot order letters among numbers.
+    Refs are the ledger's own pattern (`cases.issues.REF_PATTERN`: 2-1, 3.2, 5-a).
     """
 
     model_config = ConfigDict(extra="forbid")
 
-    ref: str = Field(min_length=1, max_length=40, pattern=r"^[0-9]{1,6}(?:[-.][0-9]{1,6})*$")
+    ref: str = Field(min_length=1, max_length=20, pattern=REF_PATTERN.pattern)
     category: int = Field(ge=1, le=99)
     title: Annotated[str, plain_text(500, min_length=1)]
     finding: Annotated[str, plain_text(4000)] | None = None

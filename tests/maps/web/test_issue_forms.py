@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cases.issue_state import ref_key
 from tests.maps.web.conftest import Site
 
 XSS_TITLE = '<script>alert("t")</script>窝棚'
@@ -74,9 +75,14 @@ def test_issue_writes_refuse_a_post_without_csrf_token(site: Site) -> None:
     assert "QJ-IL-001" not in client.get("/api/issues/2-1").json()["parcels"]
 
 
-def test_refs_are_numbers_so_the_ledger_can_sort_them(site: Site) -> None:
+def test_refs_follow_the_ledger_pattern_and_lettered_ones_still_sort(site: Site) -> None:
     client = site.client("manager")
-    reply = client.post("/api/issues", json={"ref": "A", "category": 1, "title": "t"},
-                        headers={"X-CSRF-Token": site.csrf(client)})
-    assert reply.status_code == 422 and reply.json()["detail"].startswith("ref")
-    assert client.get("/api/issues").status_code == 200
+    headers = {"X-CSRF-Token": site.csrf(client)}
+    bad = client.post("/api/issues", json={"ref": "2 1/..", "category": 1, "title": "t"}, headers=headers)
+    assert bad.status_code == 422 and bad.json()["detail"].startswith("ref")
+    made = client.post("/api/issues", json={"ref": "5-a", "category": 5, "title": "t"}, headers=headers)
+    assert made.status_code == 201
+    listed = client.get("/api/issues")
+    assert listed.status_code == 200
+    refs = [i["ref"] for i in listed.json()]
+    assert "5-a" in refs and refs == sorted(refs, key=ref_key)
