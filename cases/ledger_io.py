@@ -21,6 +21,7 @@ from cases.issue_state import STATE_LABELS
 from cases.issues import add_issue, add_measure, category_label, ledger_frame, link_parcels
 from cases.models import Issue
 from geo.errors import InputError, LandpatrolError, NotFoundError
+from layers.export_excel import excel_text
 
 ISSUE_HEADERS: dict[str, str] = {
     "ref": "编号", "category": "类别", "title": "问题", "finding": "问题描述",
@@ -175,6 +176,8 @@ def export_ledger(session: Session, path: Path, *, lang: str = "zh", as_of: Any 
     table, measures = ledger_tables(session, lang=lang, as_of=as_of)
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
+        table, measures = (t.map(lambda v: excel_text(v) if isinstance(v, str) else v)
+                           for t in (table, measures))
         with pd.ExcelWriter(path, engine="openpyxl") as writer:
             table.to_excel(writer, sheet_name="问题台账" if lang == "zh" else "issues", index=False)
             measures.to_excel(writer, sheet_name="措施" if lang == "zh" else "measures", index=False)

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -130,7 +131,12 @@ def _cells(values: pd.Series | None, f: Field, size: int) -> list[Any]:
     if f.type in ("int", "float", "bool"):
         cast = {"int": int, "float": float, "bool": bool}[f.type]
         return [None if _missing(v) else cast(v) for v in values]
-    return [None if _missing(v) else str(v) for v in values]
+    return [None if _missing(v) else excel_text(str(v)) for v in values]
+
+
+def excel_text(text: str) -> str:
+    """Text as an Excel cell may hold it: control characters (refused by openpyxl) removed."""
+    return ILLEGAL_CHARACTERS_RE.sub("", text)
 
 
 def _missing(value: Any) -> bool:
