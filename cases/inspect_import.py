@@ -175,7 +175,7 @@ def import_inspections(
         raise InputError(f"{path.name}: {listed}{more}; nothing imported (use --partial to keep good rows)")
     skipped = _already_imported(session, good["client_id"])
     good = good.loc[~skipped]
-    run = ImportRun(actor=actor, target="inspections", file_name=str(path), report={})
+    run = ImportRun(actor=actor, target="inspections", file_name=path.name, report={})
     session.add(run)
     session.flush()
     result = ImportResult(read=len(raw), written=len(good), skipped=int(skipped.sum()), errors=errors,
@@ -192,7 +192,7 @@ def import_inspections(
         _link_photos(session, good, run.id, path.parent, media_dir)
     run.report = result.as_dict()
     record(session, actor=actor, action="inspection.import", entity="import_run", key=str(run.id),
-           detail={"file": str(path), **result.as_dict()})
+           detail={"file": path.name, **result.as_dict()})
     return result
 
 
