@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from geo.store import Store, open_store
 from maps.web.errors import install_error_handlers
+from maps.web.response_cache import ResponseCache
 from maps.web.routers import (
     admin_imports,
     auth,
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.state.store = store or open_store(settings.db)
     app.state.login_limiter = RateLimiter(settings.login_max_failures, settings.login_window_s)
     app.state.export_dir = _export_dir(settings)
+    app.state.response_cache = ResponseCache()
     install_error_handlers(app)
     for module in (auth, streets, parcels, inspect_form, corrections, issues, exports, users, admin_imports):
         app.include_router(module.router)

@@ -64,8 +64,14 @@ def street_page(request: Request, code: str, session: SessionDep, user: Reader) 
 def street_map_page(request: Request, code: str, session: SessionDep, user: Reader) -> HTMLResponse:
     """The street's folium map (Leaflet inlined, nothing loaded from outside the app)."""
     street = _street(session, user, code)
-    html = render_html(street_map(read_street(session, street.code), lang=page_lang(request)))
-    return HTMLResponse(html.replace("</body>", MAP_LINKS + "</body>", 1))
+    lang = page_lang(request)
+
+    def build() -> str:
+        html = render_html(street_map(read_street(session, street.code), lang=lang))
+        return html.replace("</body>", MAP_LINKS + "</body>", 1)
+
+    cache = request.app.state.response_cache
+    return HTMLResponse(cache.get_or_build(session, ("map", street.code, lang), build))
 
 
 def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
@@ -89,8 +95,18 @@ def street_parcels(
 ) -> Response:
     """The street's parcels with their status as GeoJSON, ordered by code, a page at a time."""
     street = _street(session, user, code)
+    box = _bbox(bbox)
+    cache = request.app.state.response_cache
+    body = cache.get_or_build(session, ("geojson", str(request.url)),
+                              lambda: _parcels_geojson(request, session, street.code, box, limit, offset))
+    return Response(body, media_type=GEOJSON)
+
+
+def _parcels_geojson(request: Request, session: SessionDep, street_code: str,
+                     box: tuple[float, float, float, float] | None, limit: int, offset: int) -> str:
+    """One page of a street's parcels with their status, as a GeoJSON FeatureCollection."""
     page, matched = parcels_page(
-        session, street_codes=[street.code], bbox=_bbox(bbox), limit=limit, offset=offset
+        session, street_codes=[street_code], bbox=box, limit=limit, offset=offset
     )
     status = status_frame(session, parcel_ids=page["id"].tolist())
     joined = page.join(status[["status", "last_inspected_at", "open_issue_refs"]], on="id")
@@ -108,4 +124,5 @@ def street_parcels(
         query = urlencode(dict(request.query_params) | {"offset": offset + limit, "limit": limit})
         links.append({"rel": "next", "type": GEOJSON, "href": f"{request.url.path}?{query}"})
     tail = {"numberMatched": matched, "numberReturned": len(page), "links": links}
-    return Response(body[:-1] + "," + to_json(tail)[1:], media_type=GEOJSON)
+    return body[:-1] + "," + to_json(tail)[1:]
+

@@ -1,0 +1,43 @@
+"""Cached map and GeoJSON bodies: reused while nothing is written, rebuilt after any write."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from geo.audit import record
+from maps.web.response_cache import ResponseCache
+
+
+def test_a_body_is_built_once_per_data_version_and_minute(store):
+    cache = ResponseCache(size=2)
+    builds: list[int] = []
+
+    def build() -> str:
+        builds.append(1)
+        return f"body {len(builds)}"
+
+    at = datetime(2026, 11, 26, 8, 0, 10, tzinfo=UTC)
+    with store.session() as session:
+        assert cache.get_or_build(session, ("k",), build, now=at) == "body 1"
+        assert cache.get_or_build(session, ("k",), build, now=at + timedelta(seconds=30)) == "body 1"
+        assert cache.get_or_build(session, ("k",), build, now=at + timedelta(minutes=1)) == "body 2"
+        record(session, actor="t", action="inspection.log", entity="inspection", key="1")
+        session.flush()
+        assert cache.get_or_build(session, ("k",), build, now=at + timedelta(minutes=1)) == "body 3"
+        assert cache.get_or_build(session, ("other",), build, now=at) == "body 4"
+        assert cache.get_or_build(session, ("third",), build, now=at) == "body 5"
+    assert len(builds) == 5
+
+
+def test_the_geojson_api_shows_a_new_inspection_at_once(site):
+    client = site.client("manager")
+    url = "/api/streets/440106020/parcels?limit=50"
+    before = {f["properties"]["code"]: f["properties"]["status"] for f in client.get(url).json()["features"]}
+    code = next(c for c, status in before.items() if status == "uninspected")
+    inspector = site.client("inspector")
+    logged = inspector.post(f"/api/parcels/{code}/inspections",
+                            json={"inspected_at": "2022-10-20T10:00:00+08:00", "sheds_count": 3},
+                            headers={"X-CSRF-Token": site.csrf(inspector)})
+    assert logged.status_code == 201, logged.text
+    after = {f["properties"]["code"]: f["properties"]["status"] for f in client.get(url).json()["features"]}
+    assert after[code] == "violation"
