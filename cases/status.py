@@ -51,7 +51,16 @@ AREA_FINDINGS = tuple(n for n in FINDING_NAMES if n.endswith("_m2"))
 _PREVIOUS = {m: f"prev_{m}" for m in ALL_VIOLATION_MEASURES}
 
 
-def _status_sql(parcel_filter: str) -> str:
+# An inspection counts as of :as_of when made by then, and, if it is a correction, recorded
+# by then; a record superseded by a correction recorded by then no longer counts.
+EFFECTIVE = """i.inspected_at <= :as_of
+    AND (i.supersedes_id IS NULL OR i.recorded_at <= :as_of)
+    AND i.id NOT IN (SELECT s.supersedes_id FROM inspections s
+                     WHERE s.supersedes_id IS NOT NULL AND s.recorded_at <= :as_of)"""
+
+
+def _window_sql(parcel_filter: str) -> str:
+    """One window over every effective inspection: PostgreSQL sorts and scans it fastest."""
     finding_list = ", ".join(f"i.{name}" for name in FINDING_COLUMNS)
     previous = ", ".join(f"LEAD({m}) OVER w AS {_PREVIOUS[m]}" for m in ALL_VIOLATION_MEASURES)
     latest = ", ".join(f"r.{name}" for name in (*FINDING_COLUMNS, *_PREVIOUS.values()))
@@ -60,11 +69,7 @@ WITH eff AS (
   SELECT i.id, i.parcel_id, i.inspected_at, {finding_list},
          {violation_sql(kind_column="p.kind", alias="i")} AS viol
   FROM inspections i JOIN parcels p ON p.id = i.parcel_id
-  WHERE i.inspected_at <= :as_of
-    AND (i.supersedes_id IS NULL OR i.recorded_at <= :as_of)
-    AND i.id NOT IN (SELECT s.supersedes_id FROM inspections s
-                     WHERE s.supersedes_id IS NOT NULL AND s.recorded_at <= :as_of)
-    {parcel_filter.replace("{col}", "i.parcel_id")}
+  WHERE {EFFECTIVE} {parcel_filter.replace("{col}", "i.parcel_id")}
 ), ranked AS (
   SELECT eff.*,
     ROW_NUMBER() OVER w AS rn,
@@ -90,6 +95,54 @@ FROM parcels p LEFT JOIN ranked r ON r.parcel_id = p.id AND r.rn = 1
 WHERE p.retired_at IS NULL {parcel_filter.replace("{col}", "p.id")}
 ORDER BY p.id
 """
+
+
+def _seek_sql(parcel_filter: str) -> str:
+    """Per parcel, its latest two effective inspections found through the (parcel, time) index.
+
+    SQLite materialises a window's every row; two index seeks per parcel and
+    one grouped pass are twice as fast there. Same columns as `_window_sql`.
+    """
+
+    def pick(offset: int) -> str:
+        return (f"(SELECT i.id FROM inspections i WHERE i.parcel_id = p.id AND {EFFECTIVE} "
+                f"ORDER BY i.inspected_at DESC, i.id DESC LIMIT 1 OFFSET {offset})")
+
+    viol = violation_sql(kind_column="p.kind", alias="i")
+    latest = ", ".join(f"r.{name}" for name in FINDING_COLUMNS)
+    previous = ", ".join(f"q.{m} AS {_PREVIOUS[m]}" for m in ALL_VIOLATION_MEASURES)
+    return f"""
+WITH totals AS (
+  SELECT i.parcel_id, COUNT(*) AS inspections_count, SUM(i.demolished_count) AS demolished_total,
+    SUM(i.rebuilt_count) AS rebuilt_total, MAX(i.sheds_count) AS sheds_peak,
+    MAX(i.hardened_m2) AS hardened_peak_m2, MAX({viol}) AS ever_violated,
+    MIN(CASE WHEN ({viol}) = 1 THEN i.inspected_at END) AS first_violation_at,
+    MAX(CASE WHEN ({viol}) = 0 THEN i.inspected_at END) AS last_clean_at
+  FROM inspections i JOIN parcels p ON p.id = i.parcel_id
+  WHERE {EFFECTIVE} {parcel_filter.replace("{col}", "i.parcel_id")}
+  GROUP BY i.parcel_id
+), picks AS MATERIALIZED (
+  SELECT p.id AS parcel_id, {pick(0)} AS last_id, {pick(1)} AS prev_id
+  FROM parcels p WHERE p.retired_at IS NULL {parcel_filter.replace("{col}", "p.id")}
+)
+SELECT p.id AS parcel_id, p.kind, p.street_code, p.area_m2, r.id AS last_inspection_id,
+  r.inspected_at AS last_inspected_at, t.inspections_count,
+  CASE WHEN r.id IS NULL THEN NULL ELSE {violation_sql(kind_column="p.kind", alias="r")} END
+    AS latest_violation,
+  t.ever_violated, t.demolished_total, t.rebuilt_total, t.sheds_peak, t.hardened_peak_m2,
+  CASE WHEN t.last_clean_at > t.first_violation_at THEN 1 ELSE 0 END AS clean_after_violation,
+  {latest}, {previous}
+FROM picks k JOIN parcels p ON p.id = k.parcel_id
+  LEFT JOIN inspections r ON r.id = k.last_id
+  LEFT JOIN inspections q ON q.id = k.prev_id
+  LEFT JOIN totals t ON t.parcel_id = p.id
+ORDER BY p.id
+"""
+
+
+# The one place that looks at the backend: both statements return the same rows (the
+# property tests check each against a plain-Python model), each the faster on its backend.
+_STATUS_SQL = {"sqlite": _seek_sql, "postgresql": _window_sql}
 
 
 def _read(session: Session, sql: str, params: dict[str, Any]) -> pd.DataFrame:
@@ -144,7 +197,8 @@ def _status_table(
     small = parcel_ids is not None and len(parcel_ids) <= SQL_FILTER_LIMIT
     if small:
         params["ids"] = [int(i) for i in parcel_ids or ()] or [-1]
-    frame = _read(session, _status_sql("AND {col} IN :ids" if small else ""), params)
+    status_sql = _STATUS_SQL[session.get_bind().dialect.name]
+    frame = _read(session, status_sql("AND {col} IN :ids" if small else ""), params)
     frame = frame.set_index("parcel_id")
     if parcel_ids is not None and not small:
         frame = frame[frame.index.isin(list(parcel_ids))]
