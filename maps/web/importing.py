@@ -27,6 +27,7 @@ from layers.import_report import ImportReport, OnInvalid, RowNote
 from layers.kinds import get_kind
 from layers.parcels_import import import_parcels
 from layers.streets_import import import_streets
+from maps.web.writes import writer_turn
 
 Target = Literal["streets", "parcels", "inspections", "ledger"]
 TARGETS: tuple[str, ...] = ("streets", "parcels", "inspections", "ledger")
@@ -157,8 +158,13 @@ def _without_folder(err: LandpatrolError, folder: Path) -> LandpatrolError:
 
 
 def run_import(store: Store, path: Path, choice: ImportChoice, *, actor: str) -> dict[str, Any]:
-    """Run the chosen service on the file; its report as plain JSON-ready values."""
+    """Run the chosen service on the file in this process's turn to write; the report, JSON-ready."""
     choice.check()
+    with writer_turn(store):
+        return _dispatch(store, path, choice, actor)
+
+
+def _dispatch(store: Store, path: Path, choice: ImportChoice, actor: str) -> dict[str, Any]:
     if choice.target == "streets":
         report = import_streets(store, path, actor=actor, on_invalid=choice.on_invalid,
                                 dry_run=choice.dry_run)

@@ -12,7 +12,8 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -35,6 +36,17 @@ def _writer_lock(store: Store) -> threading.Lock | None:
         return _SQLITE_WRITERS.setdefault(store.url, threading.Lock())
 
 
+@contextmanager
+def writer_turn(store: Store) -> Iterator[None]:
+    """Wait for this process's turn to write to a SpatiaLite file (nothing to wait for on PostGIS)."""
+    lock = _writer_lock(store)
+    if lock is None:
+        yield
+        return
+    with lock:
+        yield
+
+
 def retryable(err: DBAPIError) -> bool:
     """True for errors that a fresh attempt of the same transaction may not meet."""
     state = getattr(err.orig, "sqlstate", None)
@@ -48,13 +60,9 @@ def run_write(store: Store, work: Callable[[Session], T], *, retries: int = 8) -
 
     `work` must return plain values (not ORM objects that load lazily later).
     """
-    lock = _writer_lock(store)
     for attempt in range(retries + 1):
         try:
-            if lock is None:
-                with store.session() as session:
-                    return work(session)
-            with lock, store.session() as session:
+            with writer_turn(store), store.session() as session:
                 return work(session)
         except DBAPIError as err:
             if attempt == retries or not retryable(err):
