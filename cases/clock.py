@@ -60,12 +60,18 @@ def resolve_as_of(as_of: datetime | date | str | None) -> datetime:
     if as_of is None:
         return utc_now()
     instant = parse_datetime(as_of, field="as_of", end_of_day=True)
-    today = local_date(utc_now())
-    if local_date(instant) > today:
-        raise InputError(f"as_of: {local_date(instant).isoformat()} is after today ({today.isoformat()})")
-    if instant < EARLIEST:
-        raise InputError(f"as_of: {local_date(instant).isoformat()} is before 2000")
+    check_as_of_day(local_date(instant), field="as_of")
     return instant
+
+
+def check_as_of_day(day: date, *, field: str) -> None:
+    """Refuse an as-of day after today (nothing is known of it yet) or before 2000."""
+    today = local_date(utc_now())
+    if day > today:
+        raise InputError(f"{field}: {day.isoformat()} is after today ({today.isoformat()}); "
+                         "a status in the future is not known yet")
+    if day < EARLIEST.date():
+        raise InputError(f"{field}: {day.isoformat()} is before 2000")
 
 
 def local_date(instant: datetime) -> date:

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from cases.clock import LOCAL_TZ, parse_date, resolve_as_of
+from cases.clock import LOCAL_TZ, check_as_of_day, parse_date, resolve_as_of
 from cases.rules import FINDINGS
 from cases.status import SQL_FILTER_LIMIT, STATUS_LABELS, STATUSES, status_frame
 from cases.status_style import STATUS_COLORS
@@ -216,9 +216,8 @@ def _resolve(session: Session, query: StatusQuery) -> _Resolved:
         if status not in STATUSES:
             raise InputError(f"--status: unknown status {status!r}; known: {', '.join(STATUSES)}")
     day = parse_date(query.as_of, field="--as-of") if query.as_of is not None else None
-    today = utc_now().astimezone(LOCAL_TZ).date()
-    if day is not None and day > today:
-        raise InputError(f"--as-of: {day.isoformat()} is in the future (today is {today.isoformat()})")
+    if day is not None:
+        check_as_of_day(day, field="--as-of")
     return _Resolved(kinds, codes, tuple(dict.fromkeys(query.statuses)), day)
 
 

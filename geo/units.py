@@ -22,8 +22,3 @@ def mu_to_m2(mu: float) -> float:
 def m2_to_ha(m2: float) -> float:
     """Square metres to hectares."""
     return m2 / M2_PER_HA
-
-
-def ha_to_m2(ha: float) -> float:
-    """Hectares to square metres."""
-    return ha * M2_PER_HA

@@ -13,9 +13,8 @@ from html import escape
 from typing import Any
 
 from cases.status import STATUSES
+from geo.units import m2_to_mu
 from maps import labels, style
-
-MU_M2 = 10000 / 15
 
 
 def number(value: float, digits: int = 0) -> str:
@@ -83,7 +82,7 @@ def figure_rows(figures: Mapping[str, Any], lang: str) -> list[tuple[str, str, s
         counted("demolished", "unit_count"),
         counted("rebuilt", "unit_count"),
         ("hardened_cleared", words["hardened_cleared"],
-         f"{number(cleared)} m² ({number(cleared / MU_M2, 2)} {words['mu']})"),
+         f"{number(cleared)} m² ({number(m2_to_mu(cleared), 2)} {words['mu']})"),
         counted("overdue", "unit_parcels"),
         counted("recurrences", "unit_parcels"),
     ]

@@ -29,6 +29,8 @@ import numpy as np
 import shapely
 import sqlalchemy as sa
 
+from scripts.bench_databases import scratch_database
+
 TARGET_RATIO = 1.3
 TARGET_PEAK_MB = 2048
 AS_OF = "2022-10-25"
@@ -165,16 +167,6 @@ def _measure(what: str, source: str, out: Path) -> dict[str, Any]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _pg_url(admin_url: str, name: str) -> str:
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        conn.execute(sa.text(f"CREATE DATABASE {name}"))
-    url = admin.url.set(database=name).render_as_string(hide_password=False)
-    admin.dispose()
-    return url
-
-
 def _run_backend(name: str, url: str, args: argparse.Namespace, folder: Path) -> bool:
     loaded = _load(url, args.parcels, args.inspections)
     print(f"[{name}] loaded {args.parcels:,} parcels and {args.inspections:,} inspections "
@@ -224,16 +216,8 @@ def main(argv: list[str] | None = None) -> int:
             if not args.pg:
                 print("[postgis] skipped: give --pg or set LANDPATROL_BENCH_PG", file=sys.stderr)
                 return 2
-            name = f"landpatrol_bench_export_{os.getpid()}"
-            url = _pg_url(args.pg, name)
-            try:
+            with scratch_database(args.pg, f"landpatrol_bench_export_{os.getpid()}") as url:
                 ok = _run_backend("postgis", url, args, folder) and ok
-            finally:
-                _pg_url(args.pg, name)  # recreate empty, then drop
-                admin = sa.create_engine(args.pg, isolation_level="AUTOCOMMIT")
-                with admin.connect() as conn:
-                    conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                admin.dispose()
     return 0 if ok else 1
 
 

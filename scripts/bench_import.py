@@ -19,6 +19,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from geo.store import open_store
+from scripts.bench_databases import scratch_database
 from scripts.bench_synthetic import write_parcels_gpkg
 from scripts.migrate import upgrade
 
@@ -52,24 +53,19 @@ def _spatialite(source: Path, work: Path) -> tuple[tuple[float, float], tuple[fl
     return ours, reference
 
 
-def _fresh_database(admin: sa.Engine, name: str) -> str:
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        conn.execute(sa.text(f"CREATE DATABASE {name}"))
-    return admin.url.set(database=name).render_as_string(hide_password=False)
-
-
 def _postgis(source: Path, admin_url: str) -> tuple[tuple[float, float], tuple[float, float]]:
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    ours = _ours(_fresh_database(admin, "landpatrol_bench_ours"), source)
-    ref_url = sa.make_url(_fresh_database(admin, "landpatrol_bench_ogr"))
-    with sa.create_engine(ref_url).begin() as conn:
-        conn.execute(sa.text("CREATE EXTENSION postgis"))
-    pg = (f"PG:host={ref_url.host} port={ref_url.port or 5432} dbname={ref_url.database} "
-          f"user={ref_url.username} password={ref_url.password}")
-    reference = _timed(["ogr2ogr", "-f", "PostgreSQL", pg, str(source), "-nln", "parcels_ref",
-                        "-lco", "GEOMETRY_NAME=geom", "-lco", "SPATIAL_INDEX=GIST"])
-    admin.dispose()
+    with (scratch_database(admin_url, "landpatrol_bench_ours") as ours_url,
+          scratch_database(admin_url, "landpatrol_bench_ogr") as ogr_url):
+        ours = _ours(ours_url, source)
+        ref_url = sa.make_url(ogr_url)
+        engine = sa.create_engine(ref_url)
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE EXTENSION postgis"))
+        engine.dispose()
+        pg = (f"PG:host={ref_url.host} port={ref_url.port or 5432} dbname={ref_url.database} "
+              f"user={ref_url.username} password={ref_url.password}")
+        reference = _timed(["ogr2ogr", "-f", "PostgreSQL", pg, str(source), "-nln", "parcels_ref",
+                            "-lco", "GEOMETRY_NAME=geom", "-lco", "SPATIAL_INDEX=GIST"])
     return ours, reference
 
 

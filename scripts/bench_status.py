@@ -16,6 +16,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from cases.rules import FINDING_NAMES
 from cases.status import status_frame
 from geo.orm import UTCDateTime
 from geo.store import Store, open_store
+from scripts.bench_databases import scratch_database
 from scripts.migrate import upgrade
 
 AS_OF = datetime(2022, 10, 25, tzinfo=UTC)
@@ -119,28 +121,23 @@ def _import_rate(store: Store, parcels: int, rows: int, rng: np.random.Generator
     return result.written / elapsed
 
 
-def _stores(backends: list[str], folder: Path) -> list[tuple[str, Store, Callable[[], None]]]:
-    made = []
+def _stores(backends: list[str], folder: Path, stack: ExitStack) -> list[tuple[str, Store]]:
+    """The stores to measure; `stack` disposes of them (and drops the PostGIS one) at the end."""
+    urls = []
     if "spatialite" in backends:
-        made.append(("spatialite", open_store(f"sqlite:///{folder / 'bench.sqlite'}"), lambda: None))
+        urls.append(("spatialite", f"sqlite:///{folder / 'bench.sqlite'}"))
     if "postgis" in backends:
         admin_url = os.environ.get("LANDPATROL_BENCH_PG") or os.environ.get("LANDPATROL_TEST_PG")
         if not admin_url:
             print("postgis: skipped (set LANDPATROL_BENCH_PG to an admin URL)")
         else:
-            admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
             name = f"landpatrol_bench_status_{os.getpid()}"
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
-                conn.exec_driver_sql(f"CREATE DATABASE {name}")
-            url = admin.url.set(database=name).render_as_string(hide_password=False)
-
-            def drop(admin: sa.Engine = admin, name: str = name) -> None:
-                with admin.connect() as conn:
-                    conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-                admin.dispose()
-
-            made.append(("postgis", open_store(url), drop))
+            urls.append(("postgis", stack.enter_context(scratch_database(admin_url, name))))
+    made = []
+    for backend, url in urls:
+        store = open_store(url)
+        stack.callback(store.dispose)
+        made.append((backend, store))
     return made
 
 
@@ -154,25 +151,21 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--backend", choices=["both", "spatialite", "postgis"], default="both")
     args = parser.parse_args(argv)
     backends = ["spatialite", "postgis"] if args.backend == "both" else [args.backend]
-    with tempfile.TemporaryDirectory() as tmp:
-        for name, store, cleanup in _stores(backends, Path(tmp)):
-            try:
-                rng = np.random.default_rng(7)
-                upgrade(store)
-                start = time.perf_counter()
-                _parcels(store, args.parcels, rng)
-                _inspections(store, args.parcels, args.inspections, rng)
-                print(f"{name}: built {args.parcels} parcels, {args.inspections} inspections "
-                      f"in {time.perf_counter() - start:.1f} s")
-                _ours(store)  # warm caches for both
-                reference = _best(lambda s=store: _reference(s), args.repeat)
-                ours = _best(lambda s=store: _ours(s), args.repeat)
-                print(f"{name}: status_frame {ours:.2f} s vs window query {reference:.2f} s "
-                      f"-> ratio {ours / reference:.2f} (target <= 1.5)")
-                rate = _import_rate(store, args.parcels, args.import_rows, rng, Path(tmp))
-                print(f"{name}: inspect import {args.import_rows} rows: {rate:,.0f} rows/s"
-                      + (" (target >= 20,000 on PostGIS)" if name == "postgis" else ""))
-            finally:
-                store.dispose()
-                cleanup()
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
+        for name, store in _stores(backends, Path(tmp), stack):
+            rng = np.random.default_rng(7)
+            upgrade(store)
+            start = time.perf_counter()
+            _parcels(store, args.parcels, rng)
+            _inspections(store, args.parcels, args.inspections, rng)
+            print(f"{name}: built {args.parcels} parcels, {args.inspections} inspections "
+                  f"in {time.perf_counter() - start:.1f} s")
+            _ours(store)  # warm caches for both
+            reference = _best(lambda s=store: _reference(s), args.repeat)
+            ours = _best(lambda s=store: _ours(s), args.repeat)
+            print(f"{name}: status_frame {ours:.2f} s vs window query {reference:.2f} s "
+                  f"-> ratio {ours / reference:.2f} (target <= 1.5)")
+            rate = _import_rate(store, args.parcels, args.import_rows, rng, Path(tmp))
+            print(f"{name}: inspect import {args.import_rows} rows: {rate:,.0f} rows/s"
+                  + (" (target >= 20,000 on PostGIS)" if name == "postgis" else ""))
     return 0

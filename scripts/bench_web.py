@@ -30,27 +30,11 @@ import sqlalchemy as sa
 from geo.store import open_store
 from maps.web.security import csrf_token, read_session
 from maps.web.users import add_user
+from scripts.bench_databases import scratch_database
 from scripts.bench_map import STREETS, _populate, _street_codes
 from scripts.migrate import upgrade
 
 PASSWORD = "bench-password-1"
-
-
-def _fresh_database(admin_url: str) -> str:
-    name = f"landpatrol_bench_web_{os.getpid()}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        conn.execute(sa.text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-    return sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-
-
-def _drop_database(admin_url: str, url: str) -> None:
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {sa.make_url(url).database} WITH (FORCE)"))
-    admin.dispose()
 
 
 def _start_server(url: str, secret: str, port: int, workers: int) -> subprocess.Popen[bytes]:
@@ -123,52 +107,52 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if not args.pg:
         parser.error("--pg or $LANDPATROL_TEST_PG is needed (the benchmark runs on PostGIS)")
-    url = _fresh_database(args.pg)
-    secret = secrets.token_urlsafe(32)
-    server = None
-    try:
-        store = open_store(url)
-        upgrade(store)
-        started = time.perf_counter()
-        _populate(store, args.parcels, STREETS)
-        codes = _street_codes(STREETS)
-        with store.session() as session:
-            add_user(session, name="bench-insp", role="inspector", password=PASSWORD, streets=codes)
-            add_user(session, name="bench-ana", role="analyst", password=PASSWORD)
-            parcels = session.execute(sa.text("SELECT code, street_code FROM parcels")).all()
-        store.dispose()
-        print(f"loaded {args.parcels} parcels in {time.perf_counter() - started:.1f} s; "
-              f"{args.clients} clients, {args.workers} workers, {args.seconds:g} s per figure")
-        server = _start_server(url, secret, args.port, args.workers)
-        base = f"http://127.0.0.1:{args.port}"
-        readers = [_client(base, "bench-ana", secret) for _ in range(args.clients)]
-        writers = [_client(base, "bench-insp", secret) for _ in range(args.clients)]
-        sizes = {code: sum(1 for _, s in parcels if s == code) for code in codes}
+    with scratch_database(args.pg, f"landpatrol_bench_web_{os.getpid()}") as url:
+        secret = secrets.token_urlsafe(32)
+        server = None
+        try:
+            store = open_store(url)
+            upgrade(store)
+            started = time.perf_counter()
+            _populate(store, args.parcels, STREETS)
+            codes = _street_codes(STREETS)
+            with store.session() as session:
+                add_user(session, name="bench-insp", role="inspector", password=PASSWORD, streets=codes)
+                add_user(session, name="bench-ana", role="analyst", password=PASSWORD)
+                parcels = session.execute(sa.text("SELECT code, street_code FROM parcels")).all()
+            store.dispose()
+            print(f"loaded {args.parcels} parcels in {time.perf_counter() - started:.1f} s; "
+                  f"{args.clients} clients, {args.workers} workers, {args.seconds:g} s per figure")
+            server = _start_server(url, secret, args.port, args.workers)
+            base = f"http://127.0.0.1:{args.port}"
+            readers = [_client(base, "bench-ana", secret) for _ in range(args.clients)]
+            writers = [_client(base, "bench-insp", secret) for _ in range(args.clients)]
+            sizes = {code: sum(1 for _, s in parcels if s == code) for code in codes}
 
-        def static(client: httpx.Client, _csrf: str, _rng: random.Random) -> httpx.Response:
-            return client.get("/static/app.css")
+            def static(client: httpx.Client, _csrf: str, _rng: random.Random) -> httpx.Response:
+                return client.get("/static/app.css")
 
-        def page(client: httpx.Client, _csrf: str, rng: random.Random) -> httpx.Response:
-            code = rng.choice(codes)
-            offset = rng.randrange(0, max(1, sizes[code] - 1000))
-            return client.get(f"/api/streets/{code}/parcels", params={"limit": 1000, "offset": offset})
+            def page(client: httpx.Client, _csrf: str, rng: random.Random) -> httpx.Response:
+                code = rng.choice(codes)
+                offset = rng.randrange(0, max(1, sizes[code] - 1000))
+                return client.get(f"/api/streets/{code}/parcels", params={"limit": 1000, "offset": offset})
 
-        def post(client: httpx.Client, csrf: str, rng: random.Random) -> httpx.Response:
-            code = rng.choice(parcels)[0]
-            body = {"client_id": secrets.token_hex(12), "inspected_at": "2022-10-20T10:00:00+08:00",
-                    "sheds_count": rng.randint(0, 2)}
-            return client.post(f"/api/parcels/{code}/inspections", json=body, headers={"X-CSRF-Token": csrf})
+            def post(client: httpx.Client, csrf: str, rng: random.Random) -> httpx.Response:
+                code = rng.choice(parcels)[0]
+                body = {"client_id": secrets.token_hex(12), "inspected_at": "2022-10-20T10:00:00+08:00",
+                        "sheds_count": rng.randint(0, 2)}
+                return client.post(f"/api/parcels/{code}/inspections", json=body,
+                                   headers={"X-CSRF-Token": csrf})
 
-        reference, _ = _load(readers, args.seconds, static)
-        pages, page_errors = _load(readers, args.seconds, page)
-        posts, post_errors = _load(writers, args.seconds, post)
-        print(_line("GeoJSON page (1,000)", pages, reference, 150, page_errors))
-        print(_line("inspection POST", posts, reference, 100, post_errors))
-        for client, _ in readers + writers:
-            client.close()
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(30)
-        _drop_database(args.pg, url)
+            reference, _ = _load(readers, args.seconds, static)
+            pages, page_errors = _load(readers, args.seconds, page)
+            posts, post_errors = _load(writers, args.seconds, post)
+            print(_line("GeoJSON page (1,000)", pages, reference, 150, page_errors))
+            print(_line("inspection POST", posts, reference, 100, post_errors))
+            for client, _ in readers + writers:
+                client.close()
+        finally:
+            if server is not None:
+                server.terminate()
+                server.wait(30)
     return 0

@@ -58,11 +58,6 @@ def geometry_from_wkb(placeholder: str, srid: int) -> str:
     return f"ST_GeomFromWKB({placeholder}, {srid})"
 
 
-def geometry_as_wkb(column: str) -> str:
-    """SQL reading a stored geometry back as WKB."""
-    return f"ST_AsBinary({column})"
-
-
 def intersects_bbox(table: str, column: str, id_column: str) -> str:
     """SQL condition keeping rows whose geometry meets the box :minx/:miny/:maxx/:maxy (GiST)."""
     del id_column  # ST_Intersects uses the GiST index by itself

@@ -115,11 +115,6 @@ def geometry_from_wkb(placeholder: str, srid: int) -> str:
     return f"GeomFromWKB({placeholder}, {srid})"
 
 
-def geometry_as_wkb(column: str) -> str:
-    """SQL reading a stored geometry back as plain WKB (not SpatiaLite's own blob)."""
-    return f"AsBinary({column})"
-
-
 def intersects_bbox(table: str, column: str, id_column: str) -> str:
     """SQL condition keeping rows whose geometry meets the box :minx/:miny/:maxx/:maxy.
 
