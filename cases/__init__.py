@@ -24,12 +24,36 @@ from cases.report import build_report
 from cases.report_text import render_report
 from cases.rules import FINDINGS, STATUS_LABELS, STATUSES
 from cases.status import parcel_status, status_frame, street_figures
+from cases.summaries import refresh_summaries
 
 __all__ = [
-    "FINDINGS", "ISSUE_STATES", "STATE_LABELS", "STATUSES", "STATUS_LABELS", "ImportResult", "add_issue",
-    "add_measure", "add_note", "build_report", "correct_inspection", "export_ledger", "find_by_client_id",
+    "FINDINGS",
+    "ISSUE_STATES",
+    "STATE_LABELS",
+    "STATUSES",
+    "STATUS_LABELS",
+    "ImportResult",
+    "add_issue",
+    "add_measure",
+    "add_note",
+    "build_report",
+    "correct_inspection",
+    "export_ledger",
+    "find_by_client_id",
     "get_issue",
-    "import_inspections", "import_ledger", "inspection_history", "issue_detail", "ledger_frame",
-    "link_parcels", "list_issues", "log_inspection", "measure_done", "parcel_status", "render_report",
-    "set_state", "status_frame", "street_figures",
+    "import_inspections",
+    "import_ledger",
+    "inspection_history",
+    "issue_detail",
+    "ledger_frame",
+    "link_parcels",
+    "list_issues",
+    "log_inspection",
+    "measure_done",
+    "parcel_status",
+    "refresh_summaries",
+    "render_report",
+    "set_state",
+    "status_frame",
+    "street_figures",
 ]

@@ -60,6 +60,26 @@ class Inspection(Base):
     photos: Mapped[list[Photo]] = relationship(secondary="inspection_photos")
 
 
+class ParcelSummary(Base):
+    """What the present status of a parcel needs from its history; see `cases.summaries`.
+
+    Derived, never typed in: a parcel without effective inspections has no row.
+    """
+
+    __tablename__ = "parcel_summaries"
+
+    parcel_id: Mapped[int] = mapped_column(ForeignKey("parcels.id"), primary_key=True)
+    last_inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"))
+    prev_inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspections.id"))
+    inspections_count: Mapped[int] = mapped_column(Integer)
+    demolished_total: Mapped[int] = mapped_column(Integer)
+    rebuilt_total: Mapped[int] = mapped_column(Integer)
+    sheds_peak: Mapped[int] = mapped_column(Integer)
+    hardened_peak_m2: Mapped[float] = mapped_column(Float)
+    ever_violated: Mapped[int] = mapped_column(Integer)
+    clean_after_violation: Mapped[int] = mapped_column(Integer)
+
+
 class Photo(Base):
     """A photo file, stored once by its SHA-256 in the media folder."""
 

@@ -1,14 +1,18 @@
 """Parcel status, derived from the inspection history as of any instant, never typed in.
 
-One SQL statement (a single window over each parcel's effective inspections,
-the same on SpatiaLite and PostGIS) returns one row per parcel; the rules of
-`cases.rules` then classify all rows at once in pandas.
+One SQL statement returns one row per parcel (its latest two effective
+inspections and running totals); the rules of `cases.rules` then classify all
+rows at once in pandas. For the present (no as-of, or a day not yet over) the
+statement reads the summaries every write keeps current (`cases.summaries`);
+for a past instant it works them out from the whole history.
 
 What counts as of an instant D: an inspection made at or before D; a
 correction only once it was recorded (recorded_at <= D), and from then on it
 hides the record it supersedes. Late entry of a field record (a phone synced
 days later, the demo's 2022 history) is valid as of its inspection time, but a
 correction never changes what an as-of query answered before it was made.
+The present counts every stored record, including one whose phone clock ran a
+few minutes ahead.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from cases.rules import (
     findings_falling,
     violation_sql,
 )
-from geo.orm import UTCDateTime
+from geo.orm import UTCDateTime, utc_now
 from layers.models import Parcel
 
 __all__ = ["STATUSES", "STATUS_LABELS", "issue_links_frame", "status_frame", "street_figures"]
@@ -69,7 +73,7 @@ WITH eff AS (
   SELECT i.id, i.parcel_id, i.inspected_at, {finding_list},
          {violation_sql(kind_column="p.kind", alias="i")} AS viol
   FROM inspections i JOIN parcels p ON p.id = i.parcel_id
-  WHERE {EFFECTIVE} {parcel_filter.replace("{col}", "i.parcel_id")}
+  WHERE {EFFECTIVE} {parcel_filter}
 ), ranked AS (
   SELECT eff.*,
     ROW_NUMBER() OVER w AS rn,
@@ -97,59 +101,88 @@ ORDER BY p.id
 """
 
 
-def _seek_sql(parcel_filter: str) -> str:
-    """Per parcel, its latest two effective inspections found through the (parcel, time) index.
+def summary_ctes(parcel_filter: str) -> str:
+    """CTEs ending in `summary`: per parcel with an effective inspection, its latest two and totals.
 
-    SQLite materialises a window's every row; two index seeks per parcel and
-    one grouped pass are twice as fast there. Same columns as `_window_sql`.
+    The latest two are found by seeks on the (parcel, time) index; the totals
+    in one grouped pass. `cases.summaries` stores these rows for the present.
     """
 
     def pick(offset: int) -> str:
-        return (f"(SELECT i.id FROM inspections i WHERE i.parcel_id = p.id AND {EFFECTIVE} "
+        return (f"(SELECT i.id FROM inspections i WHERE i.parcel_id = t.parcel_id AND {EFFECTIVE} "
                 f"ORDER BY i.inspected_at DESC, i.id DESC LIMIT 1 OFFSET {offset})")
 
     viol = violation_sql(kind_column="p.kind", alias="i")
-    latest = ", ".join(f"r.{name}" for name in FINDING_COLUMNS)
-    previous = ", ".join(f"q.{m} AS {_PREVIOUS[m]}" for m in ALL_VIOLATION_MEASURES)
-    return f"""
-WITH totals AS (
+    return f"""totals AS MATERIALIZED (
   SELECT i.parcel_id, COUNT(*) AS inspections_count, SUM(i.demolished_count) AS demolished_total,
     SUM(i.rebuilt_count) AS rebuilt_total, MAX(i.sheds_count) AS sheds_peak,
     MAX(i.hardened_m2) AS hardened_peak_m2, MAX({viol}) AS ever_violated,
     MIN(CASE WHEN ({viol}) = 1 THEN i.inspected_at END) AS first_violation_at,
     MAX(CASE WHEN ({viol}) = 0 THEN i.inspected_at END) AS last_clean_at
   FROM inspections i JOIN parcels p ON p.id = i.parcel_id
-  WHERE {EFFECTIVE} {parcel_filter.replace("{col}", "i.parcel_id")}
+  WHERE {EFFECTIVE} {parcel_filter}
   GROUP BY i.parcel_id
-), picks AS MATERIALIZED (
-  SELECT p.id AS parcel_id, {pick(0)} AS last_id, {pick(1)} AS prev_id
-  FROM parcels p WHERE p.retired_at IS NULL {parcel_filter.replace("{col}", "p.id")}
-)
+), summary AS MATERIALIZED (
+  SELECT t.parcel_id, {pick(0)} AS last_inspection_id, {pick(1)} AS prev_inspection_id,
+    t.inspections_count, t.demolished_total, t.rebuilt_total, t.sheds_peak, t.hardened_peak_m2,
+    t.ever_violated,
+    CASE WHEN t.last_clean_at > t.first_violation_at THEN 1 ELSE 0 END AS clean_after_violation
+  FROM totals t
+)"""
+
+
+def summary_status_sql(
+    *, present: bool, parcel_filter: str = "", columns: str = "", joins: str = "", order_by: str = "p.id",
+    parcels: str = "parcels",
+) -> str:
+    """One row per non-retired parcel: its summary (stored for the present, else worked out from
+    the history as of :as_of) and its latest two records.
+
+    `parcel_filter` is SQL (`AND ...`) on the columns of `parcels p`; `columns` and
+    `joins` add to the select (the export adds the parcel's own attributes);
+    `parcels` may narrow the table to a subquery first (a page of it).
+    """
+    latest = ", ".join(f"r.{name}" for name in FINDING_COLUMNS)
+    previous = ", ".join(f"q.{m} AS {_PREVIOUS[m]}" for m in ALL_VIOLATION_MEASURES)
+    source = "parcel_summaries" if present else "summary"
+    return f"""{"" if present else f"WITH {summary_ctes(parcel_filter)}"}
 SELECT p.id AS parcel_id, p.kind, p.street_code, p.area_m2, r.id AS last_inspection_id,
-  r.inspected_at AS last_inspected_at, t.inspections_count,
+  r.inspected_at AS last_inspected_at, s.inspections_count,
   CASE WHEN r.id IS NULL THEN NULL ELSE {violation_sql(kind_column="p.kind", alias="r")} END
     AS latest_violation,
-  t.ever_violated, t.demolished_total, t.rebuilt_total, t.sheds_peak, t.hardened_peak_m2,
-  CASE WHEN t.last_clean_at > t.first_violation_at THEN 1 ELSE 0 END AS clean_after_violation,
-  {latest}, {previous}
-FROM picks k JOIN parcels p ON p.id = k.parcel_id
-  LEFT JOIN inspections r ON r.id = k.last_id
-  LEFT JOIN inspections q ON q.id = k.prev_id
-  LEFT JOIN totals t ON t.parcel_id = p.id
-ORDER BY p.id
+  s.ever_violated, s.demolished_total, s.rebuilt_total, s.sheds_peak, s.hardened_peak_m2,
+  s.clean_after_violation, {latest}, {previous}{columns}
+FROM {parcels} p LEFT JOIN {source} s ON s.parcel_id = p.id
+  LEFT JOIN inspections r ON r.id = s.last_inspection_id
+  LEFT JOIN inspections q ON q.id = s.prev_inspection_id {joins}
+WHERE p.retired_at IS NULL {parcel_filter}
+ORDER BY {order_by}
 """
 
 
+def _seek_sql(parcel_filter: str) -> str:
+    """The summary worked out from the history: SQLite materialises a window's every row, and
+    two index seeks per parcel and one grouped pass are twice as fast there."""
+    return summary_status_sql(present=False, parcel_filter=parcel_filter)
+
+
 # The one place that looks at the backend: both statements return the same rows (the
-# property tests check each against a plain-Python model), each the faster on its backend.
-_STATUS_SQL = {"sqlite": _seek_sql, "postgresql": _window_sql}
+# property tests check each against a plain-Python model), each the faster on its backend
+# for a past instant.
+_PAST_SQL = {"sqlite": _seek_sql, "postgresql": _window_sql}
 
 
 def _read(session: Session, sql: str, params: dict[str, Any]) -> pd.DataFrame:
-    """Run the statement without per-row type processing; pandas converts whole columns."""
-    statement = sa.text(sql).bindparams(sa.bindparam("as_of", type_=UTCDateTime))
+    statement = sa.text(sql)
+    if "as_of" in params:
+        statement = statement.bindparams(sa.bindparam("as_of", type_=UTCDateTime))
     if "ids" in params:
         statement = statement.bindparams(sa.bindparam("ids", expanding=True))
+    return read_rows(session, statement, params)
+
+
+def read_rows(session: Session, statement: sa.TextClause, params: dict[str, Any]) -> pd.DataFrame:
+    """Run a statement without per-row type processing; pandas converts whole columns."""
     result = session.execute(statement, params)
     keys = list(result.keys())
     columns = list(zip(*result.all(), strict=True)) or [()] * len(keys)
@@ -188,25 +221,41 @@ def _issue_columns(links: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
     return out.fillna("")
 
 
+def is_present(as_of: datetime | date | str | None) -> tuple[datetime, bool]:
+    """The instant asked for, and whether it is the present (no as-of, or a day not yet over)."""
+    instant = resolve_as_of(as_of)
+    return instant, as_of is None or instant >= utc_now()
+
+
 def _status_table(
     session: Session, *, as_of: datetime | date | str | None, parcel_ids: Collection[int] | None,
 ) -> pd.DataFrame:
     """Every column `status_frame` gives, plus kind, street_code and the peaks the report uses."""
-    instant = resolve_as_of(as_of)
-    params: dict[str, Any] = {"as_of": instant}
+    instant, present = is_present(as_of)
+    params: dict[str, Any] = {} if present else {"as_of": instant}
     small = parcel_ids is not None and len(parcel_ids) <= SQL_FILTER_LIMIT
     if small:
         params["ids"] = [int(i) for i in parcel_ids or ()] or [-1]
-    status_sql = _STATUS_SQL[session.get_bind().dialect.name]
-    frame = _read(session, status_sql("AND {col} IN :ids" if small else ""), params)
-    frame = frame.set_index("parcel_id")
+    ids_filter = "AND p.id IN :ids" if small else ""
+    if present:
+        sql = summary_status_sql(present=True, parcel_filter=ids_filter)
+    else:
+        sql = _PAST_SQL[session.get_bind().dialect.name](ids_filter)
+    frame = _read(session, sql, params).set_index("parcel_id")
     if parcel_ids is not None and not small:
         frame = frame[frame.index.isin(list(parcel_ids))]
+    return derive_status(frame, instant=instant, links=issue_links_frame(session, as_of=instant))
+
+
+def derive_status(frame: pd.DataFrame, *, instant: datetime, links: pd.DataFrame) -> pd.DataFrame:
+    """Type the rows of `summary_status_sql` (indexed by parcel id) and add issues and status.
+
+    `links` is `issue_links_frame` for the same instant; rows may be any subset
+    of parcels, so an export derives status chunk by chunk.
+    """
     frame["last_inspected_at"] = _to_utc(frame["last_inspected_at"])
     frame["last_inspection_id"] = frame["last_inspection_id"].astype("Int64")
-    count = frame["inspections_count"].fillna(0).astype(int)
-    frame["inspections_count"] = count
-    for name in ("demolished_total", "rebuilt_total", "sheds_peak"):
+    for name in ("inspections_count", "demolished_total", "rebuilt_total", "sheds_peak"):
         frame[name] = frame[name].fillna(0).astype(int)
     for name in FLAG_FINDINGS:
         frame[name] = frame[name].astype("boolean")
@@ -217,8 +266,7 @@ def _status_table(
     frame["hardened_peak_m2"] = frame["hardened_peak_m2"].fillna(0.0)
     elapsed = pd.Timestamp(instant) - frame["last_inspected_at"]
     frame["days_since"] = elapsed.dt.total_seconds() / 86400.0
-    issues = _issue_columns(issue_links_frame(session, as_of=instant), frame.index)
-    frame = frame.join(issues)
+    frame = frame.join(_issue_columns(links, frame.index))
     classified = frame.assign(
         has_open_issue=frame["open_issue_refs"] != "",
         falling=findings_falling(frame, _PREVIOUS),

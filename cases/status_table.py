@@ -13,21 +13,32 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from types import ModuleType
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from cases.clock import LOCAL_TZ, check_as_of_day, parse_date, resolve_as_of
 from cases.rules import FINDINGS
-from cases.status import SQL_FILTER_LIMIT, STATUS_LABELS, STATUSES, status_frame
+from cases.status import (
+    STATUS_LABELS,
+    STATUSES,
+    derive_status,
+    is_present,
+    issue_links_frame,
+    summary_status_sql,
+)
 from cases.status_style import STATUS_COLORS
 from geo.audit import default_actor, record
+from geo.crs import STORAGE_CRS
+from geo.dialects import select_dialect
 from geo.errors import InputError
-from geo.orm import utc_now
+from geo.orm import UTCDateTime, utc_now
 from geo.store import Store
 from geo.units import M2_PER_MU
 from layers.export_spec import (
@@ -42,9 +53,8 @@ from layers.export_spec import (
     prefetched,
 )
 from layers.export_write import check_export, write_export
-from layers.kinds import KINDS, get_kind
+from layers.kinds import KINDS, ParcelKind, get_kind
 from layers.models import Parcel
-from layers.query import parcels_frame
 from layers.streets import street_codes
 
 # Parcels read, converted and written per step: large enough that per-chunk
@@ -116,10 +126,9 @@ def export_status(
         resolved = _resolve(session, query)
         spec = status_spec(resolved.kinds, lang=lang,
                            metadata=_metadata(store, resolved, query, options, lang))
-        ids = _selected(session, resolved)
         if on_total:
-            on_total(len(ids))
-        chunks = prefetched(status_chunks(session, ids, resolved, lang=lang))
+            on_total(_count(session, resolved))
+        chunks = prefetched(status_chunks(session, resolved, lang=lang))
         result = write_export(out, chunks, spec, options, progress=progress)
     with store.session() as session:
         record(session, actor=actor or default_actor(), action="export", entity="parcels",
@@ -163,44 +172,71 @@ def status_spec(kinds: Sequence[str], *, lang: str, metadata: dict[str, str]) ->
     )
 
 
-def status_chunks(session: Session, ids: Sequence[tuple[int, str, str]], query: _Resolved,
-                  *, lang: str = "en") -> Iterator[gpd.GeoDataFrame]:
+def status_chunks(session: Session, query: _Resolved, *, lang: str = "en") -> Iterator[gpd.GeoDataFrame]:
     """Export rows, one kind at a time and `CHUNK` parcels at a time, in EPSG:4490.
 
-    Status is derived once for the whole selection: `status_frame` runs one
-    window query over all inspections whatever the number of ids, so asking
-    chunk by chunk would repeat it. Its table (a few dozen scalars a parcel)
-    stays in memory; the geometries, the bulk of an export, are read a chunk
-    at a time.
+    One streamed statement per kind reads each parcel with what its status
+    needs (`summary_status_sql`: the stored summaries for the present, the
+    history for a past day), and status is derived chunk by chunk, so memory
+    holds one chunk whatever the size of the export.
     """
-    if not ids:
-        return
-    wanted = [i for i, _, _ in ids]
-    status = status_frame(session, as_of=query.as_of_day,
-                          parcel_ids=wanted if len(wanted) <= SQL_FILTER_LIMIT else None)
-    for start in range(0, len(ids), CHUNK):
-        block = ids[start : start + CHUNK]
-        for kind in dict.fromkeys(k for _, _, k in block):  # a block may span two kinds
-            part = [row for row in block if row[2] == kind]
-            parcels = parcels_frame(session, codes=[code for _, code, _ in part])
-            frame = _rows(parcels, status, kind, lang)
-            if query.statuses:
-                frame = frame[frame["status"].isin(query.statuses)]
-            yield frame
+    instant, present = is_present(query.as_of_day)
+    links = issue_links_frame(session, as_of=instant)
+    backend = select_dialect(session.get_bind().dialect.name)
+    for kind in query.kinds:
+        params = {"kind": kind, "streets": list(query.street_codes or ()),
+                  **({} if present else {"as_of": instant})}
+        statement = _statement(query, KINDS[kind], backend, present=present)
+        result = session.connection().execution_options(yield_per=CHUNK).execute(statement, params)
+        keys = list(result.keys())
+        for rows in result.partitions(CHUNK):
+            frame = _rows(pd.DataFrame([tuple(r) for r in rows], columns=keys), instant, links, lang)
+            yield frame[frame["status"].isin(query.statuses)] if query.statuses else frame
 
 
-def _rows(parcels: gpd.GeoDataFrame, status: pd.DataFrame, kind: str,
-          lang: str) -> gpd.GeoDataFrame:
-    frame = parcels.join(status.rename(columns={"note": "last_note"}), on="id")
+def _statement(query: _Resolved, kind: ParcelKind, backend: ModuleType, *,
+               present: bool) -> sa.TextClause:
+    """Parcels of `:kind` (in `:streets`) with their status rows and own attributes, by code.
+
+    The kind's properties are taken out of the JSON column in SQL: decoding the
+    JSON of 100,000 rows in Python costs more than the rest of the row.
+    """
+    in_streets = query.street_codes is not None
+    common = {c[0] for c in _COMMON + _TAIL} | {f.name for f in FINDINGS}
+    own = "".join(f", {backend.json_member('p.properties', prop.name, prop.type)} AS "
+                  f"{_property_column(prop.name, common)}" for prop in kind.properties)
+    statement = sa.text(summary_status_sql(
+        present=present,
+        parcel_filter="AND p.kind = :kind" + (" AND p.street_code IN :streets" if in_streets else ""),
+        columns=f", p.code, p.name, st.name AS street_name, p.village{own}, ST_AsBinary(p.geom) AS wkb",
+        joins="LEFT JOIN streets st ON st.code = p.street_code", order_by="p.code",
+    ))
+    if in_streets:
+        statement = statement.bindparams(sa.bindparam("streets", expanding=True))
+    if not present:
+        statement = statement.bindparams(sa.bindparam("as_of", type_=UTCDateTime))
+    return statement
+
+
+def _count(session: Session, query: _Resolved) -> int:
+    """How many parcels the export will read (before any status filter), for the progress bar."""
+    select = sa.select(sa.func.count()).select_from(Parcel).where(
+        Parcel.retired_at.is_(None), Parcel.kind.in_(query.kinds))
+    if query.street_codes is not None:
+        select = select.where(Parcel.street_code.in_(query.street_codes))
+    return int(session.execute(select).scalar_one())
+
+
+def _rows(raw: pd.DataFrame, instant: datetime, links: pd.DataFrame, lang: str) -> gpd.GeoDataFrame:
+    """One chunk of statement rows as export rows, status derived."""
+    geometry = shapely.from_wkb(raw.pop("wkb").to_numpy())
+    frame = derive_status(raw.set_index("parcel_id"), instant=instant, links=links)
+    frame = gpd.GeoDataFrame(frame.rename(columns={"note": "last_note"}), geometry=geometry,
+                             crs=STORAGE_CRS)
     frame["area_mu"] = frame["area_m2"] / M2_PER_MU
     frame["status_label"] = frame["status"].map({s: STATUS_LABELS[s][lang != "zh"] for s in STATUSES})
     frame["days_since"] = np.floor(frame["days_since"].astype(float))
-    common = {c[0] for c in _COMMON + _TAIL} | {f.name for f in FINDINGS}
-    for prop in KINDS[kind].properties:
-        column = _property_column(prop.name, common)
-        frame[column] = [p.get(prop.name) if isinstance(p, dict) else None
-                         for p in frame["properties"]]
-    return frame.drop(columns=["properties"])
+    return frame
 
 
 def _property_column(name: str, taken: Sequence[str] | set[str]) -> str:
@@ -219,17 +255,6 @@ def _resolve(session: Session, query: StatusQuery) -> _Resolved:
     if day is not None:
         check_as_of_day(day, field="--as-of")
     return _Resolved(kinds, codes, tuple(dict.fromkeys(query.statuses)), day)
-
-
-def _selected(session: Session, query: _Resolved) -> list[tuple[int, str, str]]:
-    """(id, code, kind) of every parcel to export, grouped by kind in registry order."""
-    select = sa.select(Parcel.id, Parcel.code, Parcel.kind).where(
-        Parcel.retired_at.is_(None), Parcel.kind.in_(query.kinds))
-    if query.street_codes is not None:
-        select = select.where(Parcel.street_code.in_(query.street_codes))
-    rows = [(int(i), str(c), str(k)) for i, c, k in session.execute(select.order_by(Parcel.code))]
-    order = {kind: n for n, kind in enumerate(query.kinds)}
-    return sorted(rows, key=lambda row: order[row[2]])
 
 
 def _metadata(store: Store, query: _Resolved, raw: StatusQuery, options: ExportOptions,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from geo.orm import Base, UTCDateTime, geometry, utc_now
@@ -44,6 +44,10 @@ class Parcel(Base):
     """A protected parcel: its kind, place, shape and area (m², computed in EPSG:4547)."""
 
     __tablename__ = "parcels"
+    __table_args__ = (  # exports read a kind, the web map a street, each ordered by code
+        Index("ix_parcels_kind_code", "kind", "code"),
+        Index("ix_parcels_street_code_code", "street_code", "code"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(60), unique=True)

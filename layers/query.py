@@ -9,7 +9,6 @@ import geopandas as gpd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from geo.dialects import select_dialect
 from geo.errors import NotFoundError
 from geo.frames import read_geo_frame, wkb_column
 from layers.models import Parcel, Street
@@ -50,35 +49,6 @@ def parcels_frame(
     if not include_retired:
         query = query.where(Parcel.retired_at.is_(None))
     return read_geo_frame(session, query)
-
-
-def parcels_page(
-    session: Session,
-    *,
-    street_codes: Collection[str] | None = None,
-    bbox: tuple[float, float, float, float] | None = None,
-    limit: int,
-    offset: int = 0,
-) -> tuple[gpd.GeoDataFrame, int]:
-    """One page of parcels ordered by code, and how many match in all.
-
-    The box (west, south, east, north in EPSG:4490) is filtered in the
-    database through its spatial index, so a page costs the same in a street
-    of 100 parcels or of 100,000.
-    """
-    conditions = [Parcel.retired_at.is_(None)]
-    params: dict[str, float] = {}
-    if street_codes is not None:
-        conditions.append(Parcel.street_code.in_(list(street_codes)))
-    if bbox is not None:
-        backend = select_dialect(session.get_bind().dialect.name)
-        conditions.append(sa.text(backend.intersects_bbox("parcels", "geom", "id")))
-        params = dict(zip(("minx", "miny", "maxx", "maxy"), bbox, strict=True))
-    matched = session.execute(
-        sa.select(sa.func.count()).select_from(Parcel).where(*conditions), params
-    ).scalar_one()
-    query = _parcel_select().where(*conditions).order_by(Parcel.code).limit(limit).offset(offset)
-    return read_geo_frame(session, query.params(params)), matched
 
 
 def streets_frame(session: Session) -> gpd.GeoDataFrame:

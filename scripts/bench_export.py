@@ -91,6 +91,7 @@ def _inspection_rows(m: int, parcels: int, seed: int, stamp: Any) -> Iterator[li
 
 def _load(url: str, parcels: int, inspections: int) -> float:
     """Create the schema and load the synthetic data; returns seconds taken."""
+    from cases.summaries import refresh_summaries
     from geo.store import open_store
     from scripts.migrate import upgrade
 
@@ -110,6 +111,7 @@ def _load(url: str, parcels: int, inspections: int) -> float:
         for rows in _inspection_rows(inspections, parcels, 2, stamp):
             store.backend.bulk_insert(conn, "inspections", INSPECTION_COLUMNS, "gps", 4490, rows,
                                       np.full(len(rows), None, dtype=object))
+        refresh_summaries(conn)
     if not store.is_spatialite:
         with store.engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").execute(sa.text("VACUUM ANALYZE"))

@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from cases.inspect_import import import_inspections
 from cases.rules import FINDING_NAMES
 from cases.status import status_frame
+from cases.summaries import refresh_summaries
 from geo.orm import UTCDateTime
 from geo.store import Store, open_store
 from scripts.bench_databases import scratch_database
@@ -79,6 +80,7 @@ def _inspections(store: Store, parcels: int, count: int, rng: np.random.Generato
             store.backend.bulk_insert(conn, "inspections", columns, "gps", 4490, rows,
                                       np.full(n, None, dtype=object))
     with store.engine.begin() as conn:
+        refresh_summaries(conn)
         conn.exec_driver_sql("ANALYZE")
 
 

@@ -58,10 +58,20 @@ def geometry_from_wkb(placeholder: str, srid: int) -> str:
     return f"ST_GeomFromWKB({placeholder}, {srid})"
 
 
-def intersects_bbox(table: str, column: str, id_column: str) -> str:
+def intersects_bbox(table: str, column: str, id_column: str, alias: str | None = None) -> str:
     """SQL condition keeping rows whose geometry meets the box :minx/:miny/:maxx/:maxy (GiST)."""
     del id_column  # ST_Intersects uses the GiST index by itself
-    return f"ST_Intersects({table}.{column}, ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4490))"
+    return f"ST_Intersects({alias or table}.{column}, ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4490))"
+
+
+_SQL_TYPES = {int: "bigint", float: "double precision", bool: "boolean", str: "text"}
+
+
+def json_member(column: str, key: str, value_type: type) -> str:
+    """SQL for one member of a JSON object column, cast to `value_type` (->> gives text)."""
+    if not key.isidentifier():
+        raise ValueError(f"not a property name: {key!r}")
+    return f"CAST(({column} ->> '{key}') AS {_SQL_TYPES.get(value_type, 'text')})"
 
 
 def member_of(column: Any, values: Sequence[Any]) -> sa.ColumnElement[bool]:

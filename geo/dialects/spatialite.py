@@ -115,18 +115,27 @@ def geometry_from_wkb(placeholder: str, srid: int) -> str:
     return f"GeomFromWKB({placeholder}, {srid})"
 
 
-def intersects_bbox(table: str, column: str, id_column: str) -> str:
+def intersects_bbox(table: str, column: str, id_column: str, alias: str | None = None) -> str:
     """SQL condition keeping rows whose geometry meets the box :minx/:miny/:maxx/:maxy.
 
     The ORM's ST_Intersects does not use SpatiaLite's R*Tree by itself; the
-    SpatialIndex virtual table narrows the rows first.
+    SpatialIndex virtual table narrows the rows first. `alias` is the table's
+    name in the query, where it has one.
     """
+    name = alias or table
     return (
-        f"{table}.{id_column} IN (SELECT rowid FROM SpatialIndex WHERE f_table_name = '{table}' "
+        f"{name}.{id_column} IN (SELECT rowid FROM SpatialIndex WHERE f_table_name = '{table}' "
         f"AND f_geometry_column = '{column}' "
         "AND search_frame = BuildMbr(:minx, :miny, :maxx, :maxy)) "
-        f"AND ST_Intersects({table}.{column}, BuildMbr(:minx, :miny, :maxx, :maxy, 4490))"
+        f"AND ST_Intersects({name}.{column}, BuildMbr(:minx, :miny, :maxx, :maxy, 4490))"
     )
+
+
+def json_member(column: str, key: str, value_type: type) -> str:
+    """SQL for one member of a JSON object column; json_extract keeps the JSON value's own type."""
+    if not key.isidentifier():
+        raise ValueError(f"not a property name: {key!r}")
+    return f"json_extract({column}, '$.{key}')"
 
 
 def member_of(column: Any, values: Sequence[Any]) -> sa.ColumnElement[bool]:

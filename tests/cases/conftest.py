@@ -7,9 +7,11 @@ from dataclasses import dataclass
 
 import pytest
 import shapely
+import sqlalchemy as sa
 from geoalchemy2.elements import WKTElement
 from sqlalchemy.orm import Session
 
+from cases.summaries import refresh_summaries
 from geo.measure import areas_m2
 from geo.store import Store
 from layers.models import Parcel, Street
@@ -59,6 +61,21 @@ def add_parcels(session: Session, specs: list[tuple[str, str]], street: str = "4
         session.flush()
         sites[code] = Site(code, parcel.id, area, kind)
     return sites
+
+
+def stored_summaries(store: Store) -> list[tuple]:
+    """The rows of parcel_summaries, by parcel."""
+    with store.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(sa.text("SELECT * FROM parcel_summaries ORDER BY parcel_id"))]
+
+
+def rebuilt_summaries(store: Store) -> list[tuple]:
+    """The summaries worked out afresh from every record, in a transaction that is rolled back."""
+    with store.engine.connect() as conn, conn.begin() as transaction:
+        refresh_summaries(conn)
+        rows = [tuple(r) for r in conn.execute(sa.text("SELECT * FROM parcel_summaries ORDER BY parcel_id"))]
+        transaction.rollback()
+    return rows
 
 
 @pytest.fixture

@@ -150,6 +150,8 @@ def test_status_as_of_a_day_follows_the_rules_on_records_up_to_that_day(store, h
     days = probes(visits)
     got = statuses(store, parcel_id, days)
     assert got == {d: model_status(kind, visits, d, issue_open) for d in days}
+    today = datetime.now(LOCAL_TZ).date()  # the present: read from the stored summaries
+    assert statuses(store, parcel_id, [today]) == {today: model_status(kind, visits, today, issue_open)}
 
 
 @pytest.mark.slow
@@ -182,3 +184,5 @@ def test_a_correction_never_changes_earlier_as_of_answers(store, history, which,
     after = [*visits[:which], corrected, *visits[which + 1 :]]
     later = made.date() + timedelta(days=1)
     assert statuses(store, parcel_id, [later])[later] == model_status(kind, after, later, issue_open)
+    today = datetime.now(LOCAL_TZ).date()
+    assert statuses(store, parcel_id, [today])[today] == model_status(kind, after, today, issue_open)

@@ -39,8 +39,7 @@ def test_spec_layers_carry_their_kind_properties() -> None:
 def _rows(store: Store, query: StatusQuery, lang: str = "en") -> list:
     with store.session() as session:
         resolved = status_table._resolve(session, query)
-        ids = status_table._selected(session, resolved)
-        return list(status_chunks(session, ids, resolved, lang=lang))
+        return list(status_chunks(session, resolved, lang=lang))
 
 
 def test_chunks_are_one_kind_each_in_registry_order(store: Store, seeded: Seeded,  # noqa: F811

@@ -10,9 +10,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from cases.models import User
-from cases.status import STATUSES, status_frame, street_table
+from cases.status import STATUSES, street_table
+from cases.status_page import status_page
 from geo.errors import InputError
-from layers.query import parcels_frame, parcels_page
+from layers.query import parcels_frame
 from layers.streets import find_street
 from maps import read_district, read_street, render_html, street_map
 from maps.geojson import feature_collection, to_json
@@ -105,20 +106,16 @@ def street_parcels(
 def _parcels_geojson(request: Request, session: SessionDep, street_code: str,
                      box: tuple[float, float, float, float] | None, limit: int, offset: int) -> str:
     """One page of a street's parcels with their status, as a GeoJSON FeatureCollection."""
-    page, matched = parcels_page(
-        session, street_codes=[street_code], bbox=box, limit=limit, offset=offset
-    )
-    status = status_frame(session, parcel_ids=page["id"].tolist())
-    joined = page.join(status[["status", "last_inspected_at", "open_issue_refs"]], on="id")
-    at = joined["last_inspected_at"].map(lambda v: None if pd.isna(v) else v.isoformat())
+    page, matched = status_page(session, street_codes=[street_code], bbox=box, limit=limit, offset=offset)
+    at = page["last_inspected_at"].map(lambda v: None if pd.isna(v) else v.isoformat())
     props = [
-        {"code": r.code, "kind": r.kind, "name": r.name, "village": r.village,
-         "area_m2": round(float(r.area_m2), 2), "status": status, "last_inspected_at": when,
-         "open_issue_refs": r.open_issue_refs or ""}
-        for r, status, when in zip(joined.itertuples(), joined["status"].fillna("uninspected"), at,
-                                   strict=True)
+        {"code": code, "kind": kind, "name": name, "village": village, "area_m2": round(float(area), 2),
+         "status": status, "last_inspected_at": when, "open_issue_refs": refs}
+        for code, kind, name, village, area, status, when, refs in zip(
+            page["code"], page["kind"], page["name"], page["village"], page["area_m2"], page["status"],
+            at, page["open_issue_refs"], strict=True)
     ]
-    body = feature_collection(joined.geometry.to_numpy(), props, decimals=7, simplify=None)
+    body = feature_collection(page.geometry.to_numpy(), props, decimals=7, simplify=None)
     links = []
     if offset + limit < matched:
         query = urlencode(dict(request.query_params) | {"offset": offset + limit, "limit": limit})

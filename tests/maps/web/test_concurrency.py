@@ -18,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 from cases.models import Inspection
+from tests.cases.conftest import rebuilt_summaries, stored_summaries
 from tests.maps.conftest import QIANJIN
 from tests.maps.web.conftest import PASSWORD, SECRET, Site, running
 
@@ -80,3 +81,4 @@ def test_twenty_clients_posting_inspections(backend_site: Site) -> None:
         stored = session.scalars(query).all()
     assert len(stored) == len(set(stored)) == len(accepted)
     assert set(stored) == accepted
+    assert stored_summaries(backend_site.store) == rebuilt_summaries(backend_site.store)

@@ -1,0 +1,42 @@
+"""Parcel summaries (what the present status needs from each parcel's history); indexes by code.
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-26
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from cases.summaries import refresh_summaries
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "parcel_summaries",
+        sa.Column("parcel_id", sa.Integer, sa.ForeignKey("parcels.id"), primary_key=True),
+        sa.Column("last_inspection_id", sa.Integer, sa.ForeignKey("inspections.id"), nullable=False),
+        sa.Column("prev_inspection_id", sa.Integer, sa.ForeignKey("inspections.id")),
+        *(sa.Column(name, sa.Integer, nullable=False) for name in (
+            "inspections_count", "demolished_total", "rebuilt_total", "sheds_peak", "ever_violated",
+            "clean_after_violation",
+        )),
+        sa.Column("hardened_peak_m2", sa.Float, nullable=False),
+    )
+    # Exports read a kind, the web map a street, each ordered by code.
+    op.create_index("ix_parcels_kind_code", "parcels", ["kind", "code"])
+    op.create_index("ix_parcels_street_code_code", "parcels", ["street_code", "code"])
+    refresh_summaries(op.get_bind())
+
+
+def downgrade() -> None:
+    op.drop_index("ix_parcels_street_code_code", "parcels")
+    op.drop_index("ix_parcels_kind_code", "parcels")
+    op.drop_table("parcel_summaries")

@@ -1,0 +1,61 @@
+"""The stored parcel summaries stay equal to a rebuild from the history after every kind of write."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from cases.inspect_import import import_inspections
+from cases.inspections import correct_inspection, log_inspection
+from cases.models import Inspection
+from cases.status import status_frame
+from geo.orm import utc_now
+from geo.store import Store
+from tests.cases.conftest import rebuilt_summaries, stored_summaries
+from tests.cases.test_inspections import write_csv
+
+
+def _present_equals_history(store: Store) -> None:
+    """Today's status from the summaries equals the status worked out from the history as of now."""
+    with store.session() as session:
+        present = status_frame(session)
+        history = status_frame(session, as_of=utc_now())  # an instant just past: the history path
+    columns = [c for c in present.columns if c != "days_since"]
+    assert present[columns].equals(history[columns])
+
+
+def test_every_write_keeps_the_summaries_current(store, sites, tmp_path):
+    assert stored_summaries(store) == []
+    with store.session() as session:
+        first = log_inspection(session, parcel_code="QJ-001", inspected_at="2022-05-01T10:00+08:00",
+                               inspector="王", findings={"sheds_count": 2, "hardened_m2": 30.0})
+        log_inspection(session, parcel_code="QJ-001", inspected_at="2022-06-01T10:00+08:00",
+                       inspector="王", findings={"sheds_count": 1, "demolished_count": 1})
+    stored = stored_summaries(store)
+    assert len(stored) == 1 and stored[0][3:5] == (2, 1)  # two inspections, one shed demolished
+    assert stored == rebuilt_summaries(store)
+    with store.session() as session:
+        correct_inspection(session, first.id, changes={"sheds_count": 0, "hardened_m2": 0.0})
+    assert stored_summaries(store) == rebuilt_summaries(store)
+    rows = ["QJ-002,2022-05-01T10:00+08:00,王,1,0,no,,,c1", "QJ-003,2022-05-02T10:00+08:00,王,0,0,no,,,c2",
+            "QJ-001,2022-07-01T10:00+08:00,王,0,0,no,,,c3"]
+    with store.session() as session:
+        import_inspections(session, write_csv(tmp_path / "field.csv", rows))
+    stored = stored_summaries(store)
+    assert [row[0] for row in stored] == sorted(sites[c].id for c in ("QJ-001", "QJ-002", "QJ-003"))
+    assert stored == rebuilt_summaries(store)
+    _present_equals_history(store)
+
+
+def test_a_failed_write_leaves_the_summaries_as_they_were(store, sites):
+    with store.session() as session:
+        log_inspection(session, parcel_code="QJ-004", inspected_at="2022-05-01", inspector="王", findings={})
+    before = stored_summaries(store)
+    try:
+        with store.session() as session:
+            session.add(Inspection(parcel_id=sites["QJ-004"].id, inspector="王", sheds_count=3,
+                                   inspected_at=datetime(2022, 6, 1, tzinfo=UTC)))
+            session.flush()  # the hook refreshes inside this transaction...
+            raise RuntimeError("the command fails after the flush")
+    except RuntimeError:
+        pass
+    assert stored_summaries(store) == before  # ...and the rollback takes the refresh away with the record
