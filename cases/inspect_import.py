@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from cases.models import Inspection, inspection_photos
 from cases.photos import check_photo, store_photo
 from cases.rules import FINDING_NAMES
-from cases.summaries import refresh_summaries
+from cases.summaries import add_import
 from cases.validation import RowError, check_records
 from geo.audit import default_actor, record
 from geo.crs import STORAGE_EPSG
@@ -189,7 +189,7 @@ def import_inspections(
     if rows:
         connection = session.connection()
         backend.bulk_insert(connection, "inspections", INSERT_COLUMNS, "gps", STORAGE_EPSG, rows, points)
-        refresh_summaries(connection, good["parcel_id"].astype(int).unique().tolist())
+        add_import(connection, run.id)
     if good["photos"].notna().any():
         _link_photos(session, good, run.id, path.parent, media_dir)
     run.report = result.as_dict()

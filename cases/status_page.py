@@ -34,19 +34,20 @@ def status_page(
     The box is west, south, east, north in EPSG:4490. Columns: those of
     `status_frame` plus kind, code, name, village and geometry, indexed by parcel id.
     """
+    dialect = session.get_bind().dialect.name
     conditions, params = "", {}
     if street_codes is not None:
         conditions += " AND p.street_code IN :streets"
         params["streets"] = list(street_codes) or [""]
     if bbox is not None:
-        backend = select_dialect(session.get_bind().dialect.name)
+        backend = select_dialect(dialect)
         conditions += " AND " + backend.intersects_bbox("parcels", "geom", "id", alias="p")
         params |= dict(zip(("minx", "miny", "maxx", "maxy"), bbox, strict=True))
     count = sa.text(f"SELECT COUNT(*) FROM parcels p WHERE p.retired_at IS NULL {conditions}")
     matched = session.execute(_expanding(count, params), params).scalar_one()
     page = (f"(SELECT * FROM parcels p WHERE p.retired_at IS NULL {conditions} "
             "ORDER BY p.code LIMIT :limit OFFSET :offset)")  # the page first, then its joins
-    sql = summary_status_sql(present=True, columns=PAGE_COLUMNS, order_by="p.code", parcels=page)
+    sql = summary_status_sql(dialect, present=True, columns=PAGE_COLUMNS, order_by="p.code", parcels=page)
     rows = read_rows(session, _expanding(sa.text(sql), params),
                      params | {"limit": limit, "offset": offset})
     geometry = shapely.from_wkb(rows.pop("wkb").to_numpy())

@@ -13,7 +13,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from types import ModuleType
 
 import geopandas as gpd
 import numpy as np
@@ -182,11 +181,11 @@ def status_chunks(session: Session, query: _Resolved, *, lang: str = "en") -> It
     """
     instant, present = is_present(query.as_of_day)
     links = issue_links_frame(session, as_of=instant)
-    backend = select_dialect(session.get_bind().dialect.name)
+    dialect = session.get_bind().dialect.name
     for kind in query.kinds:
         params = {"kind": kind, "streets": list(query.street_codes or ()),
                   **({} if present else {"as_of": instant})}
-        statement = _statement(query, KINDS[kind], backend, present=present)
+        statement = _statement(query, KINDS[kind], dialect, present=present)
         result = session.connection().execution_options(yield_per=CHUNK).execute(statement, params)
         keys = list(result.keys())
         for rows in result.partitions(CHUNK):
@@ -194,19 +193,19 @@ def status_chunks(session: Session, query: _Resolved, *, lang: str = "en") -> It
             yield frame[frame["status"].isin(query.statuses)] if query.statuses else frame
 
 
-def _statement(query: _Resolved, kind: ParcelKind, backend: ModuleType, *,
-               present: bool) -> sa.TextClause:
+def _statement(query: _Resolved, kind: ParcelKind, dialect: str, *, present: bool) -> sa.TextClause:
     """Parcels of `:kind` (in `:streets`) with their status rows and own attributes, by code.
 
     The kind's properties are taken out of the JSON column in SQL: decoding the
     JSON of 100,000 rows in Python costs more than the rest of the row.
     """
     in_streets = query.street_codes is not None
+    backend = select_dialect(dialect)
     common = {c[0] for c in _COMMON + _TAIL} | {f.name for f in FINDINGS}
     own = "".join(f", {backend.json_member('p.properties', prop.name, prop.type)} AS "
                   f"{_property_column(prop.name, common)}" for prop in kind.properties)
     statement = sa.text(summary_status_sql(
-        present=present,
+        dialect, present=present,
         parcel_filter="AND p.kind = :kind" + (" AND p.street_code IN :streets" if in_streets else ""),
         columns=f", p.code, p.name, st.name AS street_name, p.village{own}, ST_AsBinary(p.geom) AS wkb",
         joins="LEFT JOIN streets st ON st.code = p.street_code", order_by="p.code",

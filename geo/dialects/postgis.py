@@ -74,6 +74,11 @@ def json_member(column: str, key: str, value_type: type) -> str:
     return f"CAST(({column} ->> '{key}') AS {_SQL_TYPES.get(value_type, 'text')})"
 
 
+def lock_for_writing(conn: Connection, table: str) -> None:
+    """Make other writers to `table` wait for this transaction (readers still read)."""
+    conn.execute(text(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE"))
+
+
 def member_of(column: Any, values: Sequence[Any]) -> sa.ColumnElement[bool]:
     """`column` is one of `values`: one array parameter, planned once, however many values."""
     array = ARRAY(column.type)

@@ -138,6 +138,11 @@ def json_member(column: str, key: str, value_type: type) -> str:
     return f"json_extract({column}, '$.{key}')"
 
 
+def lock_for_writing(conn: Connection, table: str) -> None:
+    """Nothing to do: SQLite has one writer at a time."""
+    del conn, table
+
+
 def member_of(column: Any, values: Sequence[Any]) -> sa.ColumnElement[bool]:
     """`column` is one of `values` (an IN list; keep lists under SQLite's 32,766 parameters)."""
     return column.in_(list(values))

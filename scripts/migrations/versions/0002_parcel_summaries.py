@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from cases.summaries import refresh_summaries
+from geo.orm import UTCDateTime
 
 revision = "0002"
 down_revision = "0001"
@@ -22,21 +23,26 @@ def upgrade() -> None:
     op.create_table(
         "parcel_summaries",
         sa.Column("parcel_id", sa.Integer, sa.ForeignKey("parcels.id"), primary_key=True),
-        sa.Column("last_inspection_id", sa.Integer, sa.ForeignKey("inspections.id"), nullable=False),
-        sa.Column("prev_inspection_id", sa.Integer, sa.ForeignKey("inspections.id")),
+        sa.Column("last_inspection_id", sa.Integer, nullable=False),  # derived: no foreign key
+        sa.Column("last_inspected_at", UTCDateTime, nullable=False),
+        sa.Column("prev_inspection_id", sa.Integer),
+        sa.Column("prev_inspected_at", UTCDateTime),
         *(sa.Column(name, sa.Integer, nullable=False) for name in (
             "inspections_count", "demolished_total", "rebuilt_total", "sheds_peak", "ever_violated",
-            "clean_after_violation",
         )),
         sa.Column("hardened_peak_m2", sa.Float, nullable=False),
+        sa.Column("first_violation_at", UTCDateTime),
+        sa.Column("last_clean_at", UTCDateTime),
     )
     # Exports read a kind, the web map a street, each ordered by code.
     op.create_index("ix_parcels_kind_code", "parcels", ["kind", "code"])
     op.create_index("ix_parcels_street_code_code", "parcels", ["street_code", "code"])
+    op.create_index("ix_inspections_import_id", "inspections", ["import_id"])  # what an import added
     refresh_summaries(op.get_bind())
 
 
 def downgrade() -> None:
+    op.drop_index("ix_inspections_import_id", "inspections")
     op.drop_index("ix_parcels_street_code_code", "parcels")
     op.drop_index("ix_parcels_kind_code", "parcels")
     op.drop_table("parcel_summaries")
