@@ -9,7 +9,7 @@ because status does; the CLI and the web app both call `export_status`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -30,6 +30,7 @@ from cases.status import (
     derive_status,
     is_present,
     issue_links_frame,
+    street_table,
     summary_status_sql,
 )
 from cases.status_style import STATUS_COLORS
@@ -37,7 +38,7 @@ from geo.audit import default_actor, record
 from geo.crs import STORAGE_CRS
 from geo.dialects import select_dialect
 from geo.errors import InputError
-from geo.orm import UTCDateTime, utc_now
+from geo.orm import utc_now
 from geo.store import Store
 from geo.units import M2_PER_MU
 from layers.export_spec import (
@@ -86,6 +87,7 @@ _TAIL: tuple[tuple[str, str, str, str], ...] = (
 )
 _FINDING_TYPES = {"count": "int", "area": "float", "flag": "bool"}
 _COMMON_NAMES = frozenset(c[0] for c in _COMMON + _TAIL) | {f.name for f in FINDINGS}
+_PARCEL_SQL_COLUMNS = ("kind", "street_code", "area_m2")  # in every status row too
 _WORDS = {
     "zh": {"summary": "汇总", "rows": "地块数", "total": "合计", "title": "标题",
            "as_of": "截至日期", "exported_at": "导出时间(UTC)", "source": "数据来源",
@@ -175,28 +177,32 @@ def status_spec(kinds: Sequence[str], *, lang: str, metadata: dict[str, str]) ->
 def status_chunks(session: Session, query: _Resolved, *, lang: str = "en") -> Iterator[gpd.GeoDataFrame]:
     """Export rows, one kind at a time and at most `CHUNK` parcels at a time, in EPSG:4490.
 
-    Streamed statements read each parcel with what its status needs
-    (`summary_status_sql`: the stored summaries for the present, the history
-    for a past day), kinds in registry order; status is derived chunk by
-    chunk, so memory holds one chunk whatever the size of the export. The
-    present is read a kind at a time, in the order of the (kind, code) index;
-    a past day in one statement, so that the history is worked out once.
+    One streamed statement per kind reads its parcels in (kind, code) index
+    order, so memory holds one chunk whatever the size of the export. For the
+    present each row carries its stored summary and status is derived chunk by
+    chunk; for a past day the status of every parcel is worked out once, by
+    each backend's fastest statement, and joined to the chunks.
     """
     instant, present = is_present(query.as_of_day)
-    links = issue_links_frame(session, as_of=instant)
-    own = {kind: _own_columns(KINDS[kind]) for kind in query.kinds}
-    for kinds in [[kind] for kind in query.kinds] if present else [list(query.kinds)]:
-        params = {"kinds": kinds, "streets": list(query.street_codes or ()),
-                  **({} if present else {"as_of": instant})}
-        statement = _statement(query, kinds, session.get_bind().dialect.name, present=present)
+    if present:
+        links = issue_links_frame(session, as_of=instant)
+
+        def with_status(frame: pd.DataFrame) -> pd.DataFrame:
+            return derive_status(frame, instant=instant, links=links)
+    else:
+        past = street_table(session, as_of=instant).drop(columns=list(_PARCEL_SQL_COLUMNS))
+
+        def with_status(frame: pd.DataFrame) -> pd.DataFrame:
+            return frame.join(past)
+    dialect = session.get_bind().dialect.name
+    for kind in query.kinds:
+        params = {"kind": kind, "streets": list(query.street_codes or ())}
+        statement = _statement(query, KINDS[kind], dialect, with_summary=present)
         result = session.connection().execution_options(yield_per=CHUNK).execute(statement, params)
         keys = list(result.keys())
         for rows in result.partitions(CHUNK):
-            chunk = _rows(pd.DataFrame([tuple(r) for r in rows], columns=keys), instant, links, lang)
-            for kind, frame in chunk.groupby("kind", sort=False):  # a chunk may span two kinds
-                others = [c for k in kinds if k != kind for c in own[k] if c not in own[kind]]
-                frame = frame.drop(columns=others)
-                yield frame[frame["status"].isin(query.statuses)] if query.statuses else frame
+            frame = _rows(pd.DataFrame([tuple(r) for r in rows], columns=keys), with_status, lang)
+            yield frame[frame["status"].isin(query.statuses)] if query.statuses else frame
 
 
 def _own_columns(kind: ParcelKind) -> dict[str, tuple[str, type]]:
@@ -204,30 +210,28 @@ def _own_columns(kind: ParcelKind) -> dict[str, tuple[str, type]]:
     return {_property_column(prop.name, _COMMON_NAMES): (prop.name, prop.type) for prop in kind.properties}
 
 
-def _statement(query: _Resolved, kinds: list[str], dialect: str, *, present: bool) -> sa.TextClause:
-    """Parcels of `:kinds` (in `:streets`) with their status rows and own attributes, by kind in
-    the order of `kinds`, then code.
+def _statement(query: _Resolved, kind: ParcelKind, dialect: str, *, with_summary: bool) -> sa.TextClause:
+    """Parcels of `:kind` (in `:streets`) with their own attributes (and stored summary), by code.
 
-    The kinds' properties are taken out of the JSON column in SQL: decoding the
+    The kind's properties are taken out of the JSON column in SQL: decoding the
     JSON of 100,000 rows in Python costs more than the rest of the row.
     """
     in_streets = query.street_codes is not None
     backend = select_dialect(dialect)
-    properties = {column: spec for kind in kinds for column, spec in _own_columns(KINDS[kind]).items()}
     own = "".join(f", {backend.json_member('p.properties', name, type_)} AS {column}"
-                  for column, (name, type_) in properties.items())
-    by_kind = " ".join(f"WHEN '{kind}' THEN {n}" for n, kind in enumerate(kinds))
-    order = f"CASE p.kind {by_kind} END, p.code" if len(kinds) > 1 else "p.code"
-    statement = sa.text(summary_status_sql(
-        dialect, present=present,
-        parcel_filter="AND p.kind IN :kinds" + (" AND p.street_code IN :streets" if in_streets else ""),
-        columns=f", p.code, p.name, st.name AS street_name, p.village{own}, ST_AsBinary(p.geom) AS wkb",
-        joins="LEFT JOIN streets st ON st.code = p.street_code", order_by=order,
-    )).bindparams(sa.bindparam("kinds", expanding=True))
+                  for column, (name, type_) in _own_columns(kind).items())
+    columns = f", p.code, p.name, st.name AS street_name, p.village{own}, ST_AsBinary(p.geom) AS wkb"
+    joins = "LEFT JOIN streets st ON st.code = p.street_code"
+    parcel_filter = "AND p.kind = :kind" + (" AND p.street_code IN :streets" if in_streets else "")
+    if with_summary:
+        sql = summary_status_sql(dialect, present=True, parcel_filter=parcel_filter, columns=columns,
+                                 joins=joins, order_by="p.code")
+    else:
+        sql = (f"SELECT p.id AS parcel_id, {', '.join(f'p.{c}' for c in _PARCEL_SQL_COLUMNS)}{columns} "
+               f"FROM parcels p {joins} WHERE p.retired_at IS NULL {parcel_filter} ORDER BY p.code")
+    statement = sa.text(sql)
     if in_streets:
         statement = statement.bindparams(sa.bindparam("streets", expanding=True))
-    if not present:
-        statement = statement.bindparams(sa.bindparam("as_of", type_=UTCDateTime))
     return statement
 
 
@@ -240,10 +244,11 @@ def _count(session: Session, query: _Resolved) -> int:
     return int(session.execute(select).scalar_one())
 
 
-def _rows(raw: pd.DataFrame, instant: datetime, links: pd.DataFrame, lang: str) -> gpd.GeoDataFrame:
-    """One chunk of statement rows as export rows, status derived."""
+def _rows(raw: pd.DataFrame, with_status: Callable[[pd.DataFrame], pd.DataFrame],
+          lang: str) -> gpd.GeoDataFrame:
+    """One chunk of statement rows as export rows, with their status."""
     geometry = shapely.from_wkb(raw.pop("wkb").to_numpy())
-    frame = derive_status(raw.set_index("parcel_id"), instant=instant, links=links)
+    frame = with_status(raw.set_index("parcel_id"))
     frame = gpd.GeoDataFrame(frame.rename(columns={"note": "last_note"}), geometry=geometry,
                              crs=STORAGE_CRS)
     frame["area_mu"] = frame["area_m2"] / M2_PER_MU
