@@ -14,9 +14,10 @@ import shapely
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from cases.status import derive_status, is_present, issue_links_frame, read_rows, summary_status_sql
+from cases.status import derive_status, issue_links_frame, read_rows, summary_status_sql
 from geo.crs import STORAGE_CRS
 from geo.dialects import select_dialect
+from geo.orm import utc_now
 
 PAGE_COLUMNS = ", p.code, p.name, p.village, ST_AsBinary(p.geom) AS wkb"
 
@@ -51,7 +52,7 @@ def status_page(
     rows = read_rows(session, _expanding(sa.text(sql), params),
                      params | {"limit": limit, "offset": offset})
     geometry = shapely.from_wkb(rows.pop("wkb").to_numpy())
-    instant, _ = is_present(None)
+    instant = utc_now()
     frame = derive_status(rows.set_index("parcel_id"), instant=instant,
                           links=issue_links_frame(session, as_of=instant))
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=STORAGE_CRS), int(matched)

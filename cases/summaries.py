@@ -35,9 +35,8 @@ from layers.models import Parcel
 END_OF_TIME = datetime(9999, 1, 1, tzinfo=UTC)
 SUMMARY_COLUMNS = (
     "parcel_id", "last_inspection_id", "last_inspected_at", "prev_inspection_id", "prev_inspected_at",
-    "inspections_count", "demolished_total",
-    "rebuilt_total", "sheds_peak", "hardened_peak_m2", "ever_violated", "first_violation_at",
-    "last_clean_at",
+    "inspections_count", "demolished_total", "rebuilt_total", "sheds_peak", "hardened_peak_m2",
+    "ever_violated", "first_violation_at", "last_clean_at",
 )
 IDS_PER_STATEMENT = 900  # under SQLite's default limit of bound parameters
 

@@ -63,6 +63,8 @@ def test_a_failed_write_leaves_the_summaries_as_they_were(store, sites):
             session.add(Inspection(parcel_id=sites["QJ-004"].id, inspector="王", sheds_count=3,
                                    inspected_at=datetime(2022, 6, 1, tzinfo=UTC)))
             session.flush()  # the hook refreshes inside this transaction...
+            count = sa.text("SELECT inspections_count FROM parcel_summaries WHERE parcel_id = :p")
+            assert session.execute(count, {"p": sites["QJ-004"].id}).scalar_one() == 2
             raise RuntimeError("the command fails after the flush")
     except RuntimeError:
         pass
