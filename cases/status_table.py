@@ -35,6 +35,7 @@ from cases.status import (
 )
 from cases.status_style import STATUS_COLORS
 from geo.audit import default_actor, record
+from geo.child_reader import ChildReader
 from geo.crs import STORAGE_CRS
 from geo.dialects import select_dialect
 from geo.errors import InputError
@@ -184,25 +185,23 @@ def status_chunks(session: Session, query: _Resolved, *, lang: str = "en") -> It
     each backend's fastest statement, and joined to the chunks.
     """
     instant, present = is_present(query.as_of_day)
-    if present:
-        links = issue_links_frame(session, as_of=instant)
-
-        def with_status(frame: pd.DataFrame) -> pd.DataFrame:
-            return derive_status(frame, instant=instant, links=links)
-    else:
-        past = street_table(session, as_of=instant).drop(columns=list(_PARCEL_SQL_COLUMNS))
-
-        def with_status(frame: pd.DataFrame) -> pd.DataFrame:
-            return frame.join(past)
     dialect = session.get_bind().dialect.name
-    for kind in query.kinds:
-        params = {"kind": kind, "streets": list(query.street_codes or ())}
-        statement = _statement(query, KINDS[kind], dialect, with_summary=present)
-        result = session.connection().execution_options(yield_per=CHUNK).execute(statement, params)
-        keys = list(result.keys())
-        for rows in result.partitions(CHUNK):
-            frame = _rows(pd.DataFrame([tuple(r) for r in rows], columns=keys), with_status, lang)
-            yield frame[frame["status"].isin(query.statuses)] if query.statuses else frame
+    statements = [_statement(query, KINDS[kind], dialect, with_summary=present) for kind in query.kinds]
+    with ChildReader(session, statements, chunk=CHUNK) as reader:
+        if present:
+            links = issue_links_frame(session, as_of=instant)
+
+            def with_status(frame: pd.DataFrame) -> pd.DataFrame:
+                return derive_status(frame, instant=instant, links=links)
+        else:
+            past = street_table(session, as_of=instant).drop(columns=list(_PARCEL_SQL_COLUMNS))
+
+            def with_status(frame: pd.DataFrame) -> pd.DataFrame:
+                return frame.join(past)
+        for _kind in query.kinds:
+            for batch in reader.batches():
+                frame = _rows(batch.to_pandas(), with_status, lang)
+                yield frame[frame["status"].isin(query.statuses)] if query.statuses else frame
 
 
 def _own_columns(kind: ParcelKind) -> dict[str, tuple[str, type]]:
@@ -211,7 +210,7 @@ def _own_columns(kind: ParcelKind) -> dict[str, tuple[str, type]]:
 
 
 def _statement(query: _Resolved, kind: ParcelKind, dialect: str, *, with_summary: bool) -> sa.TextClause:
-    """Parcels of `:kind` (in `:streets`) with their own attributes (and stored summary), by code.
+    """Parcels of the kind (in the streets) with their own attributes (and stored summary), by code.
 
     The kind's properties are taken out of the JSON column in SQL: decoding the
     JSON of 100,000 rows in Python costs more than the rest of the row.
@@ -229,9 +228,10 @@ def _statement(query: _Resolved, kind: ParcelKind, dialect: str, *, with_summary
     else:
         sql = (f"SELECT p.id AS parcel_id, {', '.join(f'p.{c}' for c in _PARCEL_SQL_COLUMNS)}{columns} "
                f"FROM parcels p {joins} WHERE p.retired_at IS NULL {parcel_filter} ORDER BY p.code")
-    statement = sa.text(sql)
+    statement = sa.text(sql).bindparams(kind=kind.code)
     if in_streets:
-        statement = statement.bindparams(sa.bindparam("streets", expanding=True))
+        streets = list(query.street_codes or ())
+        statement = statement.bindparams(sa.bindparam("streets", streets, expanding=True))
     return statement
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -13,6 +14,7 @@ from numpy.typing import NDArray
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
 
 from geo.errors import StoreError
 
@@ -77,6 +79,19 @@ def json_member(column: str, key: str, value_type: type) -> str:
 def lock_for_writing(conn: Connection, table: str) -> None:
     """Make other writers to `table` wait for this transaction (readers still read)."""
     conn.execute(text(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE"))
+
+
+def reader_setup(session: Session) -> dict[str, Any]:
+    """How a child process reads what this session sees (`geo.child_reader`): the driver,
+    its connection URI, and statements that put it in the session's snapshot."""
+    snapshot = session.scalar(text("SELECT pg_export_snapshot()"))
+    if not re.fullmatch(r"[0-9A-F]+(?:-[0-9A-F]+)+", snapshot or ""):
+        raise StoreError(f"the server gave no usable snapshot id ({snapshot!r})")
+    url = session.get_bind().url.set(drivername="postgresql")
+    return {"driver": "postgresql", "target": url.render_as_string(hide_password=False), "begin": [
+        "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+        f"SET TRANSACTION SNAPSHOT '{snapshot}'",
+    ]}
 
 
 def member_of(column: Any, values: Sequence[Any]) -> sa.ColumnElement[bool]:

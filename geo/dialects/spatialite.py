@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -10,53 +9,18 @@ from typing import Any
 import numpy as np
 
 # GDAL must be loaded before mod_spatialite, or the process crashes when both
-# are in it (their PROJ/GEOS symbols clash the other way round).
+# are in it (their PROJ/GEOS symbols clash the other way round). Processes that
+# only read rows and never load GDAL use `geo.dialects.sqlite_connection` alone.
 import pyogrio  # noqa: F401
 import shapely
 import sqlalchemy as sa
 from numpy.typing import NDArray
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.orm import Session
 
+from geo.dialects.sqlite_connection import driver_module, prepare_connection
 from geo.errors import StoreError
-
-INSTALL_HINT = (
-    "install SpatiaLite: Debian/Ubuntu `apt-get install libsqlite3-mod-spatialite`, "
-    "macOS `brew install libspatialite`, conda `conda install -c conda-forge libspatialite`"
-)
-EXTENSION = "mod_spatialite"
-BUSY_TIMEOUT_MS = 30_000
-
-
-def _driver_module() -> Any:
-    """The stdlib sqlite3 where it can load extensions, else pysqlite3's."""
-    if hasattr(sqlite3.Connection, "enable_load_extension"):
-        return sqlite3
-    try:
-        import pysqlite3.dbapi2 as pysqlite3
-    except ImportError as err:
-        raise StoreError(
-            "this Python's sqlite3 cannot load extensions; pip install pysqlite3-binary"
-        ) from err
-    return pysqlite3
-
-
-def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-    """Load SpatiaLite and set WAL and a busy timeout on every new connection."""
-    dbapi_conn.enable_load_extension(True)
-    try:
-        dbapi_conn.load_extension(EXTENSION)
-    except Exception as err:
-        raise StoreError(f"cannot load {EXTENSION} ({err}); {INSTALL_HINT}") from err
-    dbapi_conn.enable_load_extension(False)
-    cursor = dbapi_conn.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    # In WAL mode NORMAL still survives an application crash; only a power
-    # cut may lose the last commits, never corrupt the file.
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
 
 
 def _on_begin(conn: Connection) -> None:
@@ -66,10 +30,9 @@ def _on_begin(conn: Connection) -> None:
 
 def make_engine(url: str) -> Engine:
     """An engine whose every connection has SpatiaLite loaded."""
-    module = _driver_module()
     parsed = make_url(url)
-    engine = create_engine(parsed, module=module, connect_args={"isolation_level": None})
-    event.listen(engine, "connect", _on_connect)
+    engine = create_engine(parsed, module=driver_module(), connect_args={"isolation_level": None})
+    event.listen(engine, "connect", lambda dbapi_conn, _record: prepare_connection(dbapi_conn))
     event.listen(engine, "begin", _on_begin)
     return engine
 
@@ -141,6 +104,12 @@ def json_member(column: str, key: str, value_type: type) -> str:
 def lock_for_writing(conn: Connection, table: str) -> None:
     """Nothing to do: SQLite has one writer at a time."""
     del conn, table
+
+
+def reader_setup(session: Session) -> dict[str, Any]:
+    """How a child process reads the store (`geo.child_reader`): the driver, the file, and
+    one read transaction (SQLite cannot share this session's snapshot with it)."""
+    return {"driver": "sqlite", "target": session.get_bind().url.database, "begin": ["BEGIN"]}
 
 
 def member_of(column: Any, values: Sequence[Any]) -> sa.ColumnElement[bool]:

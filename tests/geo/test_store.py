@@ -56,9 +56,9 @@ def test_a_missing_store_says_to_run_init(tmp_path):
 
 
 def test_missing_spatialite_extension_says_how_to_install(monkeypatch, tmp_path):
-    from geo.dialects import spatialite
+    from geo.dialects import sqlite_connection
 
-    monkeypatch.setattr(spatialite, "EXTENSION", "mod_spatialite_that_is_not_installed")
+    monkeypatch.setattr(sqlite_connection, "EXTENSION", "mod_spatialite_that_is_not_installed")
     store = open_store(f"sqlite:///{tmp_path / 's.sqlite'}")
     with pytest.raises(StoreError, match="apt-get install libsqlite3-mod-spatialite"):
         store.engine.connect()

@@ -1,0 +1,107 @@
+"""Query results as Arrow record batches, read by a child process.
+
+Turning 100,000 wide database rows into Python objects costs more than GDAL
+needs to write them, and it holds the GIL, so a reader thread cannot overlap
+the writing. A child process (`geo.rows_child`) reads on the other core
+instead and hands over columnar Arrow batches
+through a pipe, which cost next to nothing to take in. The pipe is widened to
+1 MB, so a batch of a few MB arrives in a few reads.
+
+On PostgreSQL the child reads in a snapshot exported from the session's
+transaction: the data as committed when the reader was made, whatever is
+committed after. SQLite cannot share snapshots; the child reads the data as
+committed when it starts, in one transaction for all its statements.
+
+    with ChildReader(session, [statement_1, statement_2], chunk=10_000) as reader:
+        for batch in reader.batches():  # statement_1's rows
+            ...
+        for batch in reader.batches():  # statement_2's rows
+            ...
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from types import TracebackType
+from typing import Any, BinaryIO
+
+import pyarrow as pa
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from geo.dialects import select_dialect
+from geo.errors import StoreError
+from geo.rows_child import FRAME_LENGTH
+
+PIPE_BYTES = 1 << 20  # Linux's default ceiling for an unprivileged pipe
+
+
+class ChildReader:
+    """A child process running `statements` in order; `batches()` yields the next one's rows."""
+
+    def __init__(self, session: Session, statements: Sequence[sa.Executable], *, chunk: int) -> None:
+        dialect = session.get_bind().dialect
+        request = {
+            **select_dialect(dialect.name).reader_setup(session),
+            "statements": [_driver_sql(statement, dialect) for statement in statements],
+            "chunk": chunk,
+        }
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "geo.rows_child"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )
+        assert self._process.stdin is not None and self._process.stdout is not None
+        self._out: BinaryIO = self._process.stdout
+        fcntl.fcntl(self._out.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+        self._process.stdin.write(json.dumps(request).encode())
+        self._process.stdin.close()
+
+    def batches(self) -> Iterator[pa.RecordBatch]:
+        """The rows of the next statement, `chunk` at a time."""
+        while True:
+            length = FRAME_LENGTH.unpack(self._read(FRAME_LENGTH.size))[0]
+            if length == 0:
+                return
+            yield from pa.ipc.open_stream(pa.py_buffer(self._read(length)))
+
+    def _read(self, size: int) -> bytes:
+        data = self._out.read(size)
+        if len(data) < size:
+            raise self._failure()
+        return data
+
+    def _failure(self) -> StoreError:
+        """The child's own one-line error, once it has exited."""
+        self._process.wait()
+        assert self._process.stderr is not None
+        lines = self._process.stderr.read().decode(errors="replace").strip().splitlines()
+        return StoreError(f"reading the database: {lines[-1] if lines else 'the reader stopped'}")
+
+    def close(self) -> None:
+        """Stop the child if it is still reading (the caller stopped early) and reap it."""
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.wait()
+        self._out.close()
+        if self._process.stderr is not None:
+            self._process.stderr.close()
+
+    def __enter__(self) -> ChildReader:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.close()
+
+
+def _driver_sql(statement: sa.Executable, dialect: sa.Dialect) -> tuple[str, Any]:
+    """The statement as the driver takes it: SQL text and its parameters."""
+    compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.construct_params()
+    if compiled.positional:
+        return compiled.string, [params[name] for name in compiled.positiontup or ()]
+    return compiled.string, params

@@ -1,0 +1,90 @@
+"""The child process of `geo.child_reader`: run statements, send their rows as Arrow batches.
+
+    python -m geo.rows_child < request.json > frames
+
+The request (JSON on stdin) names the driver and its connection, the
+statements that begin the read transaction, the statements to run with their
+parameters, and the rows per batch. Each batch goes to stdout as an Arrow IPC
+stream after its length (8 bytes); length 0 ends a statement. Only pyarrow
+and the driver are imported, so the child is reading within a fraction of a
+second. A failure ends it with one line on stderr and exit status 1.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import sys
+from collections.abc import Sequence
+from typing import Any, BinaryIO
+
+import pyarrow as pa
+
+FRAME_LENGTH = struct.Struct("<Q")
+
+
+def _array(values: Sequence[Any]) -> pa.Array:
+    """One column; values of mixed types (SQLite allows them) become text."""
+    try:
+        return pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([None if v is None else str(v) for v in values], type=pa.string())
+
+
+def _write(out: BinaryIO, batch: pa.RecordBatch | None) -> None:
+    """One batch with its length first; None ends the statement."""
+    if batch is None:
+        out.write(FRAME_LENGTH.pack(0))
+        return
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, batch.schema) as writer:
+        writer.write_batch(batch)
+    data = sink.getvalue()
+    out.write(FRAME_LENGTH.pack(data.size))
+    out.write(data)
+
+
+def _connect(driver: str, target: str) -> Any:
+    """A driver connection, opened without SQLAlchemy or GDAL."""
+    if driver == "sqlite":
+        from geo.dialects.sqlite_connection import connect
+
+        return connect(target)
+    import psycopg
+
+    return psycopg.connect(target)
+
+
+def serve(request: dict[str, Any], out: BinaryIO) -> None:
+    """Run the request's statements and write their rows to `out`."""
+    connection = _connect(request["driver"], request["target"])
+    try:
+        cursor = connection.cursor()
+        for sql in request["begin"]:
+            cursor.execute(sql)
+        for sql, params in request["statements"]:
+            cursor.execute(sql, params)
+            names = [column[0] for column in cursor.description]
+            while rows := cursor.fetchmany(request["chunk"]):
+                columns = [_array(values) for values in zip(*rows, strict=True)]
+                _write(out, pa.RecordBatch.from_arrays(columns, names=names))
+            _write(out, None)
+        out.flush()
+    finally:
+        connection.close()
+
+
+def main() -> int:
+    """Serve the request on stdin; a one-line error on stderr if it fails."""
+    try:
+        serve(json.load(sys.stdin), sys.stdout.buffer)
+    except BrokenPipeError:
+        return 0  # the parent stopped reading: nothing more to do
+    except Exception as err:  # the parent reports this line
+        print(f"{type(err).__name__}: {err}".splitlines()[0], file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
