@@ -231,7 +231,7 @@ def _statement(query: _Resolved, kind: ParcelKind, dialect: str, *, with_summary
     statement = sa.text(sql).bindparams(kind=kind.code)
     if in_streets:
         streets = list(query.street_codes or ())
-        statement = statement.bindparams(sa.bindparam("streets", streets, expanding=True))
+        statement = statement.bindparams(sa.bindparam("streets", streets, expanding=True, type_=sa.String))
     return statement
 
 

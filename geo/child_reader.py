@@ -9,7 +9,8 @@ through a pipe, which cost next to nothing to take in. The pipe is widened to
 
 On PostgreSQL the child reads in a snapshot exported from the session's
 transaction: the data as committed when the reader was made, whatever is
-committed after. SQLite cannot share snapshots; the child reads the data as
+committed after; `numeric` columns arrive as text (cast to float in the SQL
+where a number is wanted). SQLite cannot share snapshots; the child reads the data as
 committed when it starts, in one transaction for all its statements.
 
     with ChildReader(session, [statement_1, statement_2], chunk=10_000) as reader:
@@ -45,10 +46,10 @@ class ChildReader:
 
     def __init__(self, session: Session, statements: Sequence[sa.Executable], *, chunk: int) -> None:
         dialect = session.get_bind().dialect
+        setup = select_dialect(dialect.name).reader_setup(session)
         request = {
-            **select_dialect(dialect.name).reader_setup(session),
-            "statements": [_driver_sql(statement, dialect) for statement in statements],
-            "chunk": chunk,
+            **setup, "chunk": chunk,
+            "statements": [_driver_sql(s, dialect, literal=setup["literal"]) for s in statements],
         }
         self._process = subprocess.Popen(
             [sys.executable, "-m", "geo.rows_child"],
@@ -98,8 +99,12 @@ class ChildReader:
         self.close()
 
 
-def _driver_sql(statement: sa.Executable, dialect: sa.Dialect) -> tuple[str, Any]:
-    """The statement as the driver takes it: SQL text and its parameters."""
+def _driver_sql(statement: sa.Executable, dialect: sa.Dialect, *, literal: bool) -> tuple[str, Any]:
+    """The statement as the driver takes it: SQL text and its parameters, or with the
+    values written into the SQL (`literal`; bound values then need a type)."""
+    if literal:  # compiled for a named paramstyle, which leaves '%' single
+        named = type(dialect)(paramstyle="named")
+        return str(statement.compile(dialect=named, compile_kwargs={"literal_binds": True})), None
     compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
     params = compiled.construct_params()
     if compiled.positional:

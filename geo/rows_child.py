@@ -4,10 +4,15 @@
 
 The request (JSON on stdin) names the driver and its connection, the
 statements that begin the read transaction, the statements to run with their
-parameters, and the rows per batch. Each batch goes to stdout as an Arrow IPC
-stream after its length (8 bytes); length 0 ends a statement. Only pyarrow
-and the driver are imported, so the child is reading within a fraction of a
-second. A failure ends it with one line on stderr and exit status 1.
+parameters, and the most rows per batch. Each batch goes to stdout as an
+Arrow IPC stream after its length (8 bytes); length 0 ends a statement. Only
+pyarrow and the driver are imported, so the child is reading within a
+fraction of a second. A failure ends it with one line on stderr and exit
+status 1.
+
+SQLite rows come through its DB-API driver and are made columns here;
+PostgreSQL rows come through ADBC, which reads binary COPY output straight
+into Arrow in C, several times faster than building Python rows.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from __future__ import annotations
 import json
 import struct
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, BinaryIO
 
 import pyarrow as pa
@@ -44,34 +49,53 @@ def _write(out: BinaryIO, batch: pa.RecordBatch | None) -> None:
     out.write(data)
 
 
-def _connect(driver: str, target: str) -> Any:
-    """A driver connection, opened without SQLAlchemy or GDAL."""
-    if driver == "sqlite":
-        from geo.dialects.sqlite_connection import connect
+def _sqlite_batches(target: str, begin: list[str], statements: list[Any],
+                    chunk: int) -> Iterator[pa.RecordBatch | None]:
+    from geo.dialects.sqlite_connection import connect
 
-        return connect(target)
-    import psycopg
+    connection = connect(target)
+    try:
+        cursor = connection.cursor()
+        for sql in begin:
+            cursor.execute(sql)
+        for sql, params in statements:
+            cursor.execute(sql, params)
+            names = [column[0] for column in cursor.description]
+            while rows := cursor.fetchmany(chunk):
+                columns = [_array(values) for values in zip(*rows, strict=True)]
+                yield pa.RecordBatch.from_arrays(columns, names=names)
+            yield None
+    finally:
+        connection.close()
 
-    return psycopg.connect(target)
+
+def _postgresql_batches(target: str, begin: list[str], statements: list[Any],
+                        chunk: int) -> Iterator[pa.RecordBatch | None]:
+    import adbc_driver_postgresql.dbapi as adbc
+
+    with adbc.connect(target) as connection, connection.cursor() as cursor:
+        for sql in begin:
+            cursor.execute(sql)
+        for sql, _no_params in statements:  # the SQL holds its values (ADBC binds per row)
+            cursor.execute(sql)
+            for batch in cursor.fetch_record_batch():
+                for start in range(0, batch.num_rows, chunk):
+                    yield batch.slice(start, chunk)
+            yield None
+
+
+DRIVERS: dict[str, Callable[..., Iterator[pa.RecordBatch | None]]] = {
+    "sqlite": _sqlite_batches, "postgresql": _postgresql_batches,
+}
 
 
 def serve(request: dict[str, Any], out: BinaryIO) -> None:
-    """Run the request's statements and write their rows to `out`."""
-    connection = _connect(request["driver"], request["target"])
-    try:
-        cursor = connection.cursor()
-        for sql in request["begin"]:
-            cursor.execute(sql)
-        for sql, params in request["statements"]:
-            cursor.execute(sql, params)
-            names = [column[0] for column in cursor.description]
-            while rows := cursor.fetchmany(request["chunk"]):
-                columns = [_array(values) for values in zip(*rows, strict=True)]
-                _write(out, pa.RecordBatch.from_arrays(columns, names=names))
-            _write(out, None)
-        out.flush()
-    finally:
-        connection.close()
+    """Run the request's statements and write their batches to `out` (None ends a statement)."""
+    batches = DRIVERS[request["driver"]](request["target"], request["begin"], request["statements"],
+                                         request["chunk"])
+    for batch in batches:
+        _write(out, batch)
+    out.flush()
 
 
 def main() -> int:

@@ -83,7 +83,8 @@ def lock_for_writing(conn: Connection, table: str) -> None:
 
 def reader_setup(session: Session) -> dict[str, Any]:
     """How a child process reads what this session sees (`geo.child_reader`): the driver,
-    its connection URI, and statements that put it in the session's snapshot."""
+    its connection URI, statements that put it in the session's snapshot, and SQL with
+    its values written in (ADBC would bind parameters row by row, not stream a COPY)."""
     snapshot = session.scalar(text("SELECT pg_export_snapshot()"))
     if not re.fullmatch(r"[0-9A-F]+(?:-[0-9A-F]+)+", snapshot or ""):
         raise StoreError(f"the server gave no usable snapshot id ({snapshot!r})")
@@ -91,7 +92,7 @@ def reader_setup(session: Session) -> dict[str, Any]:
     return {"driver": "postgresql", "target": url.render_as_string(hide_password=False), "begin": [
         "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY",
         f"SET TRANSACTION SNAPSHOT '{snapshot}'",
-    ]}
+    ], "literal": True}
 
 
 def member_of(column: Any, values: Sequence[Any]) -> sa.ColumnElement[bool]:

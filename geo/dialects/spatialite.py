@@ -109,7 +109,8 @@ def lock_for_writing(conn: Connection, table: str) -> None:
 def reader_setup(session: Session) -> dict[str, Any]:
     """How a child process reads the store (`geo.child_reader`): the driver, the file, and
     one read transaction (SQLite cannot share this session's snapshot with it)."""
-    return {"driver": "sqlite", "target": session.get_bind().url.database, "begin": ["BEGIN"]}
+    return {"driver": "sqlite", "target": session.get_bind().url.database, "begin": ["BEGIN"],
+            "literal": False}
 
 
 def member_of(column: Any, values: Sequence[Any]) -> sa.ColumnElement[bool]:
