@@ -12,7 +12,8 @@ from geo.errors import StoreError
 # Rows 1..:count with text (Chinese), NULLs and a '%' that the driver must not take for a placeholder.
 NUMBERS = sa.text(
     "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count) "
-    "SELECT i, '地块' || i AS label, CASE WHEN i % 2 = 0 THEN NULL ELSE CAST(i * 1.5 AS DOUBLE PRECISION) END AS half, "
+    "SELECT i, '地块' || i AS label, "
+    "CASE WHEN i % 2 = 0 THEN NULL ELSE CAST(i * 1.5 AS DOUBLE PRECISION) END AS half, "
     "'100%' AS share FROM n ORDER BY i"
 )
 
