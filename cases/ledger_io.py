@@ -52,6 +52,8 @@ def _read_tables(path: Path, measures_path: Path | None) -> tuple[pd.DataFrame, 
     if not path.is_file():
         raise NotFoundError(f"no file {str(path)!r}")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
+        if measures_path is not None:
+            raise InputError(f"{measures_path.name}: an Excel ledger keeps its measures on its own sheet")
         sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl")
         names = list(sheets)
         issues_name = next((n for n in names if n.lower() in ISSUE_SHEETS), names[0])

@@ -157,14 +157,19 @@ def _without_folder(err: LandpatrolError, folder: Path) -> LandpatrolError:
     return type(err)(inner.sub("", str(err)))
 
 
-def run_import(store: Store, path: Path, choice: ImportChoice, *, actor: str) -> dict[str, Any]:
-    """Run the chosen service on the file in this process's turn to write; the report, JSON-ready."""
+def run_import(store: Store, path: Path, choice: ImportChoice, *, actor: str,
+               measures_path: Path | None = None) -> dict[str, Any]:
+    """Run the chosen service on the file in this process's turn to write; the report, JSON-ready.
+
+    `measures_path` is a CSV ledger's measures table.
+    """
     choice.check()
     with writer_turn(store):
-        return _dispatch(store, path, choice, actor)
+        return _dispatch(store, path, choice, actor, measures_path)
 
 
-def _dispatch(store: Store, path: Path, choice: ImportChoice, actor: str) -> dict[str, Any]:
+def _dispatch(store: Store, path: Path, choice: ImportChoice, actor: str,
+              measures_path: Path | None) -> dict[str, Any]:
     if choice.target == "streets":
         report = import_streets(store, path, actor=actor, on_invalid=choice.on_invalid,
                                 dry_run=choice.dry_run)
@@ -174,7 +179,7 @@ def _dispatch(store: Store, path: Path, choice: ImportChoice, actor: str) -> dic
     elif choice.target == "inspections":
         report = _inspections(store, path, choice, actor)
     else:
-        return _ledger(store, path, choice, actor)
+        return _ledger(store, path, choice, actor, measures_path)
     return {**report.to_dict(), "counts": {}}
 
 
@@ -196,9 +201,10 @@ def _row_number(label: str) -> int:
     return int(found.group()) if found else 0
 
 
-def _ledger(store: Store, path: Path, choice: ImportChoice, actor: str) -> dict[str, Any]:
+def _ledger(store: Store, path: Path, choice: ImportChoice, actor: str,
+            measures_path: Path | None) -> dict[str, Any]:
     with store.session(dry_run=choice.dry_run) as session:
-        counts = import_ledger(session, path, actor=actor)
+        counts = import_ledger(session, path, measures_path=measures_path, actor=actor)
     report = ImportReport(file=path.name, target="ledger", dry_run=choice.dry_run,
                           read=counts["issues"], created=counts["issues"])
     return {**report.to_dict(), "counts": counts}

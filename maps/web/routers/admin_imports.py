@@ -7,6 +7,7 @@ options chosen, and nothing is stored.
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -25,7 +26,7 @@ from maps.web.schemas import ImportOut, form_errors
 router = APIRouter(tags=["imports"])
 Admin = Annotated[User, Depends(importer)]
 Choice = Annotated[str, Form(max_length=40)]
-FORM_FIELDS = ("file", "target", "kind", "on_invalid")
+FORM_FIELDS = ("file", "measures", "target", "kind", "on_invalid")
 PAGE_ERRORS = (404, 409, 422)
 
 
@@ -41,14 +42,19 @@ def choose(target: str, kind: str, on_invalid: str, dry_run: bool) -> ImportChoi
                         dry_run)
 
 
-def import_upload(store: StoreDep, upload: UploadFile | None, choice: ImportChoice,
-                  user: User) -> dict[str, Any]:
-    """Save the upload, run its import, and return the report."""
+def import_upload(store: StoreDep, upload: UploadFile | None, choice: ImportChoice, user: User,
+                  measures: UploadFile | None = None) -> dict[str, Any]:
+    """Save the upload (and a CSV ledger's measures table), run its import, return the report."""
     if upload is None or not upload.filename:
         raise InputError("file: choose a file to import")
+    measures = measures if measures is not None and measures.filename else None  # the empty field
+    if measures is not None and choice.target != "ledger":
+        raise InputError("measures: a measures table goes with a ledger import")
     choice.check()  # before saving 200 MB only to refuse the options
-    with saved_upload(upload.file, upload.filename) as path:
-        return run_import(store, path, choice, actor=user.name)
+    with saved_upload(upload.file, upload.filename) as path, ExitStack() as uploads:
+        measures_path = (uploads.enter_context(saved_upload(measures.file, measures.filename))
+                         if measures is not None else None)
+        return run_import(store, path, choice, actor=user.name, measures_path=measures_path)
 
 
 def _page(request: Request, values: dict[str, Any], *, report: dict[str, Any] | None = None,
@@ -71,13 +77,14 @@ def imports_page(request: Request, _admin: Admin) -> Response:
 @router.post("/admin/imports", include_in_schema=False, dependencies=[CsrfDep])
 def imports_form(
     request: Request, store: StoreDep, admin: Admin, file: Annotated[UploadFile | None, File()] = None,
+    measures: Annotated[UploadFile | None, File()] = None,
     target: Choice = "", kind: Choice = "", on_invalid: Choice = "fail",
     dry_run: Annotated[bool, Form()] = False,
 ) -> Response:
     """Run the import and show its report, or the one-line error beside the form."""
     values = {"target": target, "kind": kind, "on_invalid": on_invalid, "dry_run": dry_run}
     try:
-        report = import_upload(store, file, choose(target, kind, on_invalid, dry_run), admin)
+        report = import_upload(store, file, choose(target, kind, on_invalid, dry_run), admin, measures)
     except LandpatrolError as err:
         if err.http_status not in PAGE_ERRORS:
             raise
@@ -92,6 +99,7 @@ def api_import(
     kind: Annotated[str, Form(description="The parcel kind (parcels only).", max_length=40)] = "",
     on_invalid: Annotated[str, Form(description="fail | repair | skip", max_length=40)] = "fail",
     dry_run: Annotated[bool, Form(description="Check and report, store nothing.")] = False,
+    measures: Annotated[UploadFile | None, File(description="A CSV ledger's measures table.")] = None,
 ) -> dict[str, Any]:
     """Import a GeoPackage, zipped Shapefile, GeoJSON, FlatGeobuf, CSV or ledger .xlsx, all or nothing."""
-    return import_upload(store, file, choose(target, kind, on_invalid, dry_run), admin)
+    return import_upload(store, file, choose(target, kind, on_invalid, dry_run), admin, measures)

@@ -7,6 +7,7 @@ import zipfile
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 from shapely.geometry import box
 
@@ -127,6 +128,33 @@ def test_a_ledger_csv_imports_through_the_api(site: Site) -> None:
     assert reply.status_code == 200, reply.text
     assert reply.json()["counts"] == {"issues": 1, "measures": 0, "links": 1}
     assert client.get("/api/issues/7-1").json()["title"] == "上传的问题"
+
+
+def test_a_csv_ledger_brings_its_measures_as_a_second_csv(site: Site) -> None:
+    client = site.client("admin")
+    issues = "编号,类别,问题\n7-3,2,附带措施的问题\n".encode()
+    measures = "问题编号,措施,责任单位,完成期限\n7-3,拆除窝棚并复绿,石牌街道,2022-12-31\n".encode()
+    reply = client.post("/admin/imports", data={"target": "ledger", "csrf_token": site.csrf(client)},
+                        files={"file": ("台账.csv", issues), "measures": ("措施.csv", measures)})
+    assert reply.status_code == 200, reply.text
+    stored = client.get("/api/issues/7-3/measures").json()
+    expected = [("拆除窝棚并复绿", "石牌街道", "2022-12-31")]
+    assert [(m["text"], m["owner"], m["due"]) for m in stored] == expected
+
+
+def test_a_measures_table_without_a_csv_ledger_is_refused_and_nothing_is_stored(site: Site) -> None:
+    client = site.client("admin")
+    headers = {"X-CSRF-Token": site.csrf(client)}
+    measures = ("m.csv", b"ref,text\n7-4,x\n")
+    wrong_target = client.post("/api/imports", data={"target": "streets"}, headers=headers,
+                               files={"file": ("s.csv", b"code,name\n"), "measures": measures})
+    assert wrong_target.status_code == 422 and wrong_target.json()["detail"].startswith("measures")
+    workbook = io.BytesIO()
+    pd.DataFrame({"ref": ["7-4"], "category": ["2"], "title": ["t"]}).to_excel(workbook, index=False)
+    excel = client.post("/api/imports", data={"target": "ledger"}, headers=headers,
+                        files={"file": ("l.xlsx", workbook.getvalue()), "measures": measures})
+    assert excel.status_code == 422 and "its own sheet" in excel.json()["detail"]
+    assert client.get("/api/issues/7-4").status_code == 404
 
 
 def test_imports_refuse_a_post_without_csrf_token(site: Site, tmp_path: Path) -> None:
