@@ -8,9 +8,12 @@ usual export, read from the stored summaries) to a GeoPackage, then time
 pyogrio writing the very tables that export produced (read back from it) to a
 new GeoPackage, layer by layer, in the same run: with its default writer and
 with use_arrow. The export as of a past date (status worked out from the whole
-history) is timed too. One untimed export warms the database's caches first.
+history) is timed too. One untimed export warms the database's caches first;
+each run is repeated (--repeat, default 3) and the verdict is on the median
+ratio, as the reference alone varies by a fifth from run to run here.
 Each measurement runs in a fresh child process so that its peak memory
-(ru_maxrss) is its own. Prints the ratios and the peak.
+(ru_maxrss, plus that of the export's own row-reading child) is its own.
+Prints the ratios and the peak.
 """
 
 from __future__ import annotations
@@ -161,7 +164,9 @@ def _child(argv: Sequence[str]) -> dict[str, Any]:
                                     use_arrow=use_arrow)
         seconds = time.perf_counter() - began
         rows = sum(len(f) for f in frames.values())
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # With the export's row-reading child (an upper bound: both peaks as if at once).
+    usage = (resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    peak_mb = sum(u.ru_maxrss for u in usage) / 1024
     return {"seconds": seconds, "rows": rows, "peak_mb": peak_mb, "status_seconds": status_seconds}
 
 
@@ -181,7 +186,7 @@ def _run_backend(name: str, url: str, args: argparse.Namespace, folder: Path) ->
     # hint bits on every row): one export runs first, untimed, as it would in daily use.
     warmup = _measure("export", url, folder / f"{name}-warmup.gpkg")
     print(f"[{name}] warm-up export (not counted): {warmup['seconds']:.2f} s", flush=True)
-    ok = True
+    ratios, peaks = [], []
     for attempt in range(args.repeat):
         out = folder / f"{name}-{attempt}.gpkg"
         export = _measure("export", url, out)
@@ -189,7 +194,8 @@ def _run_backend(name: str, url: str, args: argparse.Namespace, folder: Path) ->
         plain = _measure("reference", str(out), folder / f"{name}-{attempt}-ref.gpkg")
         arrow = _measure("reference-arrow", str(out), folder / f"{name}-{attempt}-arrow.gpkg")
         ratio = export["seconds"] / plain["seconds"]
-        ok = ok and ratio <= TARGET_RATIO and export["peak_mb"] <= TARGET_PEAK_MB
+        ratios.append(ratio)
+        peaks.append(export["peak_mb"])
         print(f"[{name}] GeoPackage export of {export['rows']:,} parcels, status today: "
               f"{export['seconds']:.2f} s, peak {export['peak_mb']:.0f} MB (of which deriving status "
               f"from the rows read {export['status_seconds']:.2f} s)", flush=True)
@@ -198,6 +204,10 @@ def _run_backend(name: str, url: str, args: argparse.Namespace, folder: Path) ->
               f"{arrow['seconds']:.2f} s, ratio {export['seconds'] / arrow['seconds']:.2f}x", flush=True)
         print(f"[{name}]   as of {AS_OF} (status from the whole history): {past['seconds']:.2f} s, "
               f"peak {past['peak_mb']:.0f} MB, ratio {past['seconds'] / plain['seconds']:.2f}x", flush=True)
+    median = float(np.median(ratios))
+    ok = median <= TARGET_RATIO and max(peaks) <= TARGET_PEAK_MB
+    print(f"[{name}] median ratio over {len(ratios)} runs {median:.2f}x, peak {max(peaks):.0f} MB: "
+          f"{'within' if ok else 'OVER'} target", flush=True)
     return ok
 
 
@@ -214,7 +224,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pg", default=next((os.environ[e] for e in PG_ENV if e in os.environ), None),
                         help="admin URL of a PostGIS server (default $LANDPATROL_BENCH_PG or "
                         "$LANDPATROL_TEST_PG)")
-    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs per backend; the verdict is on the median ratio (default 3)")
     args = parser.parse_args(args_in)
     ok = True
     with tempfile.TemporaryDirectory(prefix="bench-export-") as tmp:

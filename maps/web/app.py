@@ -29,8 +29,8 @@ from maps.web.routers import (
     users,
 )
 from maps.web.schemas import ERROR_RESPONSES
-from maps.web.security import RateLimiter
 from maps.web.settings import Settings, get_settings
+from maps.web.sign_in_limits import SignInLimiter
 
 STATIC_DIR = Path(__file__).with_name("static")
 # Folium maps are inline scripts and styles; nothing may come from another origin.
@@ -81,7 +81,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     )
     app.state.settings = settings
     app.state.store = store or open_store(settings.db)
-    app.state.login_limiter = RateLimiter(settings.login_max_failures, settings.login_window_s)
+    app.state.login_limiter = SignInLimiter(app.state.store, settings.login_max_failures,
+                                            settings.login_window_s)
     app.state.export_dir = _export_dir(settings)
     app.state.response_cache = ResponseCache()
     install_error_handlers(app)

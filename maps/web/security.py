@@ -1,7 +1,8 @@
-"""Passwords, signed session cookies, CSRF tokens and sign-in rate limiting.
+"""Passwords, signed session cookies and CSRF tokens.
 
-Pure functions and one small class, with no web framework imported, so each
-can be tested alone and reused by the CLI (`users add` hashes with the same code).
+Pure functions with no web framework imported, so each can be tested alone
+and reused by the CLI (`users add` hashes with the same code). Sign-in rate
+limiting lives in `maps.web.sign_in_limits`, as it reads the store.
 """
 
 from __future__ import annotations
@@ -9,9 +10,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import threading
-import time
-from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,44 +79,3 @@ def csrf_token(sid: str, secret: str) -> str:
 def csrf_valid(token: str | None, sid: str, secret: str) -> bool:
     """True if `token` is this sign-in's CSRF token (compared in constant time)."""
     return bool(token) and hmac.compare_digest(str(token), csrf_token(sid, secret))
-
-
-class RateLimiter:
-    """At most `limit` failures per key within `window_s` seconds (sliding window).
-
-    Kept in memory: each web worker counts alone, so N workers allow up to N
-    times the limit, which still stops online password guessing.
-    """
-
-    def __init__(self, limit: int, window_s: float) -> None:
-        self.limit = limit
-        self.window_s = window_s
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        times = self._failures.setdefault(key, deque())
-        while times and times[0] <= now - self.window_s:
-            times.popleft()
-        return times
-
-    def blocked(self, *keys: str, now: float | None = None) -> float:
-        """Seconds until any of the keys may try again (0: not blocked)."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            waits = [times[0] + self.window_s - now for key in keys
-                     if len(times := self._recent(key, now)) >= self.limit]
-        return max(waits, default=0.0)
-
-    def fail(self, *keys: str, now: float | None = None) -> None:
-        """Count a failed sign-in against each key."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            for key in keys:
-                self._recent(key, now).append(now)
-
-    def reset(self, *keys: str) -> None:
-        """Forget the failures of keys (after a successful sign-in)."""
-        with self._lock:
-            for key in keys:
-                self._failures.pop(key, None)

@@ -1,8 +1,9 @@
-"""20 clients posting inspections at once to a real uvicorn on 127.0.0.1, on both backends.
+"""20 clients posting inspections at once to a real uvicorn on 127.0.0.1, on both backends,
+while an admin imports a table of inspections through the web.
 
 Every accepted record must be stored exactly once (retries with the same client
-id included) and no request may get a 5xx. Runs a few seconds by default;
-LANDPATROL_SOAK_S=30 runs the issue's full 30 s.
+id included), every imported row too, and no request may get a 5xx. Runs a few
+seconds by default; LANDPATROL_SOAK_S=30 runs the issue's full 30 s.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from tests.maps.web.conftest import PASSWORD, SECRET, Site, running
 pytestmark = pytest.mark.slow
 CLIENTS = 20
 SECONDS = float(os.environ.get("LANDPATROL_SOAK_S", "3"))
+IMPORTED = 300
 
 
 def signed_in(base: str, name: str) -> tuple[httpx.Client, str]:
@@ -65,13 +67,31 @@ def _worker(base: str, number: int, codes: list[str], start: threading.Barrier) 
     return accepted, statuses
 
 
-def test_twenty_clients_posting_inspections(backend_site: Site) -> None:
+def _importer(base: str, codes: list[str], start: threading.Barrier) -> httpx.Response:
+    """An admin uploading IMPORTED inspections a moment after the clients start posting."""
+    client, csrf = signed_in(base, "root")
+    rows = [f"{codes[i % len(codes)]},2022-10-21T09:00:00+08:00,导入员,{i % 3},import-{i:05d}"
+            for i in range(IMPORTED)]
+    table = "parcel_code,inspected_at,inspector,sheds_count,client_id\n" + "\n".join(rows) + "\n"
+    start.wait()
+    time.sleep(SECONDS / 3)
+    try:
+        return client.post("/api/imports", data={"target": "inspections"}, headers={"X-CSRF-Token": csrf},
+                           files={"file": ("巡查.csv", table.encode(), "text/csv")})
+    finally:
+        client.close()
+
+
+def test_twenty_clients_posting_inspections_during_an_import(backend_site: Site) -> None:
     codes = backend_site.sample.codes[QIANJIN]
     with running(backend_site.app) as base:
-        start = threading.Barrier(CLIENTS, timeout=60)
-        with ThreadPoolExecutor(CLIENTS) as pool:
+        start = threading.Barrier(CLIENTS + 1, timeout=60)
+        with ThreadPoolExecutor(CLIENTS + 1) as pool:
+            imported = pool.submit(_importer, base, codes, start)
             results = list(pool.map(_worker, [base] * CLIENTS, range(CLIENTS), [codes] * CLIENTS,
                                     [start] * CLIENTS))
+            upload = imported.result()
+    assert upload.status_code == 200 and upload.json()["created"] == IMPORTED, upload.text
     accepted = set().union(*(r[0] for r in results))
     statuses = [s for r in results for s in r[1]]
     assert len(accepted) > CLIENTS and not [s for s in statuses if s >= 500]
@@ -81,4 +101,7 @@ def test_twenty_clients_posting_inspections(backend_site: Site) -> None:
         stored = session.scalars(query).all()
     assert len(stored) == len(set(stored)) == len(accepted)
     assert set(stored) == accepted
+    with backend_site.store.session() as session:
+        query = sa.select(sa.func.count()).where(Inspection.client_id.like("import-%"))
+        assert session.scalar(query) == IMPORTED
     assert stored_summaries(backend_site.store) == rebuilt_summaries(backend_site.store)

@@ -6,7 +6,9 @@ import io
 
 import pytest
 
-from maps.web.security import RateLimiter, SessionData, read_session, sign_session
+from maps.web.app import create_app
+from maps.web.security import SessionData, read_session, sign_session
+from maps.web.sign_in_limits import SignInLimiter
 from tests.maps.conftest import QIANJIN, XSS_NAME, XSS_NOTE
 from tests.maps.web.conftest import PASSWORD, SECRET, Site
 
@@ -97,12 +99,28 @@ def test_sign_in_is_rate_limited_and_wrong_passwords_say_nothing_more(site: Site
     site.app.state.login_limiter.reset("name:boss", "addr:testclient")
 
 
-def test_rate_limiter_window() -> None:
-    limiter = RateLimiter(2, 10)
-    limiter.fail("a", now=0)
+def test_rate_limiter_window(store) -> None:
+    limiter = SignInLimiter(store, 2, 10)
+    limiter.fail("a", "b", now=0)
     limiter.fail("a", now=1)
     assert limiter.blocked("a", now=2) == pytest.approx(8)
+    assert limiter.blocked("b", "c", now=2) == 0  # one failure: not yet
+    assert limiter.blocked("b", "a", now=2) == pytest.approx(8)  # any blocked key blocks
     assert limiter.blocked("a", now=10.5) == 0
+    limiter.fail("a", now=20)  # the old ones are dropped as they leave the window
+    limiter.reset("a")
+    assert limiter.blocked("a", now=20) == 0
+
+
+def test_every_worker_counts_the_same_failed_sign_ins(site: Site) -> None:
+    other_worker = create_app(site.app.state.settings, store=site.app.state.store)
+    for _ in range(site.app.state.settings.login_max_failures):
+        site.app.state.login_limiter.fail("name:boss")
+    try:
+        assert other_worker.state.login_limiter.blocked("name:boss") > 0
+    finally:
+        site.app.state.login_limiter.reset("name:boss")
+    assert other_worker.state.login_limiter.blocked("name:boss") == 0
 
 
 def test_session_cookie_is_signed_httponly_and_samesite(site: Site) -> None:
