@@ -71,14 +71,21 @@ def _sqlite_batches(target: str, begin: list[str], statements: list[Any],
 
 def _postgresql_batches(target: str, begin: list[str], statements: list[Any],
                         chunk: int) -> Iterator[pa.RecordBatch | None]:
-    import adbc_driver_postgresql.dbapi as adbc
+    # ADBC's low-level API: its DB-API layer imports pandas, a third of a second of start-up.
+    import adbc_driver_manager as adbc
+    import adbc_driver_postgresql
 
-    with adbc.connect(target) as connection, connection.cursor() as cursor:
+    with (adbc_driver_postgresql.connect(target) as database,
+          adbc.AdbcConnection(database) as connection,
+          adbc.AdbcStatement(connection) as statement):
+        connection.set_autocommit(False)  # one transaction, begun by the first statement
         for sql in begin:
-            cursor.execute(sql)
+            statement.set_sql_query(sql)
+            statement.execute_update()
         for sql, _no_params in statements:  # the SQL holds its values (ADBC binds per row)
-            cursor.execute(sql)
-            for batch in cursor.fetch_record_batch():
+            statement.set_sql_query(sql)
+            stream, _rows = statement.execute_query()
+            for batch in pa.RecordBatchReader._import_from_c(stream.address):
                 for start in range(0, batch.num_rows, chunk):
                     yield batch.slice(start, chunk)
             yield None
