@@ -39,6 +39,9 @@ _DRIVERS = {"gpkg": "GPKG", "geojson": "GeoJSON", "fgb": "FlatGeobuf", "csv": "C
 # member; nine decimals (0.1 mm) keep the stored precision instead of the default 7.
 _GEOJSON_OPTIONS = {"RFC7946": "YES", "COORDINATE_PRECISION": "9", "WRITE_NAME": "NO"}
 _CSV_OPTIONS = {"GEOMETRY": "AS_WKT", "WRITE_BOM": "YES", "STRING_QUOTING": "IF_NEEDED"}
+# GDAL writes into a private staging file that is synced once and renamed when complete
+# (`layers.export_write`), so SQLite's journal and its sync at every commit buy nothing here.
+_STAGING_SQLITE = {"OGR_SQLITE_SYNCHRONOUS": "OFF", "OGR_SQLITE_JOURNAL": "OFF"}
 
 
 def write_ogr(path: Path, frames: Iterable[gpd.GeoDataFrame], spec: ExportSpec,
@@ -127,6 +130,8 @@ def stream_layer(
             raise
 
     reader = pa.RecordBatchReader.from_batches(schema, batches())
+    previous = {name: pyogrio.get_gdal_config_option(name) for name in _STAGING_SQLITE}
+    pyogrio.set_gdal_config_options(_STAGING_SQLITE)
     try:
         pyogrio.write_arrow(
             reader, str(path), layer=layer, driver=driver,
@@ -141,3 +146,5 @@ def stream_layer(
         if failures:
             raise failures[0] from None
         raise
+    finally:
+        pyogrio.set_gdal_config_options(previous)

@@ -1,7 +1,7 @@
 """Write an export: pick the format and writer (here and nowhere else), never a partial file.
 
 Every writer works in a private folder beside the output and the finished
-file is moved into place with one `os.replace`; an error, Ctrl-C or SIGTERM
+file is synced to disk once and moved into place with one `os.replace`; an error, Ctrl-C or SIGTERM
 (turned into KeyboardInterrupt by the CLI) removes the folder, so the output
 path only ever holds a complete export, or nothing, or what was there before.
 """
@@ -121,7 +121,9 @@ def write_export(
         notes = FORMATS[resolved.fmt or ""].writer(staged, prepared, spec, resolved)
         if out.exists() and not resolved.overwrite:  # appeared while we were writing
             raise ConflictError(f"{out}: exists; use --overwrite to replace it")
+        _sync(staged)  # on disk before it takes the name: writers need not sync as they go
         os.replace(staged, out)
+        _sync(out.parent)  # and the new name too
     result = tally.result(out, resolved.fmt or "", resolved.crs or STORAGE_CRS)
     result.notes.extend(notes)
     return result
@@ -131,6 +133,15 @@ def _counted(frames: Iterable[gpd.GeoDataFrame], tally: Tally, crs: str) -> Iter
     for frame in frames:
         tally.count(frame)
         yield reproject(frame, crs)
+
+
+def _sync(path: Path) -> None:
+    """Flush a file (or a folder's entries) to disk."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 @contextmanager
