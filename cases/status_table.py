@@ -14,10 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -36,13 +34,13 @@ from cases.status import (
 from cases.status_style import STATUS_COLORS
 from geo.audit import default_actor, record
 from geo.child_reader import ChildReader
-from geo.crs import STORAGE_CRS
 from geo.dialects import select_dialect
 from geo.errors import InputError
 from geo.orm import utc_now
 from geo.store import Store
 from geo.units import M2_PER_MU
 from layers.export_spec import (
+    WKB,
     Category,
     CategoryStyle,
     ExportOptions,
@@ -175,7 +173,7 @@ def status_spec(kinds: Sequence[str], *, lang: str, metadata: dict[str, str]) ->
     )
 
 
-def status_chunks(session: Session, query: _Resolved, *, lang: str = "en") -> Iterator[gpd.GeoDataFrame]:
+def status_chunks(session: Session, query: _Resolved, *, lang: str = "en") -> Iterator[pd.DataFrame]:
     """Export rows, one kind at a time and at most `CHUNK` parcels at a time, in EPSG:4490.
 
     One streamed statement per kind reads its parcels in (kind, code) index
@@ -219,7 +217,7 @@ def _statement(query: _Resolved, kind: ParcelKind, dialect: str, *, with_summary
     backend = select_dialect(dialect)
     own = "".join(f", {backend.json_member('p.properties', name, type_)} AS {column}"
                   for column, (name, type_) in _own_columns(kind).items())
-    columns = f", p.code, p.name, st.name AS street_name, p.village{own}, ST_AsBinary(p.geom) AS wkb"
+    columns = f", p.code, p.name, st.name AS street_name, p.village{own}, ST_AsBinary(p.geom) AS {WKB}"
     joins = "LEFT JOIN streets st ON st.code = p.street_code"
     parcel_filter = "AND p.kind = :kind" + (" AND p.street_code IN :streets" if in_streets else "")
     if with_summary:
@@ -245,12 +243,9 @@ def _count(session: Session, query: _Resolved) -> int:
 
 
 def _rows(raw: pd.DataFrame, with_status: Callable[[pd.DataFrame], pd.DataFrame],
-          lang: str) -> gpd.GeoDataFrame:
-    """One chunk of statement rows as export rows, with their status."""
-    geometry = shapely.from_wkb(raw.pop("wkb").to_numpy())
-    frame = with_status(raw.set_index("parcel_id"))
-    frame = gpd.GeoDataFrame(frame.rename(columns={"note": "last_note"}), geometry=geometry,
-                             crs=STORAGE_CRS)
+          lang: str) -> pd.DataFrame:
+    """One chunk of statement rows as export rows, with their status; shapes stay WKB."""
+    frame = with_status(raw.set_index("parcel_id")).rename(columns={"note": "last_note"})
     frame["area_mu"] = frame["area_m2"] / M2_PER_MU
     frame["status_label"] = frame["status"].map({s: STATUS_LABELS[s][lang != "zh"] for s in STATUSES})
     frame["days_since"] = np.floor(frame["days_since"].astype(float))

@@ -14,7 +14,6 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
@@ -40,7 +39,7 @@ _BOLD = Font(bold=True)
 _FORMATS = {"float": "#,##0.00", "datetime": "yyyy-mm-dd hh:mm", "int": "0"}
 
 
-def write_excel(path: Path, frames: Iterable[gpd.GeoDataFrame], spec: ExportSpec,
+def write_excel(path: Path, frames: Iterable[pd.DataFrame], spec: ExportSpec,
                 options: ExportOptions) -> list[str]:
     """Write the workbook; the summary sheet comes first and is filled last."""
     workbook = Workbook(write_only=True)
@@ -93,7 +92,7 @@ def _header(sheet: WriteOnlyWorksheet, fields: Sequence[Field]) -> None:
     sheet.append(cells)
 
 
-def _append(sheet: WriteOnlyWorksheet, frame: gpd.GeoDataFrame, fields: Sequence[Field],
+def _append(sheet: WriteOnlyWorksheet, frame: pd.DataFrame, fields: Sequence[Field],
             spec: ExportSpec, xy: tuple[str, str]) -> None:
     x, y = surface_points(frame)
     table = pd.DataFrame(frame).assign(**{xy[0]: x, xy[1]: y})

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
-import geopandas as gpd
 import pandas as pd
 import pyarrow as pa
 import pyogrio
@@ -32,7 +31,7 @@ from layers.export_spec import (
     to_batch,
 )
 
-Prepare = Callable[[gpd.GeoDataFrame], pd.DataFrame]
+Prepare = Callable[[pd.DataFrame], pd.DataFrame]
 
 _DRIVERS = {"gpkg": "GPKG", "geojson": "GeoJSON", "fgb": "FlatGeobuf", "csv": "CSV"}
 # RFC 7946 mode makes GDAL write WGS84, counter-clockwise outer rings and no `crs`
@@ -44,7 +43,7 @@ _CSV_OPTIONS = {"GEOMETRY": "AS_WKT", "WRITE_BOM": "YES", "STRING_QUOTING": "IF_
 _STAGING_SQLITE = {"OGR_SQLITE_SYNCHRONOUS": "OFF", "OGR_SQLITE_JOURNAL": "OFF"}
 
 
-def write_ogr(path: Path, frames: Iterable[gpd.GeoDataFrame], spec: ExportSpec,
+def write_ogr(path: Path, frames: Iterable[pd.DataFrame], spec: ExportSpec,
               options: ExportOptions, *, fmt: str) -> list[str]:
     """Write one of the GDAL formats; GeoPackage gets a layer per kind and QGIS styles."""
     if fmt == "gpkg":
@@ -60,10 +59,10 @@ def write_ogr(path: Path, frames: Iterable[gpd.GeoDataFrame], spec: ExportSpec,
     return []
 
 
-def _write_gpkg(path: Path, frames: Iterable[gpd.GeoDataFrame], spec: ExportSpec,
+def _write_gpkg(path: Path, frames: Iterable[pd.DataFrame], spec: ExportSpec,
                 options: ExportOptions) -> list[str]:
     if options.layer:
-        runs: Iterable[tuple[LayerSpec, Iterable[gpd.GeoDataFrame]]] = [
+        runs: Iterable[tuple[LayerSpec, Iterable[pd.DataFrame]]] = [
             (LayerSpec(options.layer, spec.title, spec.all_field_names()), frames)
         ]
     else:
@@ -85,7 +84,7 @@ def _write_gpkg(path: Path, frames: Iterable[gpd.GeoDataFrame], spec: ExportSpec
     return []
 
 
-def _write_csv(path: Path, frames: Iterable[gpd.GeoDataFrame], fields: Sequence[Field],
+def _write_csv(path: Path, frames: Iterable[pd.DataFrame], fields: Sequence[Field],
                layer: str, options: ExportOptions) -> list[str]:
     if not options.xy:
         stream_layer(path, "CSV", layer, frames, fields, crs=options.crs or "",
@@ -95,7 +94,7 @@ def _write_csv(path: Path, frames: Iterable[gpd.GeoDataFrame], fields: Sequence[
     x_name, y_name = point_columns(options.crs or "")
     xy = [Field(x_name, "float", x_name), Field(y_name, "float", y_name)]
 
-    def with_point(frame: gpd.GeoDataFrame) -> pd.DataFrame:
+    def with_point(frame: pd.DataFrame) -> pd.DataFrame:
         x, y = surface_points(frame)
         return pd.DataFrame(frame).assign(**{x_name: x, y_name: y})
 

@@ -12,10 +12,11 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+import shapely
 from pyproj import CRS
 
 from layers.export_spec import (
@@ -24,13 +25,14 @@ from layers.export_spec import (
     ExportSpec,
     arrow_schema,
     file_crs,
+    geometries,
     to_batch,
 )
 
 GEOPARQUET_VERSION = "1.1.0"
 
 
-def write_parquet(path: Path, frames: Iterable[gpd.GeoDataFrame], spec: ExportSpec,
+def write_parquet(path: Path, frames: Iterable[pd.DataFrame], spec: ExportSpec,
                   options: ExportOptions) -> list[str]:
     """Write a GeoParquet file with one row group per chunk."""
     fields = [spec.field(name) for name in spec.all_field_names()]
@@ -44,7 +46,7 @@ def write_parquet(path: Path, frames: Iterable[gpd.GeoDataFrame], spec: ExportSp
         for frame in frames:
             if frame.empty:
                 continue
-            minx, miny, maxx, maxy = frame.total_bounds
+            minx, miny, maxx, maxy = shapely.total_bounds(geometries(frame))
             bounds = np.array([min(bounds[0], minx), min(bounds[1], miny),
                                max(bounds[2], maxx), max(bounds[3], maxy)])
             writer.write_batch(to_batch(frame, schema))

@@ -14,7 +14,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-import geopandas as gpd
 import pandas as pd
 
 from layers.export_ogr import stream_layer
@@ -25,7 +24,7 @@ MAX_TEXT_BYTES = 254
 MEMBERS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 
 
-def write_shapefile(path: Path, frames: Iterable[gpd.GeoDataFrame], spec: ExportSpec,
+def write_shapefile(path: Path, frames: Iterable[pd.DataFrame], spec: ExportSpec,
                     options: ExportOptions) -> list[str]:
     """Write `path` (a .zip) holding the Shapefile set and its `.fields.csv` sidecar."""
     layer = path.name.removesuffix(".zip").removesuffix(".shp") or "parcels"
@@ -35,7 +34,7 @@ def write_shapefile(path: Path, frames: Iterable[gpd.GeoDataFrame], spec: Export
     text_fields = [f.name for f in fields if f.type in ("str", "datetime")]
     cut = {"values": 0}
 
-    def prepare(frame: gpd.GeoDataFrame) -> pd.DataFrame:
+    def prepare(frame: pd.DataFrame) -> pd.DataFrame:
         frame = pd.DataFrame(frame)
         for name in text_fields:
             if name in frame and frame[name].dtype == object:

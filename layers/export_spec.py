@@ -3,7 +3,9 @@
 The caller (who knows what the rows mean) describes the table once with an
 `ExportSpec`; every writer reads the same description, so a column is typed,
 labelled and ordered the same way in a GeoPackage, a Shapefile and a workbook.
-Frames come in as GeoDataFrames in the storage CRS and are converted here to
+Frames come in in the storage CRS, either as GeoDataFrames or with the shapes
+as WKB in a `wkb` column (what the database gave: parsed only where a writer
+needs shapes, and written as they are otherwise), and are converted here to
 typed Arrow batches, which keeps every chunk's schema identical even when a
 chunk's column happens to be all empty.
 """
@@ -34,6 +36,7 @@ Progress = Callable[[int], None]
 T = TypeVar("T")
 
 GEOMETRY = "geometry"
+WKB = "wkb"  # a chunk's shapes as WKB in the storage CRS, instead of a geometry column
 WKB_EXTENSION = {b"ARROW:extension:name": b"geoarrow.wkb"}
 CRS_CHOICES: dict[str, str] = {
     "epsg:4490": STORAGE_CRS, "epsg:4326": WGS84_CRS, "epsg:4547": MEASURE_CRS, GCJ02: GCJ02,
@@ -153,12 +156,20 @@ def file_crs(crs: str) -> str:
     return WGS84_CRS if crs == GCJ02 else crs
 
 
-def reproject(frame: gpd.GeoDataFrame, crs: str) -> gpd.GeoDataFrame:
+def geometries(frame: pd.DataFrame) -> np.ndarray:
+    """The chunk's shapes: its `wkb` column parsed, or its geometry column."""
+    if WKB in frame.columns:
+        return shapely.from_wkb(frame[WKB].to_numpy())
+    return np.asarray(frame[GEOMETRY].values, dtype=object)
+
+
+def reproject(frame: pd.DataFrame, crs: str) -> pd.DataFrame:
     """The frame in the export CRS; GCJ-02 is the shift of WGS84 used by Gaode/AMap."""
     if crs == STORAGE_CRS:
         return frame
-    moved = from_storage(np.asarray(frame.geometry.values, dtype=object), crs)
-    return frame.set_geometry(gpd.GeoSeries(moved, index=frame.index, crs=file_crs(crs)))
+    moved = gpd.GeoSeries(from_storage(geometries(frame), crs), index=frame.index, crs=file_crs(crs))
+    return gpd.GeoDataFrame(pd.DataFrame(frame).drop(columns=[WKB, GEOMETRY], errors="ignore"),
+                            geometry=moved)
 
 
 def point_columns(crs: str) -> tuple[str, str]:
@@ -166,9 +177,9 @@ def point_columns(crs: str) -> tuple[str, str]:
     return ("x", "y") if crs == MEASURE_CRS else ("lon", "lat")
 
 
-def surface_points(frame: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+def surface_points(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """A point inside each shape (not the centroid, which can fall outside an L-shape)."""
-    points = shapely.point_on_surface(np.asarray(frame.geometry.values, dtype=object))
+    points = shapely.point_on_surface(geometries(frame))
     return shapely.get_x(points), shapely.get_y(points)
 
 
@@ -194,8 +205,8 @@ def to_batch(frame: pd.DataFrame, schema: pa.Schema) -> pa.RecordBatch:
     arrays = []
     for target in schema:
         if target.name == GEOMETRY:
-            arrays.append(pa.array(shapely.to_wkb(np.asarray(frame.geometry.values, dtype=object)),
-                                   type=pa.binary()))
+            wkb = frame[WKB].to_numpy() if WKB in frame.columns else shapely.to_wkb(geometries(frame))
+            arrays.append(pa.array(wkb, type=pa.binary()))
             continue
         values = frame[target.name] if target.name in frame else pd.Series(None, index=frame.index)
         arrays.append(_column(values, target.type))
@@ -226,8 +237,8 @@ def _column(values: pd.Series, arrow: pa.DataType) -> pa.Array:
 
 
 def layer_runs(
-    frames: Iterable[gpd.GeoDataFrame], spec: ExportSpec
-) -> Iterator[tuple[LayerSpec, Iterator[gpd.GeoDataFrame]]]:
+    frames: Iterable[pd.DataFrame], spec: ExportSpec
+) -> Iterator[tuple[LayerSpec, Iterator[pd.DataFrame]]]:
     """Each layer of the spec with the frames that belong to it (possibly none), in order.
 
     Frames must each hold one layer and arrive in the order of `spec.layers`,

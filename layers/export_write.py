@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import geopandas as gpd
+import pandas as pd
 
 from geo.crs import GCJ02, STORAGE_CRS, WGS84_CRS
 from geo.errors import ConflictError, InputError, NotFoundError
@@ -34,7 +34,7 @@ from layers.export_spec import (
     reproject,
 )
 
-Writer = Callable[[Path, Iterable[gpd.GeoDataFrame], ExportSpec, ExportOptions], list[str]]
+Writer = Callable[[Path, Iterable[pd.DataFrame], ExportSpec, ExportOptions], list[str]]
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class Format:
 
 
 def _ogr(fmt: str) -> Writer:
-    def write(path: Path, frames: Iterable[gpd.GeoDataFrame], spec: ExportSpec,
+    def write(path: Path, frames: Iterable[pd.DataFrame], spec: ExportSpec,
               options: ExportOptions) -> list[str]:
         return write_ogr(path, frames, spec, options, fmt=fmt)
 
@@ -106,7 +106,7 @@ def check_export(out: Path, options: ExportOptions) -> ExportOptions:
 
 
 def write_export(
-    out: Path, frames: Iterable[gpd.GeoDataFrame], spec: ExportSpec, options: ExportOptions,
+    out: Path, frames: Iterable[pd.DataFrame], spec: ExportSpec, options: ExportOptions,
     *, progress: Progress | None = None,
 ) -> ExportResult:
     """Write `frames` (EPSG:4490, grouped by layer) to `out` in the chosen format.
@@ -129,7 +129,7 @@ def write_export(
     return result
 
 
-def _counted(frames: Iterable[gpd.GeoDataFrame], tally: Tally, crs: str) -> Iterator[gpd.GeoDataFrame]:
+def _counted(frames: Iterable[pd.DataFrame], tally: Tally, crs: str) -> Iterator[pd.DataFrame]:
     for frame in frames:
         tally.count(frame)
         yield reproject(frame, crs)
