@@ -195,4 +195,3 @@ class SignInFailure(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(200))
     at: Mapped[float] = mapped_column(Float)  # seconds since the epoch: every worker's clock agrees
-

@@ -3,15 +3,15 @@
 Turning 100,000 wide database rows into Python objects costs more than GDAL
 needs to write them, and it holds the GIL, so a reader thread cannot overlap
 the writing. A child process (`geo.rows_child`) reads on the other core
-instead and hands over columnar Arrow batches
-through a pipe, which cost next to nothing to take in. The pipe is widened to
-1 MB, so a batch of a few MB arrives in a few reads.
+instead and hands over columnar Arrow batches through a pipe, which cost next
+to nothing to take in. The pipe is widened to 1 MB, so a batch of a few MB
+arrives in a few reads.
 
 On PostgreSQL the child reads in a snapshot exported from the session's
 transaction: the data as committed when the reader was made, whatever is
 committed after; `numeric` columns arrive as text (cast to float in the SQL
-where a number is wanted). SQLite cannot share snapshots; the child reads the data as
-committed when it starts, in one transaction for all its statements.
+where a number is wanted). SQLite cannot share snapshots; the child reads the
+data as committed when it starts, in one transaction for all its statements.
 
     with ChildReader(session, [statement_1, statement_2], chunk=10_000) as reader:
         for batch in reader.batches():  # statement_1's rows

@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 
 import pytest
+import sqlalchemy as sa
 
+from cases.models import SignInFailure
 from maps.web.app import create_app
 from maps.web.security import SessionData, read_session, sign_session
 from maps.web.sign_in_limits import SignInLimiter
@@ -107,9 +109,13 @@ def test_rate_limiter_window(store) -> None:
     assert limiter.blocked("b", "c", now=2) == 0  # one failure: not yet
     assert limiter.blocked("b", "a", now=2) == pytest.approx(8)  # any blocked key blocks
     assert limiter.blocked("a", now=10.5) == 0
-    limiter.fail("a", now=20)  # the old ones are dropped as they leave the window
+    limiter.fail("a", now=20)
+    limiter.fail("a", now=21)
+    with store.session() as session:  # the ones out of the window were dropped
+        assert sorted(session.scalars(sa.select(SignInFailure.at))) == [20, 21]
+    assert limiter.blocked("a", now=22) > 0
     limiter.reset("a")
-    assert limiter.blocked("a", now=20) == 0
+    assert limiter.blocked("a", now=22) == 0
 
 
 def test_every_worker_counts_the_same_failed_sign_ins(site: Site) -> None:
