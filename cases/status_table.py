@@ -185,7 +185,9 @@ def status_chunks(session: Session, query: _Resolved, *, lang: str = "en") -> It
     instant, present = is_present(query.as_of_day)
     dialect = session.get_bind().dialect.name
     statements = [_statement(query, KINDS[kind], dialect, with_summary=present) for kind in query.kinds]
-    with ChildReader(session, statements, chunk=CHUNK) as reader:
+    # Two children (on PostgreSQL): the server works out one kind while the rows of the one
+    # before are written.
+    with ChildReader(session, statements, chunk=CHUNK, children=2) as reader:
         if present:
             links = issue_links_frame(session, as_of=instant)
 

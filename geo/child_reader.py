@@ -1,4 +1,4 @@
-"""Query results as Arrow record batches, read by a child process.
+"""Query results as Arrow record batches, read by child processes.
 
 Turning 100,000 wide database rows into Python objects costs more than GDAL
 needs to write them, and it holds the GIL, so a reader thread cannot overlap
@@ -7,11 +7,15 @@ instead and hands over columnar Arrow batches through a pipe, which cost next
 to nothing to take in. The pipe is widened to 1 MB, so a batch of a few MB
 arrives in a few reads.
 
-On PostgreSQL the child reads in a snapshot exported from the session's
+On PostgreSQL the children read in a snapshot exported from the session's
 transaction: the data as committed when the reader was made, whatever is
 committed after; `numeric` columns arrive as text (cast to float in the SQL
-where a number is wanted). SQLite cannot share snapshots; the child reads the
-data as committed when it starts, in one transaction for all its statements.
+where a number is wanted). Since they share it, several children may run the
+statements in turn (`children=2`: the first, third… in one, the second,
+fourth… in the other), so the server works out the next statement's rows
+while the caller takes in the current one's. SQLite cannot share snapshots:
+one child reads the data as committed when it starts, in one transaction for
+all its statements, whatever `children` asks for.
 
     with ChildReader(session, [statement_1, statement_2], chunk=10_000) as reader:
         for batch in reader.batches():  # statement_1's rows
@@ -42,15 +46,51 @@ PIPE_BYTES = 1 << 20  # Linux's default ceiling for an unprivileged pipe
 
 
 class ChildReader:
-    """A child process running `statements` in order; `batches()` yields the next one's rows."""
+    """Child processes running `statements` in turn; `batches()` yields the next one's rows."""
 
-    def __init__(self, session: Session, statements: Sequence[sa.Executable], *, chunk: int) -> None:
+    def __init__(self, session: Session, statements: Sequence[sa.Executable], *, chunk: int,
+                 children: int = 1) -> None:
         dialect = session.get_bind().dialect
         setup = select_dialect(dialect.name).reader_setup(session)
-        request = {
-            **setup, "chunk": chunk,
-            "statements": [_driver_sql(s, dialect, literal=setup["literal"]) for s in statements],
-        }
+        compiled = [_driver_sql(s, dialect, literal=setup["literal"]) for s in statements]
+        count = max(1, min(children if setup.pop("shared_snapshot") else 1, len(compiled)))
+        self._children: list[_Child] = []
+        self._next = 0
+        try:
+            for k in range(count):
+                self._children.append(_Child({**setup, "chunk": chunk, "statements": compiled[k::count]}))
+        except BaseException:
+            self.close()
+            raise
+
+    def batches(self) -> Iterator[pa.RecordBatch]:
+        """The rows of the next statement, `chunk` at a time."""
+        child = self._children[self._next % len(self._children)]
+        self._next += 1
+        return child.batches()
+
+    @property
+    def exit_codes(self) -> list[int | None]:
+        """Each child's exit status (None while it runs); -9 for one stopped early."""
+        return [child.exit_code for child in self._children]
+
+    def close(self) -> None:
+        """Stop the children still reading (the caller stopped early) and reap them."""
+        for child in self._children:
+            child.close()
+
+    def __enter__(self) -> ChildReader:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.close()
+
+
+class _Child:
+    """One `geo.rows_child` process running its statements in order."""
+
+    def __init__(self, request: dict[str, Any]) -> None:
         self._process = subprocess.Popen(
             [sys.executable, "-m", "geo.rows_child"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -62,7 +102,7 @@ class ChildReader:
         self._process.stdin.close()
 
     def batches(self) -> Iterator[pa.RecordBatch]:
-        """The rows of the next statement, `chunk` at a time."""
+        """The rows of the child's next statement."""
         while True:
             length = FRAME_LENGTH.unpack(self._read(FRAME_LENGTH.size))[0]
             if length == 0:
@@ -82,21 +122,19 @@ class ChildReader:
         lines = self._process.stderr.read().decode(errors="replace").strip().splitlines()
         return StoreError(f"reading the database: {lines[-1] if lines else 'the reader stopped'}")
 
+    @property
+    def exit_code(self) -> int | None:
+        """The child's exit status, None while it runs."""
+        return self._process.returncode
+
     def close(self) -> None:
-        """Stop the child if it is still reading (the caller stopped early) and reap it."""
+        """Kill the child if it is still reading and reap it."""
         if self._process.poll() is None:
             self._process.kill()
         self._process.wait()
         self._out.close()
         if self._process.stderr is not None:
             self._process.stderr.close()
-
-    def __enter__(self) -> ChildReader:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
-        self.close()
 
 
 def _driver_sql(statement: sa.Executable, dialect: sa.Dialect, *, literal: bool) -> tuple[str, Any]:

@@ -82,9 +82,15 @@ def lock_for_writing(conn: Connection, table: str) -> None:
 
 
 def reader_setup(session: Session) -> dict[str, Any]:
-    """How a child process reads what this session sees (`geo.child_reader`): the driver,
-    its connection URI, statements that put it in the session's snapshot, and SQL with
-    its values written in (ADBC would bind parameters row by row, not stream a COPY)."""
+    """How child processes read what this session sees (`geo.child_reader`): the driver,
+    its connection URI, statements that put each in the session's snapshot (so several
+    may share it), and SQL with its values written in (ADBC would bind parameters row by
+    row, not stream a COPY).
+
+    Each child's query runs without parallel workers: the children already read in
+    parallel beside the caller, and a 100,000-parcel export took 3.4 s with them
+    against 2.75 s without on two cores (Gather Merge sorts, and hashes built per worker).
+    """
     snapshot = session.scalar(text("SELECT pg_export_snapshot()"))
     if not re.fullmatch(r"[0-9A-F]+(?:-[0-9A-F]+)+", snapshot or ""):
         raise StoreError(f"the server gave no usable snapshot id ({snapshot!r})")
@@ -92,7 +98,8 @@ def reader_setup(session: Session) -> dict[str, Any]:
     return {"driver": "postgresql", "target": url.render_as_string(hide_password=False), "begin": [
         "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY",
         f"SET TRANSACTION SNAPSHOT '{snapshot}'",
-    ], "literal": True}
+        "SET LOCAL max_parallel_workers_per_gather = 0",
+    ], "literal": True, "shared_snapshot": True}
 
 
 def member_of(column: Any, values: Sequence[Any]) -> sa.ColumnElement[bool]:

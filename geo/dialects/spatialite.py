@@ -110,7 +110,7 @@ def reader_setup(session: Session) -> dict[str, Any]:
     """How a child process reads the store (`geo.child_reader`): the driver, the file, and
     one read transaction (SQLite cannot share this session's snapshot with it)."""
     return {"driver": "sqlite", "target": session.get_bind().url.database, "begin": ["BEGIN"],
-            "literal": False}
+            "literal": False, "shared_snapshot": False}
 
 
 def member_of(column: Any, values: Sequence[Any]) -> sa.ColumnElement[bool]:

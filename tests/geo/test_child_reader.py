@@ -43,13 +43,27 @@ def test_rows_come_in_chunks_statement_by_statement_as_the_session_reads_them(st
     assert [r["label"] for b in second for r in b.to_pylist()] == ["地块1"]
 
 
+def test_children_take_the_statements_in_turn_and_stop_together(store):
+    counts = [3, 1, 4, 2, 200_000]
+    with store.session() as session:
+        reader = ChildReader(session, [NUMBERS.bindparams(count=n) for n in counts], chunk=2, children=2)
+        with reader:
+            sizes = [sum(b.num_rows for b in reader.batches()) for _ in counts[:-1]]
+            next(reader.batches())
+    assert sizes == counts[:-1]
+    shared = store.engine.dialect.name == "postgresql"  # SQLite cannot share a snapshot
+    assert len(reader.exit_codes) == (2 if shared else 1)
+    assert reader.exit_codes[0] == -signal.SIGKILL  # the one still reading the last statement
+    assert None not in reader.exit_codes  # every child reaped
+
+
 def test_a_failing_statement_gives_the_childs_one_line_error(store):
     with store.session() as session:
         reader = ChildReader(session, [sa.text("SELECT code FROM no_such_table")], chunk=10)
         with reader, pytest.raises(StoreError, match=r"^reading the database: .*no_such_table") as error:
             list(reader.batches())
     assert "\n" not in str(error.value)
-    assert reader._process.returncode == 1
+    assert reader.exit_codes == [1]
 
 
 def test_stopping_early_stops_the_child(store):
@@ -57,7 +71,7 @@ def test_stopping_early_stops_the_child(store):
         reader = ChildReader(session, [NUMBERS.bindparams(count=200_000)], chunk=10)
         with reader:
             next(reader.batches())
-    assert reader._process.returncode == -signal.SIGKILL  # stopped mid-way, not run to its end
+    assert reader.exit_codes == [-signal.SIGKILL]  # stopped mid-way, not run to its end
 
 
 @pytest.mark.parametrize("store_url", ["postgis"], indirect=True)
@@ -72,3 +86,18 @@ def test_on_postgis_the_child_reads_the_snapshot_of_the_sessions_transaction(sto
     with store.session() as session:
         assert _streets(session) == ["LATER", "MINE"]  # both there now
     assert child == []
+
+
+@pytest.mark.parametrize("store_url", ["postgis"], indirect=True)
+def test_on_postgis_every_child_reads_the_same_snapshot(store):
+    streets = sa.text("SELECT code FROM streets ORDER BY code")
+    with store.engine.begin() as conn:
+        _add_street(conn, "EARLY")
+    with store.session() as session:
+        reader = ChildReader(session, [streets, streets, streets], chunk=100, children=2)
+        with reader:
+            with store.engine.begin() as other:  # committed before either child has connected
+                _add_street(other, "LATER")
+            seen = [[r["code"] for b in reader.batches() for r in b.to_pylist()] for _ in range(3)]
+    assert len(reader.exit_codes) == 2
+    assert seen == [["EARLY"]] * 3
