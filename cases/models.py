@@ -84,6 +84,28 @@ class ParcelSummary(Base):
     ever_violated: Mapped[int] = mapped_column(Integer)
     first_violation_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_clean_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The latest record's findings, as in `inspections` (NULL only in a summary older than them).
+    sheds_count: Mapped[int | None] = mapped_column(Integer)
+    sheds_area_m2: Mapped[float | None] = mapped_column(Float)
+    clothes_drying: Mapped[bool | None] = mapped_column(Boolean)
+    cars_parked: Mapped[bool | None] = mapped_column(Boolean)
+    hardened_m2: Mapped[float | None] = mapped_column(Float)
+    demolished_count: Mapped[int | None] = mapped_column(Integer)
+    rebuilt_count: Mapped[int | None] = mapped_column(Integer)
+    abandoned_m2: Mapped[float | None] = mapped_column(Float)
+    debris: Mapped[bool | None] = mapped_column(Boolean)
+    machinery_count: Mapped[int | None] = mapped_column(Integer)
+    vehicles_count: Mapped[int | None] = mapped_column(Integer)
+    replanted_m2: Mapped[float | None] = mapped_column(Float)
+    note: Mapped[str | None] = mapped_column(Text)
+    # The violation measures of the record before (NULL without one), for "falling".
+    prev_sheds_count: Mapped[int | None] = mapped_column(Integer)
+    prev_sheds_area_m2: Mapped[float | None] = mapped_column(Float)
+    prev_hardened_m2: Mapped[float | None] = mapped_column(Float)
+    prev_debris: Mapped[bool | None] = mapped_column(Boolean)
+    prev_machinery_count: Mapped[int | None] = mapped_column(Integer)
+    prev_vehicles_count: Mapped[int | None] = mapped_column(Integer)
+    prev_abandoned_m2: Mapped[float | None] = mapped_column(Float)
 
 
 class Photo(Base):

@@ -53,6 +53,12 @@ COUNT_FINDINGS = tuple(n for n in FINDING_NAMES if n.endswith("_count"))
 FLAG_FINDINGS = ("clothes_drying", "cars_parked", "debris")
 AREA_FINDINGS = tuple(n for n in FINDING_NAMES if n.endswith("_m2"))
 _PREVIOUS = {m: f"prev_{m}" for m in ALL_VIOLATION_MEASURES}
+# What a summary keeps of its parcel's latest record (r: its findings) and of the one before
+# (q: its violation measures, named prev_*): status and the maps need them on every read, and
+# looking up two records of a million per parcel was most of the server's work in an export.
+RECORD_COLUMNS = (*FINDING_COLUMNS, *_PREVIOUS.values())
+_RECORD_FINDINGS = ", ".join([*(f"r.{name}" for name in FINDING_COLUMNS),
+                              *(f"q.{m} AS {_PREVIOUS[m]}" for m in ALL_VIOLATION_MEASURES)])
 
 
 # An inspection counts as of :as_of when made by then, and, if it is a correction, recorded
@@ -82,11 +88,12 @@ def _window_ctes(parcel_filter: str) -> str:
   WINDOW w AS (PARTITION BY parcel_id ORDER BY inspected_at DESC, id DESC
                ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
 ), summary AS (
-  SELECT parcel_id, id AS last_inspection_id, inspected_at AS last_inspected_at,
-    prev_id AS prev_inspection_id, prev_at AS prev_inspected_at, inspections_count,
-    demolished_total, rebuilt_total, sheds_peak, hardened_peak_m2, ever_violated,
-    first_violation_at, last_clean_at
-  FROM ranked WHERE rn = 1
+  SELECT k.parcel_id, k.id AS last_inspection_id, k.inspected_at AS last_inspected_at,
+    k.prev_id AS prev_inspection_id, k.prev_at AS prev_inspected_at, k.inspections_count,
+    k.demolished_total, k.rebuilt_total, k.sheds_peak, k.hardened_peak_m2, k.ever_violated,
+    k.first_violation_at, k.last_clean_at, {_RECORD_FINDINGS}
+  FROM ranked k JOIN inspections r ON r.id = k.id LEFT JOIN inspections q ON q.id = k.prev_id
+  WHERE k.rn = 1
 )"""
 
 
@@ -114,7 +121,7 @@ def _seek_ctes(parcel_filter: str) -> str:
   SELECT t.parcel_id, k.last_inspection_id, r.inspected_at AS last_inspected_at,
     k.prev_inspection_id, q.inspected_at AS prev_inspected_at, t.inspections_count,
     t.demolished_total, t.rebuilt_total, t.sheds_peak, t.hardened_peak_m2, t.ever_violated,
-    t.first_violation_at, t.last_clean_at
+    t.first_violation_at, t.last_clean_at, {_RECORD_FINDINGS}
   FROM totals t JOIN picks k ON k.parcel_id = t.parcel_id
     JOIN inspections r ON r.id = k.last_inspection_id
     LEFT JOIN inspections q ON q.id = k.prev_inspection_id
@@ -129,7 +136,8 @@ _SUMMARY_CTES = {"sqlite": _seek_ctes, "postgresql": _window_ctes}
 
 def summary_ctes(dialect: str, parcel_filter: str) -> str:
     """CTEs ending in `summary`: per parcel with an effective inspection as of :as_of, its latest
-    two records and running totals."""
+    two records (the latest one's findings, the one before's violation measures) and running
+    totals: the columns of `parcel_summaries`."""
     return _SUMMARY_CTES[dialect](parcel_filter)
 
 
@@ -139,7 +147,7 @@ def _window_sql(parcel_filter: str) -> str:
     window of `summary_ctes` and two lookups a parcel, at 100,000 parcels)."""
     finding_list = ", ".join(f"i.{name}" for name in FINDING_COLUMNS)
     previous = ", ".join(f"LEAD({m}) OVER w AS {_PREVIOUS[m]}" for m in ALL_VIOLATION_MEASURES)
-    latest = ", ".join(f"r.{name}" for name in (*FINDING_COLUMNS, *_PREVIOUS.values()))
+    latest = ", ".join(f"r.{name}" for name in RECORD_COLUMNS)
     return f"""
 WITH eff AS (
   SELECT i.id, i.parcel_id, i.inspected_at, {finding_list},
@@ -178,26 +186,23 @@ def summary_status_sql(
     order_by: str = "p.id", parcels: str = "parcels",
 ) -> str:
     """One row per non-retired parcel: its summary (stored for the present, else worked out from
-    the history as of :as_of) and its latest two records.
+    the history as of :as_of), with what it keeps of the latest two records.
 
     `parcel_filter` is SQL (`AND ...`) on the columns of `parcels p`; `columns` and
     `joins` add to the select (the export adds the parcel's own attributes);
     `parcels` may narrow the table to a subquery first (a page of it).
     """
-    latest = ", ".join(f"r.{name}" for name in FINDING_COLUMNS)
-    previous = ", ".join(f"q.{m} AS {_PREVIOUS[m]}" for m in ALL_VIOLATION_MEASURES)
     source = "parcel_summaries" if present else "summary"
+    carried = ", ".join(f"s.{name}" for name in RECORD_COLUMNS)
     return f"""{"" if present else f"WITH {summary_ctes(dialect, parcel_filter)}"}
-SELECT p.id AS parcel_id, p.kind, p.street_code, p.area_m2, r.id AS last_inspection_id,
-  r.inspected_at AS last_inspected_at, s.inspections_count,
-  CASE WHEN r.id IS NULL THEN NULL ELSE {violation_sql(kind_column="p.kind", alias="r")} END
-    AS latest_violation,
+SELECT p.id AS parcel_id, p.kind, p.street_code, p.area_m2, s.last_inspection_id,
+  s.last_inspected_at, s.inspections_count,
+  CASE WHEN s.last_inspection_id IS NULL THEN NULL
+    ELSE {violation_sql(kind_column="p.kind", alias="s")} END AS latest_violation,
   s.ever_violated, s.demolished_total, s.rebuilt_total, s.sheds_peak, s.hardened_peak_m2,
   CASE WHEN s.last_clean_at > s.first_violation_at THEN 1 ELSE 0 END AS clean_after_violation,
-  {latest}, {previous}{columns}
-FROM {parcels} p LEFT JOIN {source} s ON s.parcel_id = p.id
-  LEFT JOIN inspections r ON r.id = s.last_inspection_id
-  LEFT JOIN inspections q ON q.id = s.prev_inspection_id {joins}
+  {carried}{columns}
+FROM {parcels} p LEFT JOIN {source} s ON s.parcel_id = p.id {joins}
 WHERE p.retired_at IS NULL {parcel_filter}
 ORDER BY {order_by}
 """

@@ -3,7 +3,8 @@
 Why: the status of today is what maps, the web app and most exports ask for,
 and working it out from a million inspections takes seconds. A summary row
 holds what status needs from a parcel's history (its latest two effective
-records and running totals), so today's status is one join.
+records, the latest one's findings, the violation measures of the one
+before, and running totals), so today's status is one join.
 
 Writes keep it current in their own transaction: ORM writes through the
 flush hook below (any new `Inspection`, a correction included: the parcel is
@@ -25,8 +26,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from cases.models import Inspection
-from cases.rules import violation_sql
-from cases.status import summary_ctes
+from cases.rules import ALL_VIOLATION_MEASURES, FINDINGS, violation_sql
+from cases.status import FINDING_COLUMNS, RECORD_COLUMNS, summary_ctes
 from geo.dialects import select_dialect
 from geo.orm import UTCDateTime
 from layers.models import Parcel
@@ -36,8 +37,9 @@ END_OF_TIME = datetime(9999, 1, 1, tzinfo=UTC)
 SUMMARY_COLUMNS = (
     "parcel_id", "last_inspection_id", "last_inspected_at", "prev_inspection_id", "prev_inspected_at",
     "inspections_count", "demolished_total", "rebuilt_total", "sheds_peak", "hardened_peak_m2",
-    "ever_violated", "first_violation_at", "last_clean_at",
+    "ever_violated", "first_violation_at", "last_clean_at", *RECORD_COLUMNS,
 )
+_FLAGS = frozenset(f.name for f in FINDINGS if f.kind == "flag")
 IDS_PER_STATEMENT = 900  # under SQLite's default limit of bound parameters
 
 
@@ -91,30 +93,37 @@ def add_import(connection: Connection, import_id: int) -> None:
 
 def _add_import_sql() -> str:
     """One grouped pass over the new records and, per parcel they touch, its stored summary (a row
-    carrying the totals, dated as its latest record) and its stored previous record (a row
-    carrying nothing else). No join between derived tables: their sizes are unknown to the
-    planner, and a misjudged nested loop over two of them never ends."""
+    carrying the totals and the latest record's findings, dated as that record) and its stored
+    previous record (a row carrying its violation measures). No join between derived tables:
+    their sizes are unknown to the planner, and a misjudged nested loop over two of them never
+    ends."""
     columns = ", ".join(SUMMARY_COLUMNS)
     updates = ", ".join(f"{c} = excluded.{c}" for c in SUMMARY_COLUMNS[1:])
     touched = "s.parcel_id IN (SELECT parcel_id FROM new)"
+    findings = ", ".join(FINDING_COLUMNS)
+    previous = ", ".join(f"s.prev_{m}" if m in ALL_VIOLATION_MEASURES else "NULL"
+                         for m in FINDING_COLUMNS)
+    picked = ", ".join([*(_pick(name, 1) for name in FINDING_COLUMNS),
+                        *(_pick(m, 2) for m in ALL_VIOLATION_MEASURES)])
     return f"""WITH new AS (
-  SELECT i.id, i.parcel_id, i.inspected_at, i.demolished_count, i.rebuilt_count, i.sheds_count,
-    i.hardened_m2, {violation_sql(kind_column="p.kind", alias="i")} AS viol
+  SELECT i.id, i.parcel_id, i.inspected_at, {", ".join(f"i.{c}" for c in FINDING_COLUMNS)},
+    {violation_sql(kind_column="p.kind", alias="i")} AS viol
   FROM inspections i JOIN parcels p ON p.id = i.parcel_id
   WHERE i.import_id = :import_id
 ), candidates AS (
   SELECT parcel_id, id, inspected_at, 1 AS n, demolished_count AS demolished, rebuilt_count AS rebuilt,
     sheds_count AS sheds, hardened_m2 AS hardened, viol AS violated,
     CASE WHEN viol = 1 THEN inspected_at END AS first_violation_at,
-    CASE WHEN viol = 0 THEN inspected_at END AS last_clean_at
+    CASE WHEN viol = 0 THEN inspected_at END AS last_clean_at, {findings}
   FROM new
   UNION ALL
   SELECT s.parcel_id, s.last_inspection_id, s.last_inspected_at, s.inspections_count,
     s.demolished_total, s.rebuilt_total, s.sheds_peak, s.hardened_peak_m2, s.ever_violated,
-    s.first_violation_at, s.last_clean_at
+    s.first_violation_at, s.last_clean_at, {", ".join(f"s.{c}" for c in FINDING_COLUMNS)}
   FROM parcel_summaries s WHERE {touched}
   UNION ALL
-  SELECT s.parcel_id, s.prev_inspection_id, s.prev_inspected_at, 0, 0, 0, NULL, NULL, NULL, NULL, NULL
+  SELECT s.parcel_id, s.prev_inspection_id, s.prev_inspected_at, 0, 0, 0, NULL, NULL, NULL, NULL, NULL,
+    {previous}
   FROM parcel_summaries s WHERE {touched} AND s.prev_inspection_id IS NOT NULL
 ), ranked AS (
   SELECT candidates.*,
@@ -125,9 +134,18 @@ INSERT INTO parcel_summaries ({columns})
 SELECT parcel_id, MAX(CASE WHEN rn = 1 THEN id END), MAX(CASE WHEN rn = 1 THEN inspected_at END),
   MAX(CASE WHEN rn = 2 THEN id END), MAX(CASE WHEN rn = 2 THEN inspected_at END), SUM(n),
   SUM(demolished), SUM(rebuilt), MAX(sheds), MAX(hardened), MAX(violated), MIN(first_violation_at),
-  MAX(last_clean_at)
+  MAX(last_clean_at), {picked}
 FROM ranked WHERE true GROUP BY parcel_id
 ON CONFLICT (parcel_id) DO UPDATE SET {updates}"""
+
+
+def _pick(column: str, rank: int) -> str:
+    """The column's value on the parcel's `rank`-th latest candidate (PostgreSQL has no MAX of
+    booleans, so flags go through integers), named as the summary names it."""
+    name = column if rank == 1 else f"prev_{column}"
+    if column in _FLAGS:
+        return f"CAST(MAX(CASE WHEN rn = {rank} THEN CAST({column} AS INTEGER) END) AS BOOLEAN) AS {name}"
+    return f"MAX(CASE WHEN rn = {rank} THEN {column} END) AS {name}"
 
 
 @event.listens_for(Session, "after_flush")

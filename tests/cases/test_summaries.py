@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 import sqlalchemy as sa
 
 from cases.inspect_import import import_inspections
@@ -11,8 +12,9 @@ from cases.inspections import correct_inspection, log_inspection
 from cases.models import Inspection
 from cases.status import status_frame
 from geo.orm import utc_now
-from geo.store import Store
-from tests.cases.conftest import rebuilt_summaries, stored_summaries
+from geo.store import Store, open_store
+from scripts.migrate import downgrade, upgrade
+from tests.cases.conftest import add_parcels, rebuilt_summaries, stored_summaries
 from tests.cases.test_inspections import write_csv
 
 
@@ -69,3 +71,33 @@ def test_a_failed_write_leaves_the_summaries_as_they_were(store, sites):
     except RuntimeError:
         pass
     assert stored_summaries(store) == before  # ...and the rollback takes the refresh away with the record
+
+
+@pytest.mark.parametrize("empty_store_url", ["spatialite", "postgis"], indirect=True)
+def test_upgrading_a_store_with_history_fills_the_summaries_new_columns(empty_store_url):
+    store = open_store(empty_store_url)
+    upgrade(store, "0003")  # summaries without the latest record's findings
+    with store.session() as session:
+        sites = add_parcels(session, [("QJ-001", "basic_farmland"), ("QJ-002", "forest")])
+    records = [  # Core inserts: the ORM's flush hook writes today's summary columns
+        {"parcel_id": sites["QJ-001"].id, "inspected_at": datetime(2022, 5, 1, tzinfo=UTC), "sheds_count": 2},
+        {"parcel_id": sites["QJ-001"].id, "inspected_at": datetime(2022, 6, 1, tzinfo=UTC), "sheds_count": 1,
+         "demolished_count": 1, "debris": True, "note": "拆除一处"},
+        {"parcel_id": sites["QJ-002"].id, "inspected_at": datetime(2022, 6, 2, tzinfo=UTC)},
+    ]
+    with store.engine.begin() as conn:
+        for record in records:
+            conn.execute(sa.insert(Inspection.__table__).values(
+                inspector="王", recorded_at=record["inspected_at"], **record))
+    upgrade(store)
+    latest = sa.text("SELECT sheds_count, demolished_count, debris, note, prev_sheds_count, prev_debris "
+                     "FROM parcel_summaries ORDER BY parcel_id")
+    with store.engine.connect() as conn:
+        rows = [tuple(row) for row in conn.execute(latest)]
+    assert rows == [(1, 1, True, "拆除一处", 2, False), (0, 0, False, None, None, None)]
+    assert stored_summaries(store) == rebuilt_summaries(store)
+    downgrade(store, "0003")
+    with store.engine.connect() as conn:
+        columns = {c["name"] for c in sa.inspect(conn).get_columns("parcel_summaries")}
+    assert "note" not in columns and "last_clean_at" in columns
+    store.dispose()
