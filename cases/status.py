@@ -52,13 +52,13 @@ STATUS_COLUMNS = (
 COUNT_FINDINGS = tuple(n for n in FINDING_NAMES if n.endswith("_count"))
 FLAG_FINDINGS = ("clothes_drying", "cars_parked", "debris")
 AREA_FINDINGS = tuple(n for n in FINDING_NAMES if n.endswith("_m2"))
-_PREVIOUS = {m: f"prev_{m}" for m in ALL_VIOLATION_MEASURES}
+PREVIOUS = {m: f"prev_{m}" for m in ALL_VIOLATION_MEASURES}
 # What a summary keeps of its parcel's latest record (r: its findings) and of the one before
 # (q: its violation measures, named prev_*): status and the maps need them on every read, and
 # looking up two records of a million per parcel was most of the server's work in an export.
-RECORD_COLUMNS = (*FINDING_COLUMNS, *_PREVIOUS.values())
+RECORD_COLUMNS = (*FINDING_COLUMNS, *PREVIOUS.values())
 _RECORD_FINDINGS = ", ".join([*(f"r.{name}" for name in FINDING_COLUMNS),
-                              *(f"q.{m} AS {_PREVIOUS[m]}" for m in ALL_VIOLATION_MEASURES)])
+                              *(f"q.{m} AS {PREVIOUS[m]}" for m in ALL_VIOLATION_MEASURES)])
 
 
 # An inspection counts as of :as_of when made by then, and, if it is a correction, recorded
@@ -146,7 +146,7 @@ def _window_sql(parcel_filter: str) -> str:
     that carries the findings along, so no record is looked up again (1.6x faster than the narrow
     window of `summary_ctes` and two lookups a parcel, at 100,000 parcels)."""
     finding_list = ", ".join(f"i.{name}" for name in FINDING_COLUMNS)
-    previous = ", ".join(f"LEAD({m}) OVER w AS {_PREVIOUS[m]}" for m in ALL_VIOLATION_MEASURES)
+    previous = ", ".join(f"LEAD({m}) OVER w AS {PREVIOUS[m]}" for m in ALL_VIOLATION_MEASURES)
     latest = ", ".join(f"r.{name}" for name in RECORD_COLUMNS)
     return f"""
 WITH eff AS (
@@ -298,7 +298,7 @@ def derive_status(frame: pd.DataFrame, *, instant: datetime, links: pd.DataFrame
         frame[name] = frame[name].astype("boolean")
     for name in COUNT_FINDINGS:
         frame[name] = frame[name].astype("Int64")
-    for name in (*AREA_FINDINGS, *_PREVIOUS.values(), "hardened_peak_m2"):
+    for name in (*AREA_FINDINGS, *PREVIOUS.values(), "hardened_peak_m2"):
         frame[name] = frame[name].astype(float)
     frame["hardened_peak_m2"] = frame["hardened_peak_m2"].fillna(0.0)
     elapsed = pd.Timestamp(instant) - frame["last_inspected_at"]
@@ -306,7 +306,7 @@ def derive_status(frame: pd.DataFrame, *, instant: datetime, links: pd.DataFrame
     frame = frame.join(_issue_columns(links, frame.index))
     classified = frame.assign(
         has_open_issue=frame["open_issue_refs"] != "",
-        falling=findings_falling(frame, _PREVIOUS),
+        falling=findings_falling(frame, PREVIOUS),
         latest_violation=frame["latest_violation"].fillna(0).astype(bool),
         ever_violated=frame["ever_violated"].fillna(0).astype(bool),
         clean_after_violation=frame["clean_after_violation"].fillna(0).astype(bool),

@@ -26,8 +26,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from cases.models import Inspection
-from cases.rules import ALL_VIOLATION_MEASURES, FINDINGS, violation_sql
-from cases.status import FINDING_COLUMNS, RECORD_COLUMNS, summary_ctes
+from cases.rules import violation_sql
+from cases.status import FINDING_COLUMNS, FLAG_FINDINGS, PREVIOUS, RECORD_COLUMNS, summary_ctes
 from geo.dialects import select_dialect
 from geo.orm import UTCDateTime
 from layers.models import Parcel
@@ -39,7 +39,6 @@ SUMMARY_COLUMNS = (
     "inspections_count", "demolished_total", "rebuilt_total", "sheds_peak", "hardened_peak_m2",
     "ever_violated", "first_violation_at", "last_clean_at", *RECORD_COLUMNS,
 )
-_FLAGS = frozenset(f.name for f in FINDINGS if f.kind == "flag")
 IDS_PER_STATEMENT = 900  # under SQLite's default limit of bound parameters
 
 
@@ -101,10 +100,8 @@ def _add_import_sql() -> str:
     updates = ", ".join(f"{c} = excluded.{c}" for c in SUMMARY_COLUMNS[1:])
     touched = "s.parcel_id IN (SELECT parcel_id FROM new)"
     findings = ", ".join(FINDING_COLUMNS)
-    previous = ", ".join(f"s.prev_{m}" if m in ALL_VIOLATION_MEASURES else "NULL"
-                         for m in FINDING_COLUMNS)
-    picked = ", ".join([*(_pick(name, 1) for name in FINDING_COLUMNS),
-                        *(_pick(m, 2) for m in ALL_VIOLATION_MEASURES)])
+    previous = ", ".join(f"s.{PREVIOUS[m]}" if m in PREVIOUS else "NULL" for m in FINDING_COLUMNS)
+    picked = ", ".join([*(_pick(name, 1) for name in FINDING_COLUMNS), *(_pick(m, 2) for m in PREVIOUS)])
     return f"""WITH new AS (
   SELECT i.id, i.parcel_id, i.inspected_at, {", ".join(f"i.{c}" for c in FINDING_COLUMNS)},
     {violation_sql(kind_column="p.kind", alias="i")} AS viol
@@ -142,8 +139,8 @@ ON CONFLICT (parcel_id) DO UPDATE SET {updates}"""
 def _pick(column: str, rank: int) -> str:
     """The column's value on the parcel's `rank`-th latest candidate (PostgreSQL has no MAX of
     booleans, so flags go through integers), named as the summary names it."""
-    name = column if rank == 1 else f"prev_{column}"
-    if column in _FLAGS:
+    name = column if rank == 1 else PREVIOUS[column]
+    if column in FLAG_FINDINGS:
         return f"CAST(MAX(CASE WHEN rn = {rank} THEN CAST({column} AS INTEGER) END) AS BOOLEAN) AS {name}"
     return f"MAX(CASE WHEN rn = {rank} THEN {column} END) AS {name}"
 

@@ -89,7 +89,7 @@ def reader_setup(session: Session) -> dict[str, Any]:
 
     Each child's query runs without parallel workers: the children already read in
     parallel beside the caller, and a 100,000-parcel export took 3.4 s with them
-    against 2.75 s without on two cores (Gather Merge sorts, and hashes built per worker).
+    against 2.8 s without on two cores (Gather Merge sorts, and hashes built per worker).
     """
     snapshot = session.scalar(text("SELECT pg_export_snapshot()"))
     if not re.fullmatch(r"[0-9A-F]+(?:-[0-9A-F]+)+", snapshot or ""):
