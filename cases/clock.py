@@ -8,12 +8,11 @@ end of that local day, so "as of 2022-10-25" includes everything that day.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from geo.errors import InputError
+from geo.local_time import LOCAL_TZ
 from geo.orm import utc_now
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 EARLIEST = datetime(2000, 1, 1, tzinfo=LOCAL_TZ)
 
 

@@ -9,10 +9,22 @@ from __future__ import annotations
 
 
 class LandpatrolError(Exception):
-    """Base of every error a user can cause or fix."""
+    """Base of every error a user can cause or fix.
+
+    `field` (the API's field name), `row` (1-based data row of a file) and
+    `code` (a stable machine word, e.g. `out_of_range`) let each interface word
+    its own hint (a CLI flag, a form label) without parsing the message.
+    """
 
     exit_code = 1
     http_status = 500
+
+    def __init__(self, message: str = "", *, field: str | None = None, row: int | None = None,
+                 code: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+        self.row = row
+        self.code = code
 
 
 class InputError(LandpatrolError):
