@@ -1,20 +1,14 @@
-"""Alembic environment: runs migrations on the connection `geo`'s store hands over."""
+"""Alembic environment: runs migrations on the connection `scripts.migrate` hands over.
+
+No model metadata: each migration states the schema of its own revision, and
+never imports the application, whose models follow the newest schema.
+"""
 
 from __future__ import annotations
 
 from alembic import context
 
-import cases.models  # noqa: F401  (registers the tables on the shared metadata)
-from geo.orm import Base
-
 connection = context.config.attributes["connection"]
-context.configure(
-    connection=connection,
-    target_metadata=Base.metadata,
-    render_as_batch=connection.dialect.name == "sqlite",
-    include_object=lambda obj, name, type_, reflected, compare_to: not (
-        type_ == "table" and reflected and compare_to is None
-    ),
-)
+context.configure(connection=connection, render_as_batch=connection.dialect.name == "sqlite")
 with context.begin_transaction():
     context.run_migrations()

@@ -10,14 +10,16 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from geo.dialects import select_dialect
-from geo.orm import UTCDateTime
-
 revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
 
+# Frozen here, as they were at this revision: a migration never calls the live code, which
+# follows the newest schema. `geo.orm.UTCDateTime` stores through this type on both backends.
+UTC_TIMESTAMP = sa.DateTime(timezone=True)
+STORAGE_SRID = 4490  # CGCS2000
+SPATIALITE_SRIDS = (4326, 4490, 4547)  # WGS 84, storage, and the metric CRS areas are measured in
 GEOMETRY_COLUMNS = [
     # table, column, type, nullable
     ("streets", "geom", "MULTIPOLYGON", True),
@@ -31,12 +33,57 @@ def _id() -> sa.Column:
     return sa.Column("id", sa.Integer, primary_key=True)
 
 
+def _postgis(bind: sa.Connection) -> bool:
+    return bind.dialect.name == "postgresql"
+
+
+def _ensure_spatial(bind: sa.Connection) -> None:
+    """The postgis extension, or SpatiaLite's metadata tables knowing the SRIDs used."""
+    if _postgis(bind):
+        bind.execute(sa.text("CREATE EXTENSION IF NOT EXISTS postgis"))
+        return
+    known = sa.text("SELECT count(*) FROM sqlite_master WHERE name = 'spatial_ref_sys'")
+    if not bind.execute(known).scalar():
+        bind.execute(sa.text("SELECT InitSpatialMetadata(0)"))  # in the transaction: 0.1 s, not 7 s
+    for srid in SPATIALITE_SRIDS:
+        known = sa.text("SELECT count(*) FROM spatial_ref_sys WHERE srid = :s")
+        if not bind.execute(known, {"s": srid}).scalar():
+            bind.execute(sa.text("SELECT InsertEpsgSrid(:s)"), {"s": srid})
+
+
+def _add_geometry_column(
+    bind: sa.Connection, table: str, column: str, geometry_type: str, nullable: bool
+) -> None:
+    """A typed geometry column with its spatial index (GiST on PostGIS, R*Tree on SpatiaLite)."""
+    if _postgis(bind):
+        null = "" if nullable else " NOT NULL"
+        bind.execute(sa.text(
+            f"ALTER TABLE {table} ADD COLUMN {column} geometry({geometry_type}, {STORAGE_SRID}){null}"))
+        bind.execute(sa.text(f"CREATE INDEX ix_{table}_{column} ON {table} USING GIST ({column})"))
+        return
+    added = bind.execute(
+        sa.text("SELECT AddGeometryColumn(:t, :c, :srid, :gt, 'XY', :notnull)"),
+        {"t": table, "c": column, "srid": STORAGE_SRID, "gt": geometry_type, "notnull": int(not nullable)},
+    ).scalar()
+    if not added:
+        raise RuntimeError(f"SpatiaLite could not add geometry column {table}.{column}")
+    bind.execute(sa.text("SELECT CreateSpatialIndex(:t, :c)"), {"t": table, "c": column})
+
+
+def _drop_geometry_column(bind: sa.Connection, table: str, column: str) -> None:
+    if _postgis(bind):
+        bind.execute(sa.text(f"ALTER TABLE {table} DROP COLUMN {column}"))
+        return
+    bind.execute(sa.text("SELECT DisableSpatialIndex(:t, :c)"), {"t": table, "c": column})
+    bind.execute(sa.text(f'DROP TABLE IF EXISTS "idx_{table}_{column}"'))
+    bind.execute(sa.text("SELECT DiscardGeometryColumn(:t, :c)"), {"t": table, "c": column})
+
+
 def upgrade() -> None:
-    backend = select_dialect(op.get_bind().dialect.name)
-    backend.ensure_spatial(op.get_bind())
+    _ensure_spatial(op.get_bind())
     op.create_table(
         "import_runs", _id(),
-        sa.Column("at", UTCDateTime, nullable=False),
+        sa.Column("at", UTC_TIMESTAMP, nullable=False),
         sa.Column("actor", sa.String(100), nullable=False),
         sa.Column("target", sa.String(20), nullable=False),
         sa.Column("file_name", sa.Text, nullable=False),
@@ -44,7 +91,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "audit_events", _id(),
-        sa.Column("at", UTCDateTime, nullable=False, index=True),
+        sa.Column("at", UTC_TIMESTAMP, nullable=False, index=True),
         sa.Column("actor", sa.String(100), nullable=False),
         sa.Column("action", sa.String(60), nullable=False, index=True),
         sa.Column("entity", sa.String(40), nullable=False),
@@ -60,7 +107,7 @@ def upgrade() -> None:
         sa.Column("area_m2", sa.Float),
         sa.Column("schematic", sa.Boolean, nullable=False),
         sa.Column("import_id", sa.Integer, sa.ForeignKey("import_runs.id")),
-        sa.Column("updated_at", UTCDateTime, nullable=False),
+        sa.Column("updated_at", UTC_TIMESTAMP, nullable=False),
     )
     op.create_table(
         "parcels", _id(),
@@ -72,24 +119,24 @@ def upgrade() -> None:
         sa.Column("area_m2", sa.Float, nullable=False),
         sa.Column("properties", sa.JSON, nullable=False),
         sa.Column("import_id", sa.Integer, sa.ForeignKey("import_runs.id")),
-        sa.Column("created_at", UTCDateTime, nullable=False),
-        sa.Column("updated_at", UTCDateTime, nullable=False),
-        sa.Column("retired_at", UTCDateTime),
+        sa.Column("created_at", UTC_TIMESTAMP, nullable=False),
+        sa.Column("updated_at", UTC_TIMESTAMP, nullable=False),
+        sa.Column("retired_at", UTC_TIMESTAMP),
     )
     op.create_table(
         "parcel_versions", _id(),
         sa.Column("parcel_id", sa.Integer, sa.ForeignKey("parcels.id"), nullable=False, index=True),
         sa.Column("area_m2", sa.Float, nullable=False),
-        sa.Column("valid_from", UTCDateTime, nullable=False),
-        sa.Column("valid_to", UTCDateTime, nullable=False),
+        sa.Column("valid_from", UTC_TIMESTAMP, nullable=False),
+        sa.Column("valid_to", UTC_TIMESTAMP, nullable=False),
         sa.Column("import_id", sa.Integer, sa.ForeignKey("import_runs.id")),
         sa.Column("note", sa.Text),
     )
     op.create_table(
         "inspections", _id(),
         sa.Column("parcel_id", sa.Integer, sa.ForeignKey("parcels.id"), nullable=False, index=True),
-        sa.Column("inspected_at", UTCDateTime, nullable=False, index=True),
-        sa.Column("recorded_at", UTCDateTime, nullable=False),
+        sa.Column("inspected_at", UTC_TIMESTAMP, nullable=False, index=True),
+        sa.Column("recorded_at", UTC_TIMESTAMP, nullable=False),
         sa.Column("inspector", sa.String(100), nullable=False),
         sa.Column("client_id", sa.String(64), unique=True),
         sa.Column("supersedes_id", sa.Integer, sa.ForeignKey("inspections.id"), index=True),
@@ -130,7 +177,7 @@ def upgrade() -> None:
         sa.Column("deadline", sa.Date),
         sa.Column("state", sa.String(20), nullable=False),
         sa.Column("opened_on", sa.Date),
-        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.Column("created_at", UTC_TIMESTAMP, nullable=False),
     )
     op.create_table(
         "issue_parcels",
@@ -152,7 +199,7 @@ def upgrade() -> None:
         sa.Column("text", sa.Text),
         sa.Column("state", sa.String(20)),
         sa.Column("author", sa.String(100), nullable=False),
-        sa.Column("recorded_at", UTCDateTime, nullable=False),
+        sa.Column("recorded_at", UTC_TIMESTAMP, nullable=False),
     )
     op.create_table(
         "users", _id(),
@@ -161,17 +208,16 @@ def upgrade() -> None:
         sa.Column("streets", sa.JSON, nullable=False),
         sa.Column("password_hash", sa.String(255)),
         sa.Column("disabled", sa.Boolean, nullable=False),
-        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.Column("created_at", UTC_TIMESTAMP, nullable=False),
         sa.Column("settings", sa.JSON, nullable=False),
     )
     for table, column, geometry_type, nullable in GEOMETRY_COLUMNS:
-        backend.add_geometry_column(op.get_bind(), table, column, geometry_type, 4490, nullable=nullable)
+        _add_geometry_column(op.get_bind(), table, column, geometry_type, nullable)
 
 
 def downgrade() -> None:
-    backend = select_dialect(op.get_bind().dialect.name)
     for table, column, _type, _nullable in reversed(GEOMETRY_COLUMNS):
-        backend.drop_geometry_column(op.get_bind(), table, column)
+        _drop_geometry_column(op.get_bind(), table, column)
     for table in (
         "users", "issue_updates", "measures", "issue_parcels", "issues", "inspection_photos",
         "photos", "inspections", "parcel_versions", "parcels", "streets", "audit_events",
