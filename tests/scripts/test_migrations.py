@@ -8,7 +8,9 @@ which every later revision carries forward.
 from __future__ import annotations
 
 import ast
+import os
 import random
+import re
 import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -18,10 +20,12 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
+from cases import summaries
 from cases.status import status_frame
 from cases.summaries import refresh_summaries
 from geo.orm import utc_now
 from geo.store import Store, open_store
+from scripts import migrate
 from scripts.cli import app
 from scripts.migrate import STALE_TABLE, current_revision, head_revision, revisions, upgrade
 from tests.conftest import PROJECT_ROOT
@@ -204,4 +208,75 @@ def test_a_store_filled_at_any_earlier_revision_upgrades_to_what_head_makes(path
     assert upgraded.equals(_status(store))
     assert upgraded.equals(_status(old, from_history=True))
     assert set(upgraded["status"]) >= {"uninspected", "violation"}
+    old.dispose()
+
+
+# --- the next migration that changes the summaries ----------------------------------------------
+
+FUTURE_MIGRATION = '''"""A migration after head adding a column to the summaries, as the next finding will."""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "9999"
+down_revision = {head!r}
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("parcel_summaries") as batch:
+        batch.add_column(sa.Column("extra_m2", sa.Float))
+    op.execute("CREATE TABLE IF NOT EXISTS stale_derived_tables (name VARCHAR(60) PRIMARY KEY)")
+    op.execute("INSERT INTO stale_derived_tables (name) VALUES ('parcel_summaries') ON CONFLICT DO NOTHING")
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("parcel_summaries") as batch:
+        batch.drop_column("extra_m2")
+'''
+
+
+@pytest.fixture
+def future_migration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Migration 9999 after today's head, and the summaries code of that day, writing its column."""
+    versions = tmp_path / "future_versions"
+    versions.mkdir()
+    (versions / "9999_extra.py").write_text(FUTURE_MIGRATION.format(head=head_revision()), encoding="utf-8")
+    today_config, today_ctes = migrate._config, summaries.summary_ctes
+
+    def config_with_future() -> Any:
+        config = today_config()
+        config.set_main_option("path_separator", "os")
+        locations = os.pathsep.join([str(MIGRATIONS / "versions"), str(versions)])
+        config.set_main_option("version_locations", locations)
+        return config
+
+    def ctes_with_extra(dialect: str, parcel_filter: str) -> str:
+        renamed = re.sub(r"\bsummary AS( MATERIALIZED)? \(", r"summary_today AS\1 (",
+                         today_ctes(dialect, parcel_filter))
+        return f"{renamed}, summary AS (SELECT summary_today.*, 0.5 AS extra_m2 FROM summary_today)"
+
+    monkeypatch.setattr(migrate, "_config", config_with_future)
+    monkeypatch.setattr(summaries, "summary_ctes", ctes_with_extra)
+    monkeypatch.setattr(summaries, "SUMMARY_COLUMNS", (*summaries.SUMMARY_COLUMNS, "extra_m2"))
+    return "9999"
+
+
+@pytest.mark.parametrize("empty_store_url", ["spatialite", "postgis"], indirect=True)
+def test_a_later_migration_changing_the_summaries_leaves_the_oldest_stores_upgradable(
+    future_migration, empty_store_url
+):
+    old = open_store(empty_store_url)
+    upgrade(old, revisions()[0])
+    with old.engine.begin() as conn:
+        _fill(conn)
+    result = CliRunner().invoke(app, ["--db", empty_store_url, "init"])
+    assert result.exit_code == 0, result.output
+    assert current_revision(old) == future_migration
+    with old.engine.connect() as conn:
+        extra = conn.execute(sa.text("SELECT DISTINCT extra_m2 FROM parcel_summaries")).scalars().all()
+    assert extra == [0.5]
+    assert STALE_TABLE not in _schema(old)
+    assert _status(old).equals(_status(old, from_history=True))
     old.dispose()
