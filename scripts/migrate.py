@@ -67,15 +67,16 @@ def upgrade(store: Store, revision: str = "head") -> tuple[str | None, str]:
     before = current_revision(store)
     config = _config()
     with store.engine.begin() as conn:
-        store.backend.ensure_spatial(conn)  # before 0001: says how to install PostGIS if it is missing
+        if before is None:  # 0001 needs the spatial extension: the live check says how to install it
+            store.backend.ensure_spatial(conn)
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
         if _revision(conn) == head_revision():
-            rebuild_stale(conn)
+            _rebuild_stale(conn)
     return before, current_revision(store) or ""
 
 
-def rebuild_stale(conn: Connection) -> list[str]:
+def _rebuild_stale(conn: Connection) -> list[str]:
     """Rebuild the derived tables marked stale and drop the marks; returns the tables rebuilt."""
     if not sa.inspect(conn).has_table(STALE_TABLE):
         return []

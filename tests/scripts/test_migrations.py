@@ -211,6 +211,20 @@ def test_a_store_filled_at_any_earlier_revision_upgrades_to_what_head_makes(path
     old.dispose()
 
 
+def test_a_mark_this_version_cannot_rebuild_fails_init_and_changes_nothing(store, store_url):
+    with store.engine.begin() as conn:
+        _fill(conn)
+        conn.execute(sa.text(f"CREATE TABLE {STALE_TABLE} (name VARCHAR(60) PRIMARY KEY)"))
+        conn.execute(sa.text(f"INSERT INTO {STALE_TABLE} VALUES ('parcel_summaries'), ('parcel_forecasts')"))
+    result = CliRunner().invoke(app, ["--db", store_url, "init"])
+    assert result.exit_code == 5
+    assert result.output == ("landpatrol: error: the store marks parcel_forecasts stale, "
+                             "which this version cannot rebuild\n")
+    assert _summaries(store) == []  # nothing rebuilt, the marks kept
+    with store.engine.connect() as conn:
+        assert len(conn.execute(sa.text(f"SELECT name FROM {STALE_TABLE}")).all()) == 2
+
+
 # --- the next migration that changes the summaries ----------------------------------------------
 
 FUTURE_MIGRATION = '''"""A migration after head adding a column to the summaries, as the next finding will."""
