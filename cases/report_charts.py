@@ -58,7 +58,8 @@ def status_by_street(report: dict[str, Any], lang: str) -> bytes:
     axes.set_xlabel(TEXT[lang]["chart_parcels"], fontfamily=font)
     for label in axes.get_yticklabels():
         label.set_fontfamily(font)
-    axes.legend(prop={"family": font}, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
+    if any(left):  # an empty store has no bars to name
+        axes.legend(prop={"family": font}, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
     return _png(figure)
 
 

@@ -235,6 +235,16 @@ def test_docx_holds_the_same_sections_and_two_charts(demo: Demo) -> None:
         _png_is_drawn(document.part.related_parts[blip].blob)
 
 
+def test_an_empty_store_still_gives_a_whole_docx(store: Any) -> None:
+    with store.session() as session:
+        report = build_report(session, lang="zh")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        document = docx.Document(io.BytesIO(docx_bytes(report, "zh")))
+    assert len(document.inline_shapes) == 2 and len(document.tables) == 1  # the district row only
+    assert "无" in [p.text for p in document.paragraphs]
+
+
 def _report(demo: Demo, *args: str) -> Any:
     return CliRunner().invoke(app, ["report", "--db", demo.url, "--as-of", REPORT_DATE, *args])
 
