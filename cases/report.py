@@ -1,8 +1,9 @@
 """The progress report (整改进展报告) a bureau publishes, built from the data alone.
 
 `build_report` gathers the figures into a plain dict with stable keys (the
-`--format json` output); `cases.report_text` renders it as Markdown or HTML
-in Chinese or English.
+`--format json` output); `cases.report_sections` words it for people,
+`cases.report_text` renders that as Markdown or HTML and `cases.report_docx`
+as a Word document, in Chinese or English.
 """
 
 from __future__ import annotations
@@ -71,14 +72,10 @@ def _figures(rows: pd.DataFrame) -> dict[str, Any]:
 
 def _progress(session: Session, issue_ids: list[int], day: date) -> list[dict[str, Any]]:
     """Measures carried out by each day a measure was done: the rectification's progress over time."""
-    query = (sa.select(Measure.done_on, sa.func.count()).where(Measure.issue_id.in_(issue_ids or [-1]))
-             .where(Measure.done_on.is_not(None)).where(Measure.done_on <= day)
-             .group_by(Measure.done_on).order_by(Measure.done_on))
-    done, steps = 0, []
-    for done_on, count in session.execute(query).all():
-        done += int(count)
-        steps.append({"date": done_on.isoformat(), "measures_done": done})
-    return steps
+    query = sa.select(Measure.issue_id, Measure.done_on).where(Measure.done_on <= day)
+    done = pd.DataFrame(session.execute(query).all(), columns=["issue_id", "done_on"])
+    per_day = done[done["issue_id"].isin(issue_ids)].groupby("done_on").size().sort_index().cumsum()
+    return [{"date": on.isoformat(), "measures_done": int(count)} for on, count in per_day.items()]
 
 
 def build_report(
