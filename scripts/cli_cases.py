@@ -13,7 +13,8 @@ from typing import Annotated, Any
 
 import typer
 
-from cases import inspect_import, inspections, issues, ledger_io, report, report_text
+from cases import inspect_import, inspections, issues, ledger_io, report, report_docx, report_text
+from geo.errors import InputError
 from scripts.cli_common import DbOption, Lang, OutputFormat, print_rows, store_from
 
 inspect_app = typer.Typer(help="Log, import, correct and read site inspections.", no_args_is_help=True)
@@ -27,6 +28,7 @@ class ReportFormat(StrEnum):
     md = "md"
     html = "html"
     json = "json"
+    docx = "docx"
 
 
 def _count(option: str, help_text: str) -> Any:
@@ -294,18 +296,26 @@ def report_command(
     ctx: typer.Context, as_of: AsOf = None,
     lang: Annotated[Lang, typer.Option("--lang")] = Lang.zh,
     fmt: Annotated[ReportFormat, typer.Option("--format")] = ReportFormat.md,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="File; default stdout.")] = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="File; default stdout (docx needs a file).")] = None,
     db: DbOption = None,
 ) -> None:
     """The progress report, from the data alone."""
+    if fmt is ReportFormat.docx and output is None:
+        raise InputError("--output: a Word report needs a file, e.g. -o report.docx", field="output")
     with store_from(ctx, db).session() as session:
         built = report.build_report(session, as_of=as_of, lang=lang.value)
-    text = report_text.render_report(built, fmt.value, lang.value)
     if output is None:
-        typer.echo(text)
-    else:
-        output.write_text(text, encoding="utf-8")
-        typer.echo(f"report written to {output}")
+        typer.echo(report_text.render_report(built, fmt.value, lang.value))
+        return
+    try:
+        if fmt is ReportFormat.docx:
+            report_docx.write_docx(built, output, lang.value)
+        else:
+            output.write_text(report_text.render_report(built, fmt.value, lang.value), encoding="utf-8")
+    except OSError as err:
+        raise InputError(f"{output}: cannot write the report ({err.strerror})", field="output") from err
+    typer.echo(f"report written to {output}")
 
 
 def register(app: typer.Typer) -> None:

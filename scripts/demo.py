@@ -24,6 +24,7 @@ from cases.inspect_import import import_inspections
 from cases.issues import add_note, set_state
 from cases.ledger_io import export_ledger, import_ledger
 from cases.report import build_report
+from cases.report_docx import write_docx
 from cases.report_text import measures_sentence, render_report, summary_sentence
 from cases.status_table import StatusQuery, export_status
 from geo.errors import ConflictError
@@ -168,6 +169,7 @@ def write_outputs(store: Store, out: Path, result: DemoResult, say: Say) -> None
         result.files[f"report.{lang}"] = path
     result.files["report.json"] = out / "report.json"
     result.files["report.json"].write_text(render_report(reports["zh"], "json"), encoding="utf-8")
+    write_docx(reports["zh"], out / "report.zh.docx", "zh")
     result.report = reports["zh"]
     say("报告:中文、英文 Markdown 与 JSON")
     _write_exports(store, out / "exports", result, say)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import docx
 import openpyxl
 import pyogrio
 import pytest
@@ -166,6 +167,7 @@ def test_reports_in_both_languages(demo_run: Run) -> None:
     assert "共20项整改任务,已完成14项、基本完成1项,其余5项正在推进" in zh
     assert "共提出83条整改措施" in zh
     assert "20 rectification tasks" in en
+    assert len(docx.Document(str(demo_run.out / "report.zh.docx")).inline_shapes) == 2
 
 
 def test_exports_open(demo_run: Run) -> None:
