@@ -25,6 +25,7 @@ from cases.issues import add_note, set_state
 from cases.ledger_io import export_ledger, import_ledger
 from cases.report import build_report
 from cases.report_docx import write_docx
+from cases.report_sections import number
 from cases.report_text import measures_sentence, render_report, summary_sentence
 from cases.status_table import StatusQuery, export_status
 from geo.errors import ConflictError
@@ -45,7 +46,7 @@ ACTOR = "demo"
 DEFAULT_DB = "demo/tianhe.sqlite"
 DEFAULT_OUT = Path("demo/out")
 # What the demo writes under --out; a re-run removes exactly these.
-OUTPUTS = ("data", "maps", "exports", "report.zh.md", "report.en.md", "report.json")
+OUTPUTS = ("data", "maps", "exports", "report.zh.md", "report.en.md", "report.json", "report.zh.docx")
 # Tables a PostGIS database has of its own; anything else not ours means a foreign database.
 SYSTEM_TABLES = frozenset({"spatial_ref_sys", "alembic_version", "topology", "layer"})
 
@@ -169,7 +170,8 @@ def write_outputs(store: Store, out: Path, result: DemoResult, say: Say) -> None
         result.files[f"report.{lang}"] = path
     result.files["report.json"] = out / "report.json"
     result.files["report.json"].write_text(render_report(reports["zh"], "json"), encoding="utf-8")
-    write_docx(reports["zh"], out / "report.zh.docx", "zh")
+    result.files["report.docx"] = out / "report.zh.docx"
+    write_docx(reports["zh"], result.files["report.docx"], "zh")
     result.report = reports["zh"]
     say("报告:中文、英文 Markdown 与 JSON")
     _write_exports(store, out / "exports", result, say)
@@ -213,10 +215,12 @@ def summary(result: DemoResult) -> str:
     report = result.report
     lines = [f"截至 {report['as_of_date']}:{summary_sentence(report['issues'], 'zh')}。",
              measures_sentence(report["issues"], "zh")]
-    lines += [f"  {k['label']}: {k['parcels']} 块, {k['area_mu']} 亩 = {k['area_ha']} 公顷 = "
-              f"{k['area_m2']} m², 分布在 {len(k['streets'])} 个街道" for k in report.get("kinds", [])]
+    lines += [f"  {k['label']}: {k['parcels']} 块, {number(k['area_mu'])} 亩 = {number(k['area_ha'])} 公顷"
+              f" = {number(k['area_m2'])} m², 分布在 {len(k['streets'])} 个街道"
+              for k in report.get("kinds", [])]
     labels = {"maps": "地图总览", "report.zh": "报告(中文)", "report.en": "报告(英文)",
-              "report.json": "报告(JSON)", "status": "地块状态图层", "ledger": "整改台账"}
+              "report.json": "报告(JSON)", "report.docx": "报告(Word)", "status": "地块状态图层",
+              "ledger": "整改台账"}
     lines += [f"  {labels[key]}: {path}" for key, path in result.files.items()]
     lines += [f"  {line}" for line in result.skipped]
     lines.append(f"数据库: {shown_url(result.db_url)}    用时 {result.seconds:.1f} 秒")
