@@ -6,6 +6,7 @@ One demo run per backend (module-scoped); every test reads what it wrote.
 from __future__ import annotations
 
 import json
+import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from geo.errors import ConflictError
+from geo.store import open_store
 from geo.units import m2_to_mu
 from layers.models import Parcel
 from scripts.cli import app
@@ -191,14 +193,39 @@ def test_progress_is_printed(demo_run: Run) -> None:
 
 # --- re-runs, refusals, the command -----------------------------------------------------------
 
-def test_rerun_replaces_the_store(demo_run: Run) -> None:
-    """Runs last on each backend's store: a re-run starts from an empty, current schema."""
-    store = fresh_store(demo_run.db_url)
+def _parcel_count(url: str) -> int:
+    store = open_store(url)
     try:
         with store.session() as session:
-            assert session.scalar(sa.select(sa.func.count()).select_from(Parcel)) == 0
+            return session.scalar(sa.select(sa.func.count()).select_from(Parcel))
     finally:
         store.dispose()
+
+
+@pytest.fixture
+def demo_copy(demo_run: Run, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A copy of the demo store, so a test may replace it whatever runs after it."""
+    if demo_run.db_url.startswith("sqlite"):
+        copy = tmp_path / "copy.sqlite"
+        shutil.copyfile(demo_run.db_url.removeprefix("sqlite:///"), copy)
+        yield f"sqlite:///{copy}"
+        return
+    admin = request.getfixturevalue("postgis_admin")
+    name = f"landpatrol_copy_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE {name} TEMPLATE {sa.make_url(demo_run.db_url).database}"))
+    try:
+        yield _pg_url(admin, name)
+    finally:
+        _drop_database(admin, name)
+
+
+def test_rerun_replaces_the_store(demo_run: Run, demo_copy: str) -> None:
+    """A re-run on a demo store starts from an empty, current schema (and leaves other stores alone)."""
+    assert _parcel_count(demo_copy) == 23
+    fresh_store(demo_copy).dispose()
+    assert _parcel_count(demo_copy) == 0
+    assert _parcel_count(demo_run.db_url) == 23
 
 
 def test_rerun_rebuilds_outputs(tmp_path: Path) -> None:
