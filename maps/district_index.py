@@ -21,12 +21,14 @@ from sqlalchemy.orm import Session
 
 from cases.clock import local_date, resolve_as_of
 from cases.status import STATUSES, figures_of, street_table
+from geo.errors import InputError
 from layers.query import streets_frame
 from maps import labels, style
 from maps.basemaps import add_basemap, for_display, get_basemap
 from maps.elements import MapSetup, PageHtml, Panel, StreetsLayer
 from maps.geojson import bounds_latlon, feature_collection
 from maps.offline import OfflineMap
+from maps.output import check_folder, check_targets, folders_made, staged_pages
 from maps.panels import figure_rows, number, swatch
 from maps.popups import browser_config
 from maps.street_map import read_street, render_html, street_map
@@ -166,27 +168,37 @@ def write_district(
     as_of: date | str | None = None,
     basemap: str = "none",
     lang: str = "zh",
-    progress: Callable[[str], None] | None = None,
+    overwrite: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Path]:
     """Write `index.html` and one page per street into `out_dir`; returns the files written.
 
     Parcel status is read once for the whole district and shared by every page.
+    `out_dir` may be new but its parent must exist; existing pages are kept unless
+    `overwrite`; pages appear only once all are drawn. `progress(done, total)`
+    is called after each page.
     """
     get_basemap(basemap)
+    check_folder(out_dir.parent, what=out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"{out_dir}: is a file; give a folder", field="out")
     instant = resolve_as_of(as_of)
     table = street_table(session, as_of=instant)
     rows, district = read_district(session, table=table)
-    (out_dir / STREETS_DIR).mkdir(parents=True, exist_ok=True)
-    written = []
-    for row in rows:
-        data = read_street(session, row.code, as_of=instant, table=table)
-        fmap = street_map(data, basemap=basemap, lang=lang, index_href="../index.html")
-        path = out_dir / row.href
-        path.write_text(render_html(fmap), encoding="utf-8")
-        written.append(path)
-        if progress:
-            progress(row.code)
     index = out_dir / "index.html"
-    page = district_index(rows, district, as_of=local_date(instant), basemap=basemap, lang=lang)
-    index.write_text(render_html(page), encoding="utf-8")
-    return [index, *written]
+    targets = [index, *(out_dir / row.href for row in rows)]
+    check_targets(targets, overwrite=overwrite)
+    with folders_made(out_dir, out_dir / STREETS_DIR), \
+            staged_pages(out_dir, targets, overwrite=overwrite) as staging:
+        (staging / STREETS_DIR).mkdir()
+        for done, row in enumerate(rows, start=1):
+            data = read_street(session, row.code, as_of=instant, table=table)
+            fmap = street_map(data, basemap=basemap, lang=lang, index_href="../index.html")
+            (staging / row.href).write_text(render_html(fmap), encoding="utf-8")
+            if progress:
+                progress(done, len(targets))
+        page = district_index(rows, district, as_of=local_date(instant), basemap=basemap, lang=lang)
+        (staging / index.name).write_text(render_html(page), encoding="utf-8")
+    if progress:
+        progress(len(targets), len(targets))
+    return targets

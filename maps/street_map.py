@@ -29,6 +29,7 @@ from maps.basemaps import Basemap, add_basemap, for_display, get_basemap
 from maps.elements import BoundaryLayer, MapSetup, Panel, ParcelLayer, SearchBox
 from maps.geojson import bounds_latlon, feature_collection
 from maps.offline import OfflineMap
+from maps.output import check_folder, check_targets, staged_pages
 from maps.panels import figures_html, legend_html, title_html
 from maps.popups import browser_config, parcel_properties
 
@@ -165,12 +166,26 @@ def write_street_map(
     basemap: str = "none",
     as_of: date | str | None = None,
     lang: str = "zh",
+    overwrite: bool = False,
 ) -> Path:
-    """Read, draw and write one street's map to `out` (default `map-<code>.html`)."""
-    get_basemap(basemap)  # fail on a bad name before reading anything
+    """Read, draw and write one street's map to `out` (default `map-<code>.html`).
+
+    Like an export: `out`'s folder must exist, an existing `out` is kept unless
+    `overwrite`, and the file appears only once complete.
+    """
+    get_basemap(basemap)  # fail on a bad name or path before reading anything
+    if out is not None:
+        _check_out(out, overwrite)
     data = read_street(session, street, as_of=as_of)
+    if out is None:
+        out = Path(f"map-{data.code}.html")
+        _check_out(out, overwrite)
     html = render_html(street_map(data, basemap=basemap, lang=lang))
-    out = out or Path(f"map-{data.code}.html")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(html, encoding="utf-8")
+    with staged_pages(out.parent, [out], overwrite=overwrite) as staging:
+        (staging / out.name).write_text(html, encoding="utf-8")
     return out
+
+
+def _check_out(out: Path, overwrite: bool) -> None:
+    check_folder(out.parent, what=out)
+    check_targets([out], overwrite=overwrite)
