@@ -145,7 +145,7 @@ def district_index(
     words = labels.text(lang)
     drawn = [r.outline for r in rows if r.outline is not None]
     bounds = bounds_latlon(for_display(np.array(drawn, dtype=object), chosen)) if drawn else None
-    fmap = OfflineMap(location=(23.15, 113.36), zoom_start=12, height=520, control_scale=True)
+    fmap = OfflineMap(location=(23.15, 113.36), zoom_start=12, height=520)
     figure = fmap.get_root()
     figure.title = escape(words["index_title"])
     add_basemap(fmap, chosen, lang=lang)

@@ -100,7 +100,9 @@ def _kind_order(kinds: pd.Series) -> list[str]:
 
 
 def _fit_bounds(data: StreetData, basemap: Basemap) -> list[list[float]] | None:
-    shapes = [data.outline] if data.outline is not None else list(data.parcels.geometry)
+    """The parcels' extent (the outline's for a street without parcels): a street is
+    often far larger than its parcels, which would open as specks."""
+    shapes = list(data.parcels.geometry) or ([data.outline] if data.outline is not None else [])
     if not shapes:
         return None
     return bounds_latlon(for_display(np.array(shapes, dtype=object), basemap))
@@ -118,7 +120,7 @@ def street_map(
     """
     chosen = get_basemap(basemap)
     words = labels.text(lang)
-    fmap = OfflineMap(location=TIANHE_CENTRE, zoom_start=13, control_scale=True)
+    fmap = OfflineMap(location=TIANHE_CENTRE, zoom_start=13)
     fmap.get_root().title = escape(words["title"].format(street=data.name))
     add_basemap(fmap, chosen, lang=lang)
     MapSetup(browser_config(lang), _fit_bounds(data, chosen)).add_to(fmap)

@@ -46,6 +46,7 @@
     map._controlCorners.topcenter = L.DomUtil.create(
       "div", "leaflet-top lp-center", map._controlContainer);
     if (map.attributionControl) { map.attributionControl.setPrefix(false); }
+    L.control.scale({ imperial: false }).addTo(map);  // metres only
   }
 
   function styleFor(kind) {

@@ -6,6 +6,7 @@ for the session and one generated folder for the module keep these few tests fas
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -114,6 +115,14 @@ def test_search_by_code_opens_that_parcels_popup(street_page: OpenedPage) -> Non
     page.fill(".lp-search input", "NOPE-999")
     page.press(".lp-search input", "Enter")
     assert page.locator(".lp-search-msg").inner_text() != ""
+
+
+def test_scale_bars_are_metric_only(browser: object, district: tuple[Path, MapSample]) -> None:
+    for page_file in (district[0] / "streets" / f"{QIANJIN}.html", district[0] / "index.html"):
+        for opened in open_offline(browser, page_file):
+            lines = opened.page.locator(".leaflet-control-scale-line")
+            assert lines.count() == 1
+            assert re.fullmatch(r"\d+ k?m", lines.first.inner_text())
 
 
 def test_district_index_shows_streets_and_links_offline(

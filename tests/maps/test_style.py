@@ -81,8 +81,34 @@ def _first_point(feature: dict) -> tuple[float, float]:
 def test_popup_properties_are_compact_and_keep_the_true_centre() -> None:
     props = parcel_properties(_one_parcel_street().parcels, "zh")[0]
     assert props["c"] == "T-1" and props["s"] == STATUSES.index("violation")
-    assert props["a"] == 11344.1 and props["d"] == "2022-06-01" and props["i"] == "2-1:done"
+    assert props["a"] == 11344.1 and props["d"] == "2022-06-01 10:00" and props["i"] == "2-1:done"
     assert props["p"] == [113.4005, 23.1305]
+
+
+def test_popup_shows_the_last_inspection_in_beijing_time() -> None:
+    parcels = _one_parcel_street().parcels
+    parcels["last_inspected_at"] = pd.to_datetime(["2022-06-01T18:30Z"])  # 02:30 next day there
+    assert parcel_properties(parcels, "en")[0]["d"] == "2022-06-02 02:30"
+    parcels["last_inspected_at"] = pd.Series([pd.NaT], dtype="datetime64[ns, UTC]")
+    assert "d" not in parcel_properties(parcels, "zh")[0]
+
+
+def _setup_bounds(html: str) -> list[list[float]]:
+    match = re.search(r"landpatrol\.setup\(.*,(?: )?(\[\[[^\]]*\],\[[^\]]*\]\])\);", html)
+    assert match, "no bounds handed to landpatrol.setup"
+    return json.loads(match.group(1))
+
+
+def test_street_map_opens_fitted_to_its_parcels_inside_the_street_outline() -> None:
+    data = _one_parcel_street()  # the outline reaches 100 m beyond the parcel on every side
+    html = render_html(street_map(data))
+    assert _setup_bounds(html) == [pytest.approx([23.13, 113.40]), pytest.approx([23.131, 113.401])]
+    assert _layer_data(html, "boundary")["features"]  # the outline is still drawn around them
+    no_parcels = StreetData(data.code, data.name, False, data.outline, data.parcels.iloc[:0],
+                            data.figures, data.as_of)
+    west, south, east, north = data.outline.bounds
+    assert _setup_bounds(render_html(street_map(no_parcels))) == [
+        pytest.approx([south, west]), pytest.approx([north, east])]
 
 
 def test_gaode_basemap_shifts_overlays_about_600_m_but_not_the_popup_centre() -> None:
