@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import shapely
 from sqlalchemy.orm import Session
 
 from cases.clock import local_date, resolve_as_of
@@ -33,7 +34,8 @@ from maps.panels import figure_rows, number, swatch
 from maps.popups import browser_config
 from maps.street_map import read_street, render_html, street_map
 
-# Statuses whose latest inspection shows a violation: what the overview colours by.
+# The index's share counts the parcels whose latest inspection found a violation, whether
+# still open, being rectified or back again; `share_definition` says so on the page.
 IN_VIOLATION = ("violation", "rectifying", "recurrence")
 STREETS_DIR = "streets"
 # The table shows every status already; of the report's other figures, these.
@@ -54,15 +56,27 @@ class StreetRow:
     @property
     def share(self) -> float | None:
         """Share of the street's parcels in violation; None without parcels."""
-        total = self.figures["parcels"]
-        if not total:
-            return None
-        return sum(self.figures["by_status"][s] for s in IN_VIOLATION) / total
+        return violation_share(self.figures)
 
     @property
     def href(self) -> str:
         """The street page, relative to the index."""
         return f"{STREETS_DIR}/{self.code}.html"
+
+
+def violation_share(figures: dict[str, Any]) -> float | None:
+    """Parcels in `IN_VIOLATION` statuses over all parcels; None without parcels."""
+    total = figures["parcels"]
+    if not total:
+        return None
+    return sum(figures["by_status"][s] for s in IN_VIOLATION) / total
+
+
+def share_definition(lang: str) -> str:
+    """What the share counts, in words built from `IN_VIOLATION` itself (unescaped)."""
+    words = labels.text(lang)
+    statuses = " + ".join(labels.status_label(s, lang) for s in IN_VIOLATION)
+    return words["share_means"].format(share=words["share"], statuses=statuses)
 
 
 def read_district(session: Session, *, table: pd.DataFrame) -> tuple[list[StreetRow], dict]:
@@ -84,13 +98,15 @@ def _share_text(share: float | None, lang: str) -> str:
 def _streets_json(rows: list[StreetRow], lang: str, shift: Callable[[Any], Any]) -> str:
     words = labels.text(lang)
     drawn = [r for r in rows if r.outline is not None]
+    shapes = shift(np.array([r.outline for r in drawn], dtype=object))
+    # Where each name is written: a point inside the street, whatever its shape.
+    inside = np.round(shapely.get_coordinates(shapely.point_on_surface(shapes)), 5).tolist()
     props = [
-        {"c": r.code, "n": r.name, "col": style.share_colour(r.share), "h": r.href,
+        {"c": r.code, "n": r.name, "st": style.share_style(r.share), "h": r.href, "lp": point,
          "l": f"{words['share']} {_share_text(r.share, lang)} · "
               f"{words['parcels_total']} {r.figures['parcels']}"}
-        for r in drawn
+        for r, point in zip(drawn, inside, strict=True)
     ]
-    shapes = shift(np.array([r.outline for r in drawn], dtype=object))
     return feature_collection(shapes, props, simplify=OVERVIEW_SIMPLIFY_DEG, decimals=5)
 
 
@@ -101,8 +117,10 @@ def _share_legend(lang: str) -> str:
         f"{low:.0%} – {'' if upper == float('inf') else f'{upper:.0%}'}</td></tr>"
         for low, upper, colour in style.share_bins()
     )
-    none = f"<tr><td>{swatch(style.NO_PARCELS_COLOUR)}{escape(words['no_parcels'])}</td></tr>"
-    return f"<h3>{escape(words['share'])}</h3><table>{bins}{none}</table>"
+    none = (f'<tr><td><span class="lp-swatch lp-swatch-none"></span>'
+            f"{escape(words['no_parcels'])}</td></tr>")
+    return (f"<h3>{escape(words['share'])}</h3><table>{bins}{none}</table>"
+            f'<div class="lp-note">{escape(share_definition(lang))}</div>')
 
 
 def _table_html(rows: list[StreetRow], district: dict, lang: str) -> str:
@@ -130,11 +148,11 @@ def _table_html(rows: list[StreetRow], district: dict, lang: str) -> str:
              f'<a href="{escape(r.href)}">{escape(words["open_map"])}</a>')
         for r in rows
     )
-    total = district["parcels"]
-    share = sum(district["by_status"][s] for s in IN_VIOLATION) / total if total else None
-    foot = line("", f"<b>{escape(words['district_total'])}</b>", district, share, "")
+    foot = line("", f"<b>{escape(words['district_total'])}</b>", district,
+                violation_share(district), "")
     return (f'<div class="lp-page"><table class="lp-streets"><thead><tr>{head}</tr></thead>'
-            f"<tbody>{body}</tbody><tfoot>{foot}</tfoot></table></div>")
+            f"<tbody>{body}</tbody><tfoot>{foot}</tfoot></table>"
+            f'<p class="lp-note">{escape(share_definition(lang))}</p></div>')
 
 
 def district_index(

@@ -124,12 +124,19 @@
     return L.geoJSON(data, style);
   }
 
-  /* District index: streets coloured by violation share; a click opens the street map. */
+  /* A name written on the map at [lon, lat]: plain text, centred, letting clicks through. */
+  function mapLabel(lonLat, text, cls) {
+    return L.marker([lonLat[1], lonLat[0]], {
+      interactive: false, keyboard: false,
+      icon: L.divIcon({ className: cls, iconSize: null, html: el("span", null, text) })
+    });
+  }
+
+  /* District index: streets coloured by violation share, named on the map; a click
+   * opens the street map. */
   function districtStreets(data) {
     var group = L.geoJSON(data, {
-      style: function (f) {
-        return { fillColor: f.properties.col, color: "#444", weight: 1, fillOpacity: 0.85 };
-      }
+      style: function (f) { return L.Util.extend({ weight: 1 }, f.properties.st); }
     });
     group.bindTooltip(function (layer) {
       var p = layer.feature.properties;
@@ -142,7 +149,10 @@
       var href = e.layer.feature.properties.h;
       if (href) { window.location.href = href; }
     });
-    return group;
+    var names = data.features.map(function (f) {
+      return mapLabel(f.properties.lp, f.properties.n, "lp-map-label lp-street-label");
+    });
+    return L.featureGroup([group].concat(names));
   }
 
   function panel(map, html, position, cls) {

@@ -131,5 +131,7 @@ def test_district_index_shows_streets_and_links_offline(
     for opened in open_offline(browser, district[0] / "index.html"):
         page = opened.page
         assert page.locator(".leaflet-overlay-pane path.leaflet-interactive").count() == 2
+        names = page.locator(".lp-street-label").all_inner_texts()
+        assert sorted(names) == ["凤凰街道", "前进街道"]
         assert page.locator(f'a[href="streets/{QIANJIN}.html"]').count() >= 1
         assert opened.blocked == [] and opened.errors == []
