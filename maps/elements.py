@@ -109,6 +109,20 @@ landpatrol.search({{ this._parent.get_name() }});
         self._name = "SearchBox"
 
 
+class MapFinish(MacroElement):
+    """Fits the controls to the screen and starts parcel labels; add it last."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+landpatrol.finish({{ this._parent.get_name() }});
+{% endmacro %}"""
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MapFinish"
+
+
 class PageHtml(MacroElement):
     """Ready (escaped) HTML in the page body, placed in the order it is added to the figure."""
 

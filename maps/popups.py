@@ -98,6 +98,7 @@ def browser_config(lang: str) -> dict[str, Any]:
         "fill": fills,
         "stroke": [style.darker(colour) for colour in fills],
         "fillOpacity": style.FILL_OPACITY,
+        "labelZoom": style.LABEL_ZOOM,
         "outlines": {
             kind: {"dash": outline.dash, "weight": outline.weight}
             for kind, outline in style.KIND_OUTLINES.items()

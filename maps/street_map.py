@@ -26,7 +26,7 @@ from layers.query import parcels_frame, streets_frame
 from layers.streets import find_street
 from maps import labels
 from maps.basemaps import Basemap, add_basemap, for_display, get_basemap
-from maps.elements import BoundaryLayer, MapSetup, Panel, ParcelLayer, SearchBox
+from maps.elements import BoundaryLayer, MapFinish, MapSetup, Panel, ParcelLayer, SearchBox
 from maps.geojson import bounds_latlon, feature_collection
 from maps.offline import OfflineMap
 from maps.output import check_folder, check_targets, staged_pages
@@ -152,6 +152,7 @@ def street_map(
           css_class="lp-figures").add_to(fmap)
     Panel(legend_html(data.figures.get("by_status", {}), kinds, lang), position="bottomright",
           css_class="lp-legend").add_to(fmap)
+    MapFinish().add_to(fmap)
     return fmap
 
 

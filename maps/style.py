@@ -15,6 +15,9 @@ UNINSPECTED_GREY = STATUS_COLORS["uninspected"]
 
 FILL_OPACITY = 0.65
 STROKE_WEIGHT = 1.2
+# Parcel codes are written on the map from this zoom on (about 1 m a pixel, where a
+# 100 m parcel is wide enough to carry its code); below it they would only pile up.
+LABEL_ZOOM = 17
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ import pytest
 
 from geo.store import open_store
 from maps import write_district
-from tests.maps.conftest import AS_OF, QIANJIN, XSS_NOTE, MapSample, add_sample
+from maps.style import LABEL_ZOOM
+from tests.maps.conftest import AS_OF, FENGHUANG, QIANJIN, XSS_NOTE, MapSample, add_sample
 
 pytestmark = pytest.mark.browser
 
@@ -48,9 +49,10 @@ def district(spatialite_template: Path, tmp_path_factory: pytest.TempPathFactory
     return folder / "out", sample
 
 
-def open_offline(browser: object, html_file: Path) -> Iterator[OpenedPage]:
+def open_offline(browser: object, html_file: Path, width: int = 1400, height: int = 900,
+                 ) -> Iterator[OpenedPage]:
     """Open a file with every non-file:// request aborted and recorded."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
     opened = OpenedPage(page)
 
@@ -135,3 +137,75 @@ def test_district_index_shows_streets_and_links_offline(
         assert sorted(names) == ["凤凰街道", "前进街道"]
         assert page.locator(f'a[href="streets/{QIANJIN}.html"]').count() >= 1
         assert opened.blocked == [] and opened.errors == []
+
+
+SET_VIEW = """([lat, lon, zoom]) => {
+  const map = Object.values(window).find((v) => v instanceof L.Map);
+  map.setView([lat, lon], zoom, {animate: false});
+}"""
+
+
+def test_parcel_codes_are_written_on_the_map_only_at_close_zoom(street_page: OpenedPage) -> None:
+    page = street_page.page
+    labels = page.locator(".lp-parcel-label")
+    page.evaluate(SET_VIEW, [23.1305, 113.4025, LABEL_ZOOM - 1])  # QJ-BF-002's centre
+    assert labels.count() == 0
+    page.evaluate(SET_VIEW, [23.1305, 113.4025, LABEL_ZOOM + 1])
+    shown = labels.all_inner_texts()
+    assert "QJ-BF-002" in shown and len(shown) < 6  # only the parcels in view
+    assert street_page.errors == []
+
+
+# Every control of a map: none may cover another, and together they leave most of the map.
+CONTROL_BOXES = """() => {
+  const map = document.querySelector('.leaflet-container').getBoundingClientRect();
+  const boxes = Array.from(document.querySelectorAll('.leaflet-control'))
+    .map((e) => [e.className, e.getBoundingClientRect()])
+    .filter(([, r]) => r.width > 0 && r.height > 0)
+    .map(([name, r]) => ({name, x: r.x, y: r.y, w: r.width, h: r.height}));
+  return {map: {x: map.x, y: map.y, w: map.width, h: map.height}, boxes};
+}"""
+
+
+def _overlap(a: dict, b: dict) -> float:
+    width = min(a["x"] + a["w"], b["x"] + b["w"]) - max(a["x"], b["x"])
+    height = min(a["y"] + a["h"], b["y"] + b["h"]) - max(a["y"], b["y"])
+    return max(width, 0) * max(height, 0)
+
+
+@pytest.mark.parametrize("page_name", [f"streets/{QIANJIN}.html", f"streets/{FENGHUANG}.html",
+                                       "index.html"])
+def test_at_phone_width_panels_fold_and_no_control_covers_another(
+    browser: object, district: tuple[Path, MapSample], tmp_path: Path, page_name: str,
+) -> None:
+    for opened in open_offline(browser, district[0] / page_name, width=390, height=844):
+        page = opened.page
+        page.screenshot(path=str(tmp_path / "phone.png"))  # kept by pytest for a look
+        found = page.evaluate(CONTROL_BOXES)
+        boxes, frame = found["boxes"], found["map"]
+        assert len(boxes) >= 3
+        for box in boxes:
+            assert box["x"] >= frame["x"] - 0.5 and box["x"] + box["w"] <= frame["x"] + 390.5
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1:]:
+                assert _overlap(a, b) < 1, f"{a['name']} covers {b['name']}"
+        assert sum(b["w"] * b["h"] for b in boxes) < 0.25 * frame["w"] * frame["h"]
+        legend = page.locator(".lp-legend table").first
+        assert not legend.is_visible()
+        page.locator(".lp-legend .lp-fold").click()
+        assert legend.is_visible()
+        assert opened.errors == []
+
+
+def test_at_phone_width_the_layer_list_opens_from_its_button(
+    browser: object, district: tuple[Path, MapSample],
+) -> None:
+    for opened in open_offline(browser, district[0] / "streets" / f"{QIANJIN}.html",
+                               width=390, height=844):
+        page = opened.page
+        layers = page.locator(".leaflet-control-layers-list")
+        assert not layers.is_visible()
+        page.locator(".leaflet-control-layers-toggle").click()
+        assert layers.is_visible()
+        assert page.locator(".lp-figures .lp-fold").is_visible()
+        assert not page.locator(".lp-figures table").is_visible()
