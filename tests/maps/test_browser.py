@@ -209,3 +209,30 @@ def test_at_phone_width_the_layer_list_opens_from_its_button(
         assert layers.is_visible()
         assert page.locator(".lp-figures .lp-fold").is_visible()
         assert not page.locator(".lp-figures table").is_visible()
+
+
+# Draws each character in the map's own font and compares its pixels with U+10FFFD's, which
+# no font has: a character drawn exactly like it, or like its neighbours, is a missing-glyph
+# box. Pixels, not widths: a CJK font's ideographs and its missing-glyph box are all 1 em wide.
+GLYPHS = """(chars) => {
+  const family = getComputedStyle(document.querySelector('.leaflet-container')).fontFamily;
+  const draw = (text) => {
+    const canvas = document.createElement('canvas');
+    canvas.width = 64; canvas.height = 64;
+    const pen = canvas.getContext('2d');
+    pen.font = '40px ' + family;
+    pen.textBaseline = 'top';
+    pen.fillText(text, 8, 8);
+    return Array.from(pen.getImageData(0, 0, 64, 64).data).join();
+  };
+  const missing = draw(String.fromCodePoint(0x10FFFD));
+  const drawn = chars.map(draw);
+  return {likeMissing: drawn.map((d) => d === missing), distinct: new Set(drawn).size};
+}"""
+CJK_SAMPLE = ["土", "地", "巡", "查", "违", "规", "街", "道"]
+
+
+def test_chinese_text_is_drawn_with_real_glyphs_not_boxes(street_page: OpenedPage) -> None:
+    found = street_page.page.evaluate(GLYPHS, CJK_SAMPLE)
+    assert not any(found["likeMissing"]), "CJK characters render as boxes: install fonts-noto-cjk"
+    assert found["distinct"] == len(CJK_SAMPLE)
