@@ -26,7 +26,7 @@ from geo.errors import InputError
 from layers.query import streets_frame
 from maps import labels, style
 from maps.basemaps import add_basemap, for_display, get_basemap
-from maps.elements import MapFinish, MapSetup, PageHtml, Panel, StreetsLayer
+from maps.elements import MapCall, MapSetup, PageHtml, Panel, StreetsLayer
 from maps.geojson import bounds_latlon, feature_collection
 from maps.offline import OfflineMap
 from maps.output import check_folder, check_targets, folders_made, staged_pages
@@ -171,7 +171,7 @@ def district_index(
     StreetsLayer(_streets_json(rows, lang, lambda g: for_display(g, chosen)),
                  name=words["index_map"]).add_to(fmap)
     Panel(_share_legend(lang), position="bottomright", css_class="lp-legend").add_to(fmap)
-    MapFinish().add_to(fmap)
+    MapCall("finish").add_to(fmap)
     heading = (f'<div class="lp-page"><h1>{escape(words["index_title"])}</h1>'
                f'<div class="lp-sub">{escape(words["as_of"].format(date=as_of.isoformat()))}'
                f" · {escape(words['index_map'])}</div></div>")

@@ -26,7 +26,7 @@ from layers.query import parcels_frame, streets_frame
 from layers.streets import find_street
 from maps import labels
 from maps.basemaps import Basemap, add_basemap, for_display, get_basemap
-from maps.elements import BoundaryLayer, MapFinish, MapSetup, Panel, ParcelLayer, SearchBox
+from maps.elements import BoundaryLayer, MapCall, MapSetup, Panel, ParcelLayer
 from maps.geojson import bounds_latlon, feature_collection
 from maps.offline import OfflineMap
 from maps.output import check_folder, check_targets, staged_pages
@@ -146,13 +146,13 @@ def street_map(
     Panel(title_html(data.name, data.as_of, schematic=data.schematic, lang=lang,
                      index_href=index_href),
           position="topcenter", css_class="lp-title").add_to(fmap)
-    SearchBox().add_to(fmap)
+    MapCall("search").add_to(fmap)
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
     Panel(figures_html(data.figures, lang), position="topright",
           css_class="lp-figures").add_to(fmap)
     Panel(legend_html(data.figures.get("by_status", {}), kinds, lang), position="bottomright",
           css_class="lp-legend").add_to(fmap)
-    MapFinish().add_to(fmap)
+    MapCall("finish").add_to(fmap)
     return fmap
 
 
