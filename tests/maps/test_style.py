@@ -12,11 +12,13 @@ import pyproj
 import pytest
 import shapely
 import shapely.geometry
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cases.status import STATUSES
 from cases.status_style import STATUS_COLORS
 from maps import district_index, style
-from maps.district_index import StreetRow, share_definition
+from maps.district_index import IN_VIOLATION, StreetRow, share_definition, violation_share
 from maps.popups import browser_config, findings_text, parcel_properties
 from maps.street_map import StreetData, render_html, street_map
 
@@ -76,6 +78,20 @@ def test_a_street_without_parcels_does_not_look_like_zero_percent() -> None:
     assert zero["fillOpacity"] > 0.5 and "dashArray" not in zero
     assert zero["fillColor"] == style.share_colour(0.0)
     assert "lp-swatch-none" in html
+
+
+@given(st.fixed_dictionaries({s: st.integers(0, 10_000) for s in STATUSES}))
+def test_every_count_gives_a_share_drawn_filled_and_only_no_parcels_is_unfilled(
+    counts: dict[str, int],
+) -> None:
+    figures = {"parcels": sum(counts.values()), "by_status": counts}
+    share = violation_share(figures)
+    drawn = style.share_style(share)
+    if share is None:
+        assert figures["parcels"] == 0 and drawn["fillOpacity"] == 0 and drawn["dashArray"]
+    else:
+        assert share * figures["parcels"] == pytest.approx(sum(counts[s] for s in IN_VIOLATION))
+        assert 0 <= share <= 1 and drawn["fillOpacity"] > 0.5 and "dashArray" not in drawn
 
 
 def test_index_map_names_every_street_at_a_point_inside_it() -> None:
