@@ -17,21 +17,25 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import shapely
 from sqlalchemy.orm import Session
 
 from cases.clock import local_date, resolve_as_of
 from cases.status import STATUSES, figures_of, street_table
+from geo.errors import InputError
 from layers.query import streets_frame
 from maps import labels, style
 from maps.basemaps import add_basemap, for_display, get_basemap
-from maps.elements import MapSetup, PageHtml, Panel, StreetsLayer
+from maps.elements import MapCall, MapSetup, PageHtml, Panel, StreetsLayer
 from maps.geojson import bounds_latlon, feature_collection
 from maps.offline import OfflineMap
+from maps.output import check_folder, check_targets, folders_made, staged_pages
 from maps.panels import figure_rows, number, swatch
 from maps.popups import browser_config
 from maps.street_map import read_street, render_html, street_map
 
-# Statuses whose latest inspection shows a violation: what the overview colours by.
+# The index's share counts the parcels whose latest inspection found a violation, whether
+# still open, being rectified or back again; `share_definition` says so on the page.
 IN_VIOLATION = ("violation", "rectifying", "recurrence")
 STREETS_DIR = "streets"
 # The table shows every status already; of the report's other figures, these.
@@ -52,15 +56,27 @@ class StreetRow:
     @property
     def share(self) -> float | None:
         """Share of the street's parcels in violation; None without parcels."""
-        total = self.figures["parcels"]
-        if not total:
-            return None
-        return sum(self.figures["by_status"][s] for s in IN_VIOLATION) / total
+        return violation_share(self.figures)
 
     @property
     def href(self) -> str:
         """The street page, relative to the index."""
         return f"{STREETS_DIR}/{self.code}.html"
+
+
+def violation_share(figures: dict[str, Any]) -> float | None:
+    """Parcels in `IN_VIOLATION` statuses over all parcels; None without parcels."""
+    total = figures["parcels"]
+    if not total:
+        return None
+    return sum(figures["by_status"][s] for s in IN_VIOLATION) / total
+
+
+def share_definition(lang: str) -> str:
+    """What the share counts, in words built from `IN_VIOLATION` itself (unescaped)."""
+    words = labels.text(lang)
+    statuses = " + ".join(labels.status_label(s, lang) for s in IN_VIOLATION)
+    return words["share_means"].format(share=words["share"], statuses=statuses)
 
 
 def read_district(session: Session, *, table: pd.DataFrame) -> tuple[list[StreetRow], dict]:
@@ -82,13 +98,15 @@ def _share_text(share: float | None, lang: str) -> str:
 def _streets_json(rows: list[StreetRow], lang: str, shift: Callable[[Any], Any]) -> str:
     words = labels.text(lang)
     drawn = [r for r in rows if r.outline is not None]
+    shapes = shift(np.array([r.outline for r in drawn], dtype=object))
+    # Where each name is written: a point inside the street, whatever its shape.
+    inside = np.round(shapely.get_coordinates(shapely.point_on_surface(shapes)), 5).tolist()
     props = [
-        {"c": r.code, "n": r.name, "col": style.share_colour(r.share), "h": r.href,
+        {"c": r.code, "n": r.name, "st": style.share_style(r.share), "h": r.href, "lp": point,
          "l": f"{words['share']} {_share_text(r.share, lang)} · "
               f"{words['parcels_total']} {r.figures['parcels']}"}
-        for r in drawn
+        for r, point in zip(drawn, inside, strict=True)
     ]
-    shapes = shift(np.array([r.outline for r in drawn], dtype=object))
     return feature_collection(shapes, props, simplify=OVERVIEW_SIMPLIFY_DEG, decimals=5)
 
 
@@ -99,8 +117,10 @@ def _share_legend(lang: str) -> str:
         f"{low:.0%} – {'' if upper == float('inf') else f'{upper:.0%}'}</td></tr>"
         for low, upper, colour in style.share_bins()
     )
-    none = f"<tr><td>{swatch(style.NO_PARCELS_COLOUR)}{escape(words['no_parcels'])}</td></tr>"
-    return f"<h3>{escape(words['share'])}</h3><table>{bins}{none}</table>"
+    none = (f'<tr><td><span class="lp-swatch lp-swatch-none"></span>'
+            f"{escape(words['no_parcels'])}</td></tr>")
+    return (f"<h3>{escape(words['share'])}</h3><table>{bins}{none}</table>"
+            f'<div class="lp-note">{escape(share_definition(lang))}</div>')
 
 
 def _table_html(rows: list[StreetRow], district: dict, lang: str) -> str:
@@ -128,11 +148,11 @@ def _table_html(rows: list[StreetRow], district: dict, lang: str) -> str:
              f'<a href="{escape(r.href)}">{escape(words["open_map"])}</a>')
         for r in rows
     )
-    total = district["parcels"]
-    share = sum(district["by_status"][s] for s in IN_VIOLATION) / total if total else None
-    foot = line("", f"<b>{escape(words['district_total'])}</b>", district, share, "")
+    foot = line("", f"<b>{escape(words['district_total'])}</b>", district,
+                violation_share(district), "")
     return (f'<div class="lp-page"><table class="lp-streets"><thead><tr>{head}</tr></thead>'
-            f"<tbody>{body}</tbody><tfoot>{foot}</tfoot></table></div>")
+            f"<tbody>{body}</tbody><tfoot>{foot}</tfoot></table>"
+            f'<p class="lp-note">{escape(share_definition(lang))}</p></div>')
 
 
 def district_index(
@@ -143,7 +163,7 @@ def district_index(
     words = labels.text(lang)
     drawn = [r.outline for r in rows if r.outline is not None]
     bounds = bounds_latlon(for_display(np.array(drawn, dtype=object), chosen)) if drawn else None
-    fmap = OfflineMap(location=(23.15, 113.36), zoom_start=12, height=520, control_scale=True)
+    fmap = OfflineMap(location=(23.15, 113.36), zoom_start=12, height=520)
     figure = fmap.get_root()
     figure.title = escape(words["index_title"])
     add_basemap(fmap, chosen, lang=lang)
@@ -151,6 +171,7 @@ def district_index(
     StreetsLayer(_streets_json(rows, lang, lambda g: for_display(g, chosen)),
                  name=words["index_map"]).add_to(fmap)
     Panel(_share_legend(lang), position="bottomright", css_class="lp-legend").add_to(fmap)
+    MapCall("finish").add_to(fmap)
     heading = (f'<div class="lp-page"><h1>{escape(words["index_title"])}</h1>'
                f'<div class="lp-sub">{escape(words["as_of"].format(date=as_of.isoformat()))}'
                f" · {escape(words['index_map'])}</div></div>")
@@ -166,27 +187,37 @@ def write_district(
     as_of: date | str | None = None,
     basemap: str = "none",
     lang: str = "zh",
-    progress: Callable[[str], None] | None = None,
+    overwrite: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Path]:
     """Write `index.html` and one page per street into `out_dir`; returns the files written.
 
     Parcel status is read once for the whole district and shared by every page.
+    `out_dir` may be new but its parent must exist; existing pages are kept unless
+    `overwrite`; pages appear only once all are drawn. `progress(done, total)`
+    is called after each page.
     """
     get_basemap(basemap)
+    check_folder(out_dir.parent, what=out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"{out_dir}: is a file; give a folder", field="out")
     instant = resolve_as_of(as_of)
     table = street_table(session, as_of=instant)
     rows, district = read_district(session, table=table)
-    (out_dir / STREETS_DIR).mkdir(parents=True, exist_ok=True)
-    written = []
-    for row in rows:
-        data = read_street(session, row.code, as_of=instant, table=table)
-        fmap = street_map(data, basemap=basemap, lang=lang, index_href="../index.html")
-        path = out_dir / row.href
-        path.write_text(render_html(fmap), encoding="utf-8")
-        written.append(path)
-        if progress:
-            progress(row.code)
     index = out_dir / "index.html"
-    page = district_index(rows, district, as_of=local_date(instant), basemap=basemap, lang=lang)
-    index.write_text(render_html(page), encoding="utf-8")
-    return [index, *written]
+    targets = [index, *(out_dir / row.href for row in rows)]
+    check_targets(targets, overwrite=overwrite)
+    with folders_made(out_dir, out_dir / STREETS_DIR), \
+            staged_pages(out_dir, targets, overwrite=overwrite) as staging:
+        (staging / STREETS_DIR).mkdir()
+        for done, row in enumerate(rows, start=1):
+            data = read_street(session, row.code, as_of=instant, table=table)
+            fmap = street_map(data, basemap=basemap, lang=lang, index_href="../index.html")
+            (staging / row.href).write_text(render_html(fmap), encoding="utf-8")
+            if progress:
+                progress(done, len(targets))
+        page = district_index(rows, district, as_of=local_date(instant), basemap=basemap, lang=lang)
+        (staging / index.name).write_text(render_html(page), encoding="utf-8")
+    if progress:
+        progress(len(targets), len(targets))
+    return targets

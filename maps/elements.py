@@ -6,7 +6,7 @@ in the one inlined script, written once, instead of per-feature JavaScript.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from branca.element import MacroElement
 from folium.map import Layer
@@ -95,18 +95,20 @@ landpatrol.panel({{ this._parent.get_name() }}, {{ this.html }}, {{ this.positio
         self.css_class = to_json(css_class)
 
 
-class SearchBox(MacroElement):
-    """Find a parcel by code: zoom to it and open its popup."""
+class MapCall(MacroElement):
+    """`landpatrol.<function>(map)`: `search` (find a parcel by code, zoom to it, open its
+    popup) or `finish` (fit the controls to the screen, start parcel labels; add it last)."""
 
     _template = Template(
         """{% macro script(this, kwargs) %}
-landpatrol.search({{ this._parent.get_name() }});
+landpatrol.{{ this.function }}({{ this._parent.get_name() }});
 {% endmacro %}"""
     )
 
-    def __init__(self) -> None:
+    def __init__(self, function: Literal["search", "finish"]) -> None:
         super().__init__()
-        self._name = "SearchBox"
+        self._name = "MapCall"
+        self.function = function
 
 
 class PageHtml(MacroElement):

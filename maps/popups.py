@@ -5,7 +5,7 @@ one shared dictionary of labels, not pre-rendered here: 5,000 pre-rendered popup
 would triple a street map's size. The browser puts every value in with
 `textContent`, so user text (names, notes) is shown as text, never run as markup.
 
-Keys: c code, n name, v village, a area m², s status index, d last inspection date,
+Keys: c code, n name, v village, a area m², s status index, d last inspection (Beijing time),
 k inspections count, f findings text, t note, i issue states, p true centre lon/lat.
 """
 
@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from cases.clock import LOCAL_TZ
 from cases.rules import FINDINGS
 from cases.status import STATUSES
+from geo.local_time import local_text
 from maps import labels, style
 from maps.geojson import DECIMALS
 
@@ -42,10 +42,10 @@ def findings_text(row: dict[str, Any], lang: str) -> str | None:
     return labels.text(lang)["listSep"].join(parts) or None
 
 
-def _local_dates(values: pd.Series) -> list[str | None]:
-    """UTC timestamps as Beijing calendar dates (what inspectors wrote down)."""
-    local = pd.to_datetime(values, utc=True).dt.tz_convert(LOCAL_TZ)
-    return [None if pd.isna(v) else v.strftime("%Y-%m-%d") for v in local]
+def _local_times(values: pd.Series) -> list[str | None]:
+    """Stored UTC timestamps as the Beijing time people read (`geo.local_time`)."""
+    moments = pd.to_datetime(values, utc=True)
+    return [None if pd.isna(v) else local_text(v.to_pydatetime()) for v in moments]
 
 
 def _text(value: Any) -> str | None:
@@ -64,19 +64,19 @@ def parcel_properties(frame: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
     """
     centres = shapely.get_coordinates(shapely.centroid(frame.geometry.to_numpy()))
     centres = np.round(centres, DECIMALS).tolist()
-    dates = _local_dates(frame["last_inspected_at"])
+    times = _local_times(frame["last_inspected_at"])
     records = frame.drop(columns=frame.geometry.name).to_dict("records")
     out = []
-    for row, centre, day in zip(records, centres, dates, strict=True):
+    for row, centre, when in zip(records, centres, times, strict=True):
         props: dict[str, Any] = {
             "c": row["code"],
             "n": _text(row.get("name")),
             "v": _text(row.get("village")),
             "a": round(float(row["area_m2"]), 1),
             "s": STATUS_INDEX.get(row["status"], 0),
-            "d": day,
+            "d": when,
             "k": int(row.get("inspections_count") or 0),
-            "f": findings_text(row, lang) if day else None,
+            "f": findings_text(row, lang) if when else None,
             "t": _text(row.get("note")),
             "i": _text(row.get("issue_states")),
             "p": centre,
@@ -98,6 +98,7 @@ def browser_config(lang: str) -> dict[str, Any]:
         "fill": fills,
         "stroke": [style.darker(colour) for colour in fills],
         "fillOpacity": style.FILL_OPACITY,
+        "labelZoom": style.LABEL_ZOOM,
         "outlines": {
             kind: {"dash": outline.dash, "weight": outline.weight}
             for kind, outline in style.KIND_OUTLINES.items()

@@ -26,9 +26,10 @@ from layers.query import parcels_frame, streets_frame
 from layers.streets import find_street
 from maps import labels
 from maps.basemaps import Basemap, add_basemap, for_display, get_basemap
-from maps.elements import BoundaryLayer, MapSetup, Panel, ParcelLayer, SearchBox
+from maps.elements import BoundaryLayer, MapCall, MapSetup, Panel, ParcelLayer
 from maps.geojson import bounds_latlon, feature_collection
 from maps.offline import OfflineMap
+from maps.output import check_folder, check_targets, staged_pages
 from maps.panels import figures_html, legend_html, title_html
 from maps.popups import browser_config, parcel_properties
 
@@ -99,7 +100,9 @@ def _kind_order(kinds: pd.Series) -> list[str]:
 
 
 def _fit_bounds(data: StreetData, basemap: Basemap) -> list[list[float]] | None:
-    shapes = [data.outline] if data.outline is not None else list(data.parcels.geometry)
+    """The parcels' extent (the outline's for a street without parcels): a street is
+    often far larger than its parcels, which would open as specks."""
+    shapes = list(data.parcels.geometry) or ([data.outline] if data.outline is not None else [])
     if not shapes:
         return None
     return bounds_latlon(for_display(np.array(shapes, dtype=object), basemap))
@@ -117,7 +120,7 @@ def street_map(
     """
     chosen = get_basemap(basemap)
     words = labels.text(lang)
-    fmap = OfflineMap(location=TIANHE_CENTRE, zoom_start=13, control_scale=True)
+    fmap = OfflineMap(location=TIANHE_CENTRE, zoom_start=13)
     fmap.get_root().title = escape(words["title"].format(street=data.name))
     add_basemap(fmap, chosen, lang=lang)
     MapSetup(browser_config(lang), _fit_bounds(data, chosen)).add_to(fmap)
@@ -143,12 +146,13 @@ def street_map(
     Panel(title_html(data.name, data.as_of, schematic=data.schematic, lang=lang,
                      index_href=index_href),
           position="topcenter", css_class="lp-title").add_to(fmap)
-    SearchBox().add_to(fmap)
+    MapCall("search").add_to(fmap)
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
     Panel(figures_html(data.figures, lang), position="topright",
           css_class="lp-figures").add_to(fmap)
     Panel(legend_html(data.figures.get("by_status", {}), kinds, lang), position="bottomright",
           css_class="lp-legend").add_to(fmap)
+    MapCall("finish").add_to(fmap)
     return fmap
 
 
@@ -165,12 +169,26 @@ def write_street_map(
     basemap: str = "none",
     as_of: date | str | None = None,
     lang: str = "zh",
+    overwrite: bool = False,
 ) -> Path:
-    """Read, draw and write one street's map to `out` (default `map-<code>.html`)."""
-    get_basemap(basemap)  # fail on a bad name before reading anything
+    """Read, draw and write one street's map to `out` (default `map-<code>.html`).
+
+    Like an export: `out`'s folder must exist, an existing `out` is kept unless
+    `overwrite`, and the file appears only once complete.
+    """
+    get_basemap(basemap)  # fail on a bad name or path before reading anything
+    if out is not None:
+        _check_out(out, overwrite)
     data = read_street(session, street, as_of=as_of)
+    if out is None:
+        out = Path(f"map-{data.code}.html")
+        _check_out(out, overwrite)
     html = render_html(street_map(data, basemap=basemap, lang=lang))
-    out = out or Path(f"map-{data.code}.html")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(html, encoding="utf-8")
+    with staged_pages(out.parent, [out], overwrite=overwrite) as staging:
+        (staging / out.name).write_text(html, encoding="utf-8")
     return out
+
+
+def _check_out(out: Path, overwrite: bool) -> None:
+    check_folder(out.parent, what=out)
+    check_targets([out], overwrite=overwrite)

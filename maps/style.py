@@ -15,6 +15,9 @@ UNINSPECTED_GREY = STATUS_COLORS["uninspected"]
 
 FILL_OPACITY = 0.65
 STROKE_WEIGHT = 1.2
+# Parcel codes are written on the map from this zoom on (about 1 m a pixel, where a
+# 100 m parcel is wide enough to carry its code); below it they would only pile up.
+LABEL_ZOOM = 17
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,10 @@ SHARE_BINS: tuple[tuple[float, str], ...] = (
     (0.40, "#E6550D"),
     (float("inf"), "#A63603"),
 )
-NO_PARCELS_COLOUR = "#F2F2F2"
+# A street without parcels is drawn empty with a dashed grey outline, so it cannot be
+# read as the palest fill (0 %): unfilled means "nothing to count", not "nothing wrong".
+NO_PARCELS_STYLE = {"fillOpacity": 0.0, "color": "#777777", "dashArray": "5 4"}
+SHARE_STREET_STYLE = {"color": "#444444", "fillOpacity": 0.85}
 
 
 def status_colour(status: str) -> str:
@@ -71,11 +77,16 @@ def kind_outline(kind: str) -> KindOutline:
     return KIND_OUTLINES.get(kind, DEFAULT_OUTLINE)
 
 
-def share_colour(share: float | None) -> str:
+def share_colour(share: float) -> str:
     """Colour of a street on the district index by its share of parcels in violation."""
-    if share is None:
-        return NO_PARCELS_COLOUR
     return next(colour for upper, colour in SHARE_BINS if share < upper)
+
+
+def share_style(share: float | None) -> dict[str, object]:
+    """Leaflet path options of a street on the index; `None` is a street without parcels."""
+    if share is None:
+        return dict(NO_PARCELS_STYLE)
+    return {**SHARE_STREET_STYLE, "fillColor": share_colour(share)}
 
 
 def share_bins() -> list[tuple[float, float, str]]:

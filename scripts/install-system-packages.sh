@@ -9,6 +9,8 @@ needed=()
 if [ "${LANDPATROL_WITH_TEST_TOOLS:-0}" = 1 ]; then
   command -v ogr2ogr >/dev/null || needed+=(gdal-bin)
   [ -x /usr/bin/chromium ] || needed+=(chromium)
+  # Without a CJK font Chromium draws every Chinese character of the maps as a box.
+  [ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || needed+=(fonts-noto-cjk)
   [ -d /usr/share/postgresql/15/extension ] && ls /usr/share/postgresql/15/extension/postgis.control >/dev/null 2>&1 \
     || needed+=(postgresql-15-postgis-3)
 fi

@@ -8,6 +8,8 @@
   "use strict";
 
   var MU_M2 = 10000 / 15;
+  var NARROW_PX = 600;  // a map narrower than this (a phone) starts with its panels folded
+  var MAX_LABELS = 600;  // parcel codes written at once; more would only pile up unread
   var cfg = null;
   var groups = [];
 
@@ -31,11 +33,13 @@
   function setup(map, config, bounds) {
     cfg = config;
     groups = [];
+    markNarrow(map);
     if (bounds) {
       // Leave room for the title and, on a wide screen, the panels on the right.
       var right = map.getSize().x > 900 ? 300 : 20;
+      var top = isNarrow(map) ? 20 : 80;  // on a phone the title sits above the map's top
       map.fitBounds(bounds, {
-        animate: false, paddingTopLeft: [20, 80], paddingBottomRight: [right, 20]
+        animate: false, paddingTopLeft: [20, top], paddingBottomRight: [right, 20]
       });
     }
     map.createPane("lpParcels").style.zIndex = 410;
@@ -46,6 +50,7 @@
     map._controlCorners.topcenter = L.DomUtil.create(
       "div", "leaflet-top lp-center", map._controlContainer);
     if (map.attributionControl) { map.attributionControl.setPrefix(false); }
+    L.control.scale({ imperial: false }).addTo(map);  // metres only
   }
 
   function styleFor(kind) {
@@ -123,12 +128,19 @@
     return L.geoJSON(data, style);
   }
 
-  /* District index: streets coloured by violation share; a click opens the street map. */
+  /* A name written on the map: plain text, centred on `latlng`, letting clicks through. */
+  function mapLabel(latlng, text, cls) {
+    return L.marker(latlng, {
+      interactive: false, keyboard: false,
+      icon: L.divIcon({ className: cls, iconSize: null, html: el("span", null, text) })
+    });
+  }
+
+  /* District index: streets coloured by violation share, named on the map; a click
+   * opens the street map. */
   function districtStreets(data) {
     var group = L.geoJSON(data, {
-      style: function (f) {
-        return { fillColor: f.properties.col, color: "#444", weight: 1, fillOpacity: 0.85 };
-      }
+      style: function (f) { return L.Util.extend({ weight: 1 }, f.properties.st); }
     });
     group.bindTooltip(function (layer) {
       var p = layer.feature.properties;
@@ -141,7 +153,11 @@
       var href = e.layer.feature.properties.h;
       if (href) { window.location.href = href; }
     });
-    return group;
+    var names = data.features.map(function (f) {
+      var at = f.properties.lp;
+      return mapLabel([at[1], at[0]], f.properties.n, "lp-map-label lp-street-label");
+    });
+    return L.featureGroup([group].concat(names));
   }
 
   function panel(map, html, position, cls) {
@@ -150,12 +166,90 @@
       onAdd: function () {
         var div = L.DomUtil.create("div", "lp-panel " + cls);
         div.innerHTML = html;
+        var heading = div.querySelector("h3");
+        if (heading) { foldable(div, heading, isNarrow(map)); }
         L.DomEvent.disableClickPropagation(div);
         L.DomEvent.disableScrollPropagation(div);
         return div;
       }
     });
     return new Panel().addTo(map);
+  }
+
+  /* A panel whose heading folds and unfolds the rest of it (click, Enter or Space). */
+  function foldable(box, heading, folded) {
+    L.DomUtil.addClass(heading, "lp-fold");
+    heading.setAttribute("role", "button");
+    heading.tabIndex = 0;
+    function fold(yes) {
+      (yes ? L.DomUtil.addClass : L.DomUtil.removeClass)(box, "lp-folded");
+      heading.setAttribute("aria-expanded", String(!yes));
+    }
+    L.DomEvent.on(heading, "click", function () { fold(!L.DomUtil.hasClass(box, "lp-folded")); });
+    L.DomEvent.on(heading, "keydown", function (e) {
+      if (e.key === "Enter" || e.key === " ") {
+        L.DomEvent.preventDefault(e);
+        fold(!L.DomUtil.hasClass(box, "lp-folded"));
+      }
+    });
+    fold(folded);
+  }
+
+  function isNarrow(map) { return map.getSize().x < NARROW_PX; }
+
+  function markNarrow(map) {
+    (isNarrow(map) ? L.DomUtil.addClass : L.DomUtil.removeClass)(map.getContainer(), "lp-narrow");
+  }
+
+  /* On a phone the title spans the top and the corners below it start under it, so no
+   * control covers another; the layer list folds to its button until tapped. */
+  function fitControls(map) {
+    markNarrow(map);
+    var title = map.getContainer().querySelector(".lp-title");
+    var below = isNarrow(map) && title ? title.offsetHeight + "px" : "";
+    map._controlCorners.topleft.style.top = below;
+    map._controlCorners.topright.style.top = below;
+  }
+
+  function foldLayerList(map) {
+    var list = map.getContainer().querySelector(".leaflet-control-layers");
+    if (!list || !isNarrow(map)) { return; }
+    var open = "leaflet-control-layers-expanded";
+    L.DomUtil.removeClass(list, open);
+    var button = list.querySelector(".leaflet-control-layers-toggle");
+    L.DomEvent.on(button, "click", function () { L.DomUtil.addClass(list, open); });
+    map.on("click", function () { L.DomUtil.removeClass(list, open); });
+  }
+
+  /* Parcel codes written on the parcels in view, from the zoom `cfg.labelZoom` on: made
+   * from the GeoJSON already in the page, rebuilt as the view moves. */
+  function parcelLabels(map) {
+    var codes = L.layerGroup().addTo(map);
+    function redraw() {
+      codes.clearLayers();
+      if (map.getZoom() < cfg.labelZoom) { return; }
+      var view = map.getBounds();
+      var count = 0;
+      groups.forEach(function (group) {
+        if (!map.hasLayer(group)) { return; }
+        group.eachLayer(function (parcel) {
+          if (count >= MAX_LABELS || !view.intersects(parcel.getBounds())) { return; }
+          codes.addLayer(mapLabel(parcel.getCenter(), parcel.feature.properties.c,
+            "lp-map-label lp-parcel-label"));
+          count += 1;
+        });
+      });
+    }
+    map.on("moveend overlayadd overlayremove", redraw);
+    redraw();
+  }
+
+  /* Last, once every layer and control is on the map. */
+  function finish(map) {
+    fitControls(map);
+    map.on("resize", function () { fitControls(map); });
+    foldLayerList(map);
+    if (groups.length) { parcelLabels(map); }
   }
 
   function findParcel(map, text) {
@@ -203,6 +297,6 @@
 
   window.landpatrol = {
     setup: setup, parcels: parcels, boundary: boundary, districtStreets: districtStreets,
-    panel: panel, search: search, findParcel: findParcel
+    panel: panel, search: search, finish: finish, findParcel: findParcel
   };
 }());

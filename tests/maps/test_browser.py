@@ -6,6 +6,7 @@ for the session and one generated folder for the module keep these few tests fas
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -15,7 +16,8 @@ import pytest
 
 from geo.store import open_store
 from maps import write_district
-from tests.maps.conftest import AS_OF, QIANJIN, XSS_NOTE, MapSample, add_sample
+from maps.style import LABEL_ZOOM
+from tests.maps.conftest import AS_OF, FENGHUANG, QIANJIN, XSS_NOTE, MapSample, add_sample
 
 pytestmark = pytest.mark.browser
 
@@ -47,9 +49,10 @@ def district(spatialite_template: Path, tmp_path_factory: pytest.TempPathFactory
     return folder / "out", sample
 
 
-def open_offline(browser: object, html_file: Path) -> Iterator[OpenedPage]:
+def open_offline(browser: object, html_file: Path, width: int = 1400, height: int = 900,
+                 ) -> Iterator[OpenedPage]:
     """Open a file with every non-file:// request aborted and recorded."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
     opened = OpenedPage(page)
 
@@ -116,11 +119,120 @@ def test_search_by_code_opens_that_parcels_popup(street_page: OpenedPage) -> Non
     assert page.locator(".lp-search-msg").inner_text() != ""
 
 
+def test_scale_bars_are_metric_only(browser: object, district: tuple[Path, MapSample]) -> None:
+    for page_file in (district[0] / "streets" / f"{QIANJIN}.html", district[0] / "index.html"):
+        for opened in open_offline(browser, page_file):
+            lines = opened.page.locator(".leaflet-control-scale-line")
+            assert lines.count() == 1
+            assert re.fullmatch(r"\d+ k?m", lines.first.inner_text())
+
+
 def test_district_index_shows_streets_and_links_offline(
     browser: object, district: tuple[Path, MapSample],
 ) -> None:
     for opened in open_offline(browser, district[0] / "index.html"):
         page = opened.page
         assert page.locator(".leaflet-overlay-pane path.leaflet-interactive").count() == 2
+        names = page.locator(".lp-street-label").all_inner_texts()
+        assert sorted(names) == ["凤凰街道", "前进街道"]
         assert page.locator(f'a[href="streets/{QIANJIN}.html"]').count() >= 1
         assert opened.blocked == [] and opened.errors == []
+
+
+SET_VIEW = """([lat, lon, zoom]) => {
+  const map = Object.values(window).find((v) => v instanceof L.Map);
+  map.setView([lat, lon], zoom, {animate: false});
+}"""
+
+
+def test_parcel_codes_are_written_on_the_map_only_at_close_zoom(street_page: OpenedPage) -> None:
+    page = street_page.page
+    labels = page.locator(".lp-parcel-label")
+    page.evaluate(SET_VIEW, [23.1305, 113.4025, LABEL_ZOOM - 1])  # QJ-BF-002's centre
+    assert labels.count() == 0
+    page.evaluate(SET_VIEW, [23.1305, 113.4025, LABEL_ZOOM + 1])
+    shown = labels.all_inner_texts()
+    assert "QJ-BF-002" in shown and len(shown) < 6  # only the parcels in view
+    assert street_page.errors == []
+
+
+# Every control of a map: none may cover another, and together they leave most of the map.
+CONTROL_BOXES = """() => {
+  const map = document.querySelector('.leaflet-container').getBoundingClientRect();
+  const boxes = Array.from(document.querySelectorAll('.leaflet-control'))
+    .map((e) => [e.className, e.getBoundingClientRect()])
+    .filter(([, r]) => r.width > 0 && r.height > 0)
+    .map(([name, r]) => ({name, x: r.x, y: r.y, w: r.width, h: r.height}));
+  return {map: {x: map.x, y: map.y, w: map.width, h: map.height}, boxes};
+}"""
+
+
+def _overlap(a: dict, b: dict) -> float:
+    width = min(a["x"] + a["w"], b["x"] + b["w"]) - max(a["x"], b["x"])
+    height = min(a["y"] + a["h"], b["y"] + b["h"]) - max(a["y"], b["y"])
+    return max(width, 0) * max(height, 0)
+
+
+@pytest.mark.parametrize("page_name", [f"streets/{QIANJIN}.html", f"streets/{FENGHUANG}.html",
+                                       "index.html"])
+def test_at_phone_width_panels_fold_and_no_control_covers_another(
+    browser: object, district: tuple[Path, MapSample], tmp_path: Path, page_name: str,
+) -> None:
+    for opened in open_offline(browser, district[0] / page_name, width=390, height=844):
+        page = opened.page
+        page.screenshot(path=str(tmp_path / "phone.png"))  # kept by pytest for a look
+        found = page.evaluate(CONTROL_BOXES)
+        boxes, frame = found["boxes"], found["map"]
+        assert len(boxes) >= 3
+        for box in boxes:
+            assert box["x"] >= frame["x"] - 0.5 and box["x"] + box["w"] <= frame["x"] + 390.5
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1:]:
+                assert _overlap(a, b) < 1, f"{a['name']} covers {b['name']}"
+        assert sum(b["w"] * b["h"] for b in boxes) < 0.25 * frame["w"] * frame["h"]
+        legend = page.locator(".lp-legend table").first
+        assert not legend.is_visible()
+        page.locator(".lp-legend .lp-fold").click()
+        assert legend.is_visible()
+        assert opened.errors == []
+
+
+def test_at_phone_width_the_layer_list_opens_from_its_button(
+    browser: object, district: tuple[Path, MapSample],
+) -> None:
+    for opened in open_offline(browser, district[0] / "streets" / f"{QIANJIN}.html",
+                               width=390, height=844):
+        page = opened.page
+        layers = page.locator(".leaflet-control-layers-list")
+        assert not layers.is_visible()
+        page.locator(".leaflet-control-layers-toggle").click()
+        assert layers.is_visible()
+        assert page.locator(".lp-figures .lp-fold").is_visible()
+        assert not page.locator(".lp-figures table").is_visible()
+
+
+# Draws each character in the map's own font and compares its pixels with U+10FFFD's, which
+# no font has: a character drawn exactly like it, or like its neighbours, is a missing-glyph
+# box. Pixels, not widths: a CJK font's ideographs and its missing-glyph box are all 1 em wide.
+GLYPHS = """(chars) => {
+  const family = getComputedStyle(document.querySelector('.leaflet-container')).fontFamily;
+  const draw = (text) => {
+    const canvas = document.createElement('canvas');
+    canvas.width = 64; canvas.height = 64;
+    const pen = canvas.getContext('2d');
+    pen.font = '40px ' + family;
+    pen.textBaseline = 'top';
+    pen.fillText(text, 8, 8);
+    return Array.from(pen.getImageData(0, 0, 64, 64).data).join();
+  };
+  const missing = draw(String.fromCodePoint(0x10FFFD));
+  const drawn = chars.map(draw);
+  return {likeMissing: drawn.map((d) => d === missing), distinct: new Set(drawn).size};
+}"""
+CJK_SAMPLE = ["土", "地", "巡", "查", "违", "规", "街", "道"]
+
+
+def test_chinese_text_is_drawn_with_real_glyphs_not_boxes(street_page: OpenedPage) -> None:
+    found = street_page.page.evaluate(GLYPHS, CJK_SAMPLE)
+    assert not any(found["likeMissing"]), "CJK characters render as boxes: install fonts-noto-cjk"
+    assert found["distinct"] == len(CJK_SAMPLE)
