@@ -20,6 +20,7 @@ demo: $(STAMP)
 	$(VENV)/bin/landpatrol demo
 
 test: $(STAMP)
+	@LANDPATROL_WITH_TEST_TOOLS=1 bash scripts/install-system-packages.sh
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
