@@ -97,7 +97,8 @@ def _rows(frame: pd.DataFrame, where: str, handle: Callable[[dict[str, str]], No
         try:
             handle({k: _text(v) for k, v in row.items()})
         except LandpatrolError as err:
-            raise type(err)(f"{where} row {position + 2}, {err}") from None
+            raise type(err)(f"{where} row {position + 2}, {err}", field=err.field, row=position + 1,
+                            code=err.code) from None
     return len(frame)
 
 

@@ -29,7 +29,7 @@ from geo.errors import InputError
 from geo.frames import read_geo_frame, wkb_column
 from geo.measure import from_storage
 from geo.orm import utc_now
-from geo.text import CONTROL_CHARACTERS, control_message
+from geo.text import CONTROL_CLASS, control_message
 from layers.models import Parcel
 
 REQUIRED_COLUMNS = ("parcel_code", "inspected_at", "inspector")
@@ -42,7 +42,6 @@ TRUE_WORDS = frozenset({"1", "true", "t", "yes", "y", "是", "有", "x", "✓"})
 FALSE_WORDS = frozenset({"", "0", "false", "f", "no", "n", "否", "无", "nan", "none"})
 # China, loosely: catches swapped axes, projected metres and zeros, not borders.
 LON_RANGE, LAT_RANGE = (73.0, 136.0), (3.0, 54.0)
-CONTROL_PATTERN = f"[{CONTROL_CHARACTERS}]"
 
 
 @dataclass(frozen=True)
@@ -164,7 +163,7 @@ def _check_controls(texts: dict[str, pd.Series], errors: _Errors) -> dict[str, p
     """Refuse control characters in each text column (`geo.text`); the mask of bad rows per column."""
     masks = {}
     for field, column in texts.items():
-        masks[field] = column.str.contains(CONTROL_PATTERN, regex=True)
+        masks[field] = column.str.contains(CONTROL_CLASS, regex=True)
         errors.add(masks[field], field, lambda i, c=column: str(control_message(c[i])),
                    code="control_character")
     return masks

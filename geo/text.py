@@ -13,8 +13,9 @@ from geo.errors import InputError
 
 # C0 controls except tab (09), line feed (0a) and carriage return (0d).
 CONTROL_CHARACTERS = "\x00-\x08\x0b\x0c\x0e-\x1f"
+CONTROL_CLASS = f"[{CONTROL_CHARACTERS}]"  # for pandas' vectorised `str.contains`
 NO_CONTROLS = f"^[^{CONTROL_CHARACTERS}]*$"  # the same rule as a pattern, for the API's schemas
-_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
+_CONTROL = re.compile(CONTROL_CLASS)
 
 
 def control_character(text: str) -> str | None:

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
-from cases.issues import REF_PATTERN
+from cases.issues import CATEGORIES, REF_PATTERN
 from cases.rules import FINDINGS, Finding
 from geo.errors import InputError
 from geo.text import NO_CONTROLS
@@ -196,7 +196,7 @@ class IssueIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     ref: str = Field(min_length=1, max_length=20, pattern=REF_PATTERN.pattern)
-    category: int = Field(ge=1, le=99)
+    category: int = Field(ge=min(CATEGORIES), le=max(CATEGORIES))
     title: Annotated[str, plain_text(500, min_length=1)]
     finding: Annotated[str, plain_text(4000)] | None = None
     lead_department: Annotated[str, plain_text(200)] | None = None
