@@ -137,3 +137,14 @@ def test_values_within_bounds_are_stored_as_given(store, sites, name, number):
         made = log_inspection(session, parcel_code="QJ-003", inspected_at="2022-10-20", inspector="x",
                               findings={name: number})
         assert getattr(made, name) == number
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=FIXTURE_CHECKS)
+@given(finding=st.sampled_from([f for f in FINDINGS if f.kind != "flag"]), value=out_of_range().map(str))
+def test_the_cli_refuses_every_out_of_range_value(store, sites, finding, value):
+    result = CliRunner().invoke(app, [
+        "--db", store.url, "inspect", "log", "QJ-003", "--at", "2022-10-20", "--inspector", "x",
+        f"{finding.option}={value}"])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert count(store) == 0
