@@ -83,9 +83,9 @@ def _category(value: Any) -> int:
     try:
         number = float(text)
     except ValueError:
-        raise InputError(f"category: {text!r} is not a category number") from None
+        raise InputError(f"category: {text!r} is not a category number", field="category") from None
     if number % 1:
-        raise InputError(f"category: {text!r} is not a whole number")
+        raise InputError(f"category: {text!r} is not a whole number", field="category")
     return int(number)
 
 
