@@ -19,6 +19,7 @@ from cases.issues import (
     measure_done,
     set_state,
 )
+from cases.ledger_io import import_ledger
 from cases.models import Inspection, Issue, IssueUpdate, Measure
 from geo.errors import InputError
 from geo.orm import utc_now
@@ -119,3 +120,14 @@ def test_a_correction_changing_nothing_is_refused_as_the_api_refuses_it(store, s
     assert result.exit_code == 2 and NO_CHANGE in result.output
     with store.session() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(Inspection)) == 1
+
+
+def test_a_ledger_import_with_an_unknown_category_names_row_and_field(store, tmp_path):
+    path = tmp_path / "ledger.csv"
+    path.write_text("编号,类别,问题\n1-1,1,窝棚\n9-1,9,越界\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught, store.session() as session:
+        import_ledger(session, path)
+    assert str(caught.value) == (
+        "ledger.csv issues row 3, category: 9 is not a category (valid: 1, 2, 3, 4, 5)")
+    assert (caught.value.field, caught.value.row, caught.value.code) == ("category", 2, "out_of_range")
+    assert counts(store) == (0, 0, 0)
