@@ -159,10 +159,18 @@ def _check_findings(raw: pd.DataFrame, area: np.ndarray, errors: _Errors,
             columns[name] = pd.Series(known, index=raw.index)
 
 
-def _check_controls(texts: dict[str, pd.Series], errors: _Errors) -> dict[str, pd.Series]:
-    """Refuse control characters in each text column (`geo.text`); the mask of bad rows per column."""
+def _check_controls(raw: pd.DataFrame, fields: tuple[str, ...], errors: _Errors) -> dict[str, pd.Series]:
+    """Refuse control characters in each text column (`geo.text`); the mask of bad rows per column.
+
+    The raw text is read, not the stripped: Python strips \\x1c–\\x1f and \\x0b–\\x0c as spaces.
+    """
     masks = {}
-    for field, column in texts.items():
+    for field in fields:
+        if field not in raw.columns:
+            masks[field] = pd.Series(False, index=raw.index)
+            continue
+        values = raw[field].to_numpy(dtype=object, na_value="")
+        column = pd.Series([str(v) for v in values], index=raw.index, dtype=object)
         masks[field] = column.str.contains(CONTROL_CLASS, regex=True)
         errors.add(masks[field], field, lambda i, c=column: str(control_message(c[i])),
                    code="control_character")
@@ -276,9 +284,7 @@ def check_records(
     optional = {name: _text(raw[name]) if name in raw.columns else blank for name in OPTIONAL_COLUMNS}
     codes = _text(raw["parcel_code"])
     inspector = _text(raw["inspector"])
-    controlled = _check_controls(
-        {"parcel_code": codes, "inspector": inspector,
-         **{name: optional[name] for name in ("note", "client_id", "photos")}}, errors)
+    controlled = _check_controls(raw, ("parcel_code", "inspector", "note", "client_id", "photos"), errors)
     found = parcels_by_code(session, codes[~controlled["parcel_code"]])  # NUL never reaches the store
     columns["parcel_code"] = codes
     columns["parcel_id"] = codes.map(found["parcel_id"]).astype("Int64")

@@ -129,3 +129,12 @@ def test_any_control_character_anywhere_in_a_note_is_refused(store, sites, befor
                        note=f"{before}{control}{after}")
     assert caught.value.field == "note"
     assert count(store, Inspection) == 0
+
+
+@pytest.mark.parametrize("control", ["\x0b", "\x0c", "\x1c", "\x1f"])
+def test_controls_python_strips_as_spaces_are_refused_too(store, sites, control):
+    """str.strip() removes these at either end; they must be refused, not silently dropped."""
+    with pytest.raises(InputError, match="note: contains control character"), store.session() as session:
+        log_inspection(session, parcel_code="QJ-001", inspected_at="2022-10-20", inspector="李",
+                       note=f"窝棚{control}")
+    assert count(store, Inspection) == 0
