@@ -173,7 +173,9 @@ def import_inspections(
     if errors and not partial:
         more = f" (and {len(errors) - MAX_LISTED_ERRORS} more)" if len(errors) > MAX_LISTED_ERRORS else ""
         listed = "; ".join(str(e) for e in errors[:MAX_LISTED_ERRORS])
-        raise InputError(f"{path.name}: {listed}{more}; nothing imported (use --partial to keep good rows)")
+        first = errors[0]
+        raise InputError(f"{path.name}: {listed}{more}; nothing imported (use --partial to keep good rows)",
+                         field=first.field, row=first.number, code=first.code)
     skipped = _already_imported(session, good["client_id"])
     good = good.loc[~skipped]
     run = ImportRun(actor=actor, target="inspections", file_name=path.name, report={})

@@ -26,9 +26,12 @@ from geo.crs import STORAGE_EPSG
 from geo.errors import ConflictError, InputError, NotFoundError
 from geo.frames import wkb_column
 from geo.orm import utc_now
+from geo.text import check_text
 from layers.query import get_parcel
 
 EDITABLE = frozenset({*FINDING_NAMES, "inspected_at", "inspector", "note", "lon", "lat"})
+# A correction changing nothing would only copy the record (the API's words, so every interface agrees).
+NO_CHANGE = "body: give at least one field to correct"
 
 
 def _raw_frame(values: Mapping[str, Any]) -> pd.DataFrame:
@@ -47,7 +50,7 @@ def _validated(
         raise InputError(f"{unknown[0]}: not a finding (known: {', '.join(FINDING_NAMES)})")
     good, errors = check_records(session, _raw_frame(values), now=now, exclude_ids=exclude)
     if errors:
-        raise InputError(str(errors[0]))
+        raise errors[0].error()
     return good.iloc[0].to_dict()
 
 
@@ -96,6 +99,7 @@ def _audit(session: Session, inspection: Inspection, action: str, actor: str | N
 
 def find_by_client_id(session: Session, client_id: str) -> Inspection | None:
     """The record a phone or import stored under `client_id`, if any (retries are idempotent)."""
+    check_text(client_id, field="client_id")
     return session.scalar(sa.select(Inspection).where(Inspection.client_id == client_id))
 
 
@@ -159,6 +163,8 @@ def correct_inspection(
     unknown = sorted(set(changes) - EDITABLE)
     if unknown:
         raise InputError(f"{unknown[0]}: cannot be corrected (editable: {', '.join(sorted(EDITABLE))})")
+    if not changes and not photos:
+        raise InputError(NO_CHANGE, field="body", code="no_change")
     values: dict[str, Any] = {
         "parcel_code": old.parcel.code, "inspected_at": old.inspected_at, "inspector": old.inspector,
         "note": old.note, **{name: getattr(old, name) for name in FINDING_NAMES}, **_gps(session, old),

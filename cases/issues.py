@@ -16,13 +16,14 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from cases.clock import local_date, parse_date, resolve_as_of
+from cases.clock import EARLIEST, local_date, parse_date, resolve_as_of
 from cases.issue_state import ISSUE_STATES, issues_as_of, ref_key
 from cases.models import Issue, IssueUpdate, Measure, issue_parcels
 from cases.status import status_frame
 from geo.audit import default_actor, record
 from geo.errors import ConflictError, InputError, NotFoundError
 from geo.orm import utc_now
+from geo.text import check_text
 from layers.models import Parcel
 from layers.query import get_parcel
 from layers.streets import find_street
@@ -46,6 +47,15 @@ def category_label(category: int, lang: str) -> str:
     return names[0] if lang == "zh" else names[1]
 
 
+def check_category(category: object) -> int:
+    """The category number, or an error naming the valid ones (the 2022 report's five)."""
+    if isinstance(category, bool) or not isinstance(category, int) or category not in CATEGORIES:
+        valid = ", ".join(str(c) for c in CATEGORIES)
+        raise InputError(f"category: {category!r} is not a category (valid: {valid})",
+                         field="category", code="out_of_range")
+    return category
+
+
 def check_state(state: str) -> str:
     """The state, or an error naming the three allowed."""
     if state not in ISSUE_STATES:
@@ -53,8 +63,28 @@ def check_state(state: str) -> str:
     return state
 
 
-def _date(value: DateLike, field: str) -> date | None:
-    return None if value in (None, "") else parse_date(value, field=field)  # type: ignore[arg-type]
+def _date(value: DateLike, field: str, *, happened: bool = False) -> date | None:
+    """A date from 2000 on; one that `happened` (a state, a note, a finished measure) not after today.
+
+    Deadlines may lie ahead; nothing in the ledger lies before 2000.
+    """
+    if value in (None, ""):
+        return None
+    day = parse_date(value, field=field)  # type: ignore[arg-type]
+    if day < EARLIEST.date():
+        raise InputError(f"{field}: {day.isoformat()} is before 2000", field=field, code="out_of_range")
+    today = local_date(utc_now())
+    if happened and day > today:
+        raise InputError(f"{field}: {day.isoformat()} is after today ({today.isoformat()})",
+                         field=field, code="out_of_range")
+    return day
+
+
+def _check_texts(**fields: str | Sequence[str] | None) -> None:
+    """Refuse control characters in the free text of an issue, a measure or a note (`geo.text`)."""
+    for field, value in fields.items():
+        for text in [value] if value is None or isinstance(value, str) else value:
+            check_text(text, field=field)
 
 
 def _audit(session: Session, action: str, key: str, actor: str | None, **detail: Any) -> None:
@@ -63,6 +93,7 @@ def _audit(session: Session, action: str, key: str, actor: str | None, **detail:
 
 def get_issue(session: Session, ref: str) -> Issue:
     """The issue with this reference, or an error suggesting near ones."""
+    check_text(ref, field="ref")
     issue = session.scalar(sa.select(Issue).where(Issue.ref == ref))
     if issue is None:
         refs = session.scalars(sa.select(Issue.ref)).all()
@@ -93,16 +124,17 @@ def add_issue(
     `opened_on` (from always, where unknown) in as-of queries.
     """
     ref = str(ref).strip()
-    if not REF_PATTERN.match(ref):
-        raise InputError(f"ref: {ref!r} is not a reference like 2-1")
-    if not isinstance(category, int) or isinstance(category, bool) or category < 1:
-        raise InputError(f"category: {category!r} is not a category number (1–5 in the 2022 report)")
+    if not REF_PATTERN.fullmatch(ref):
+        raise InputError(f"ref: {ref!r} is not a reference like 2-1", field="ref")
+    check_category(category)
+    _check_texts(title=title, finding=finding, lead_department=lead_department,
+                 partner_departments=partner_departments)
     if not str(title or "").strip():
-        raise InputError("title: empty")
+        raise InputError("title: empty", field="title")
     check_state(state)
     if session.scalar(sa.select(Issue.id).where(Issue.ref == ref)) is not None:
         raise ConflictError(f"ref: issue {ref!r} exists already")
-    opened = _date(opened_on, "opened_on")
+    opened = _date(opened_on, "opened_on", happened=True)
     issue = Issue(
         ref=ref, category=category, title=title.strip(), finding=finding, lead_department=lead_department,
         partner_departments=[p.strip() for p in partner_departments if p.strip()],
@@ -110,7 +142,7 @@ def add_issue(
     )
     session.add(issue)
     session.flush()
-    on = _date(state_on, "state_on") or opened or local_date(utc_now())
+    on = _date(state_on, "state_on", happened=True) or opened or local_date(utc_now())
     author = actor or default_actor()
     session.add(IssueUpdate(issue_id=issue.id, on=on, state=state, text=None, author=author))
     _audit(session, "issue.add", ref, actor, title=issue.title, state=state, on=on)
@@ -123,10 +155,11 @@ def add_measure(
 ) -> Measure:
     """Add a measure (整改措施) to an issue."""
     issue = get_issue(session, ref)
+    _check_texts(text=text, owner=owner)
     if not str(text or "").strip():
-        raise InputError("text: empty measure")
+        raise InputError("text: empty measure", field="text")
     measure = Measure(issue_id=issue.id, text=text.strip(), owner=owner, due=_date(due, "due"),
-                      done_on=_date(done_on, "done_on"))
+                      done_on=_date(done_on, "done_on", happened=True))
     session.add(measure)
     session.flush()
     _audit(session, "measure.add", ref, actor, measure=measure.id, text=measure.text)
@@ -138,7 +171,7 @@ def measure_done(session: Session, measure_id: int, *, on: DateLike, actor: str 
     measure = session.get(Measure, measure_id)
     if measure is None:
         raise NotFoundError(f"measure: no measure {measure_id}")
-    measure.done_on = _date(on, "on") or local_date(utc_now())
+    measure.done_on = _date(on, "on", happened=True) or local_date(utc_now())
     _audit(session, "measure.done", measure.issue.ref, actor, measure=measure.id, on=measure.done_on)
     return measure
 
@@ -150,6 +183,7 @@ def link_parcels(session: Session, *, ref: str, codes: Iterable[str], actor: str
     linked = set(session.scalars(sa.select(column).where(issue_parcels.c.issue_id == issue.id)))
     added = []
     for code in codes:
+        check_text(code, field="codes")
         parcel = get_parcel(session, code.strip())
         if parcel.id not in linked:
             session.execute(sa.insert(issue_parcels).values(issue_id=issue.id, parcel_id=parcel.id))
@@ -165,9 +199,10 @@ def set_state(
 ) -> IssueUpdate:
     """Change an issue's state from a day on, with an optional note."""
     check_state(state)
+    _check_texts(note=note)
     issue = get_issue(session, ref)
-    update = IssueUpdate(issue_id=issue.id, on=_date(on, "on") or local_date(utc_now()), state=state,
-                         text=note, author=actor or default_actor())
+    day = _date(on, "on", happened=True) or local_date(utc_now())
+    update = IssueUpdate(issue_id=issue.id, on=day, state=state, text=note, author=actor or default_actor())
     session.add(update)
     session.flush()
     latest = session.scalar(
@@ -184,10 +219,12 @@ def add_note(
 ) -> IssueUpdate:
     """A dated progress note that leaves the state as it is."""
     issue = get_issue(session, ref)
+    _check_texts(text=text)
     if not str(text or "").strip():
-        raise InputError("text: empty note")
-    update = IssueUpdate(issue_id=issue.id, on=_date(on, "on") or local_date(utc_now()), state=None,
-                         text=text.strip(), author=actor or default_actor())
+        raise InputError("text: empty note", field="text")
+    day = _date(on, "on", happened=True) or local_date(utc_now())
+    update = IssueUpdate(issue_id=issue.id, on=day, state=None, text=text.strip(),
+                         author=actor or default_actor())
     session.add(update)
     session.flush()
     _audit(session, "issue.note", ref, actor, on=update.on, text=update.text)
@@ -239,7 +276,7 @@ def list_issues(
     if state is not None:
         frame = frame[frame["state"] == check_state(state)]
     if category is not None:
-        frame = frame[frame["category"] == category]
+        frame = frame[frame["category"] == check_category(category)]
     if street is not None:
         code = find_street(session, street).code
         frame = frame[frame["streets"].str.split(",").map(lambda codes: code in codes)]

@@ -83,9 +83,9 @@ def _category(value: Any) -> int:
     try:
         number = float(text)
     except ValueError:
-        raise InputError(f"category: {text!r} is not a category number") from None
+        raise InputError(f"category: {text!r} is not a category number", field="category") from None
     if number % 1:
-        raise InputError(f"category: {text!r} is not a whole number")
+        raise InputError(f"category: {text!r} is not a whole number", field="category")
     return int(number)
 
 
@@ -97,7 +97,8 @@ def _rows(frame: pd.DataFrame, where: str, handle: Callable[[dict[str, str]], No
         try:
             handle({k: _text(v) for k, v in row.items()})
         except LandpatrolError as err:
-            raise type(err)(f"{where} row {position + 2}, {err}") from None
+            raise type(err)(f"{where} row {position + 2}, {err}", field=err.field, row=position + 1,
+                            code=err.code) from None
     return len(frame)
 
 

@@ -1,13 +1,15 @@
-"""Inspection photos: checked by their bytes, stored once by SHA-256 in the media folder."""
+"""Inspection photos: checked by their bytes, decoded in full, stored once by SHA-256 in the media folder."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 import sqlalchemy as sa
+from PIL import Image
 from sqlalchemy.orm import Session
 
 from cases.models import Photo
@@ -44,7 +46,40 @@ def check_photo(path: Path, *, field: str = "photo") -> tuple[str, str]:
         found = sniff_image(handle.read(32))
     if found is None:
         raise InputError(f"{field}: {path.name} is not an image (JPEG, PNG, GIF, WebP or HEIC)")
+    if found[0] != "image/heic" or _heif_opener():
+        _decode(path, field=field)
     return found
+
+
+def _heif_opener() -> bool:
+    """Whether Pillow can decode HEIC (pillow-heif installed); without it HEIC is known by its bytes only."""
+    try:
+        from pillow_heif import register_heif_opener
+    except ImportError:
+        return False
+    register_heif_opener()
+    return True
+
+
+def _decode(path: Path, *, field: str) -> None:
+    """Decode the whole image, so a valid header cannot carry anything else (HTML, a script).
+
+    Pillow's `MAX_IMAGE_PIXELS` bounds the pixels: a small file that would
+    expand to gigabytes (a decompression bomb) is refused before it is decoded.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                image.verify()  # checks the structure; the image cannot be used after it
+            with Image.open(path) as image:
+                image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise InputError(f"{field}: {path.name} has too many pixels (over {Image.MAX_IMAGE_PIXELS:,})",
+                         field=field, code="too_large") from None
+    except (OSError, SyntaxError, ValueError, EOFError):  # what Pillow raises for broken images
+        raise InputError(f"{field}: {path.name} is not a readable image", field=field,
+                         code="not_an_image") from None
 
 
 def media_path(media_dir: Path, sha256: str, extension: str) -> Path:

@@ -17,6 +17,8 @@ import pandas as pd
 from layers.kinds import KINDS
 
 FieldKind = Literal["count", "area", "flag"]
+MAX_COUNT = 10_000  # sheds, machines, vehicles on one parcel: more is a typo, not a finding
+MAX_AREA_M2 = 1e9  # 1,000 km²; an area is also never above its parcel's (`cases.validation`)
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,8 @@ class Finding:
     option: str
     label_zh: str
     label_en: str
+    minimum: float = 0
+    maximum: float | None = None  # counts and areas; None for yes/no flags
 
     def label(self, lang: str) -> str:
         """The finding's name in the user's language."""
@@ -35,18 +39,19 @@ class Finding:
 
 
 FINDINGS: tuple[Finding, ...] = (
-    Finding("sheds_count", "count", "--sheds", "窝棚数", "Sheds"),
-    Finding("sheds_area_m2", "area", "--sheds-area", "窝棚面积(m²)", "Shed area (m²)"),
+    Finding("sheds_count", "count", "--sheds", "窝棚数", "Sheds", maximum=MAX_COUNT),
+    Finding("sheds_area_m2", "area", "--sheds-area", "窝棚面积(m²)", "Shed area (m²)", maximum=MAX_AREA_M2),
     Finding("clothes_drying", "flag", "--residence", "晾晒衣物", "Clothes drying"),
     Finding("cars_parked", "flag", "--cars-parked", "停放车辆", "Cars parked"),
-    Finding("hardened_m2", "area", "--hardened", "硬底化面积(m²)", "Hardened ground (m²)"),
-    Finding("demolished_count", "count", "--demolished", "拆除数", "Demolished"),
-    Finding("rebuilt_count", "count", "--rebuilt", "按标准重建数", "Rebuilt to standard"),
-    Finding("abandoned_m2", "area", "--abandoned", "撂荒面积(m²)", "Abandoned (m²)"),
+    Finding("hardened_m2", "area", "--hardened", "硬底化面积(m²)", "Hardened ground (m²)",
+            maximum=MAX_AREA_M2),
+    Finding("demolished_count", "count", "--demolished", "拆除数", "Demolished", maximum=MAX_COUNT),
+    Finding("rebuilt_count", "count", "--rebuilt", "按标准重建数", "Rebuilt to standard", maximum=MAX_COUNT),
+    Finding("abandoned_m2", "area", "--abandoned", "撂荒面积(m²)", "Abandoned (m²)", maximum=MAX_AREA_M2),
     Finding("debris", "flag", "--debris", "建筑垃圾", "Debris"),
-    Finding("machinery_count", "count", "--machinery", "机械数", "Machinery"),
-    Finding("vehicles_count", "count", "--vehicles", "车辆数", "Vehicles"),
-    Finding("replanted_m2", "area", "--replanted", "复绿面积(m²)", "Replanted (m²)"),
+    Finding("machinery_count", "count", "--machinery", "机械数", "Machinery", maximum=MAX_COUNT),
+    Finding("vehicles_count", "count", "--vehicles", "车辆数", "Vehicles", maximum=MAX_COUNT),
+    Finding("replanted_m2", "area", "--replanted", "复绿面积(m²)", "Replanted (m²)", maximum=MAX_AREA_M2),
 )
 FINDINGS_BY_NAME: dict[str, Finding] = {f.name: f for f in FINDINGS}
 FINDING_NAMES: tuple[str, ...] = tuple(f.name for f in FINDINGS)

@@ -25,9 +25,11 @@ from cases.models import Inspection
 from cases.rules import FINDINGS
 from geo.crs import MEASURE_CRS
 from geo.dialects import LOOKUP_CHUNK, select_dialect
+from geo.errors import InputError
 from geo.frames import read_geo_frame, wkb_column
 from geo.measure import from_storage
 from geo.orm import utc_now
+from geo.text import CONTROL_CLASS, control_message
 from layers.models import Parcel
 
 REQUIRED_COLUMNS = ("parcel_code", "inspected_at", "inspector")
@@ -49,6 +51,12 @@ class RowError:
     row: str
     field: str
     message: str
+    code: str | None = None  # a stable word (`out_of_range`) for interfaces to act on
+    number: int | None = None  # 1-based data row of the file, where the error came from one
+
+    def error(self, prefix: str = "") -> InputError:
+        """This error as the `InputError` an interface translates, field, row and code kept."""
+        return InputError(f"{prefix}{self}", field=self.field, row=self.number, code=self.code)
 
     def __str__(self) -> str:
         where = f"{self.row}, " if self.row else ""
@@ -62,13 +70,15 @@ class _Errors:
         self.labels = labels
         self.items: list[tuple[int, RowError]] = []
 
-    def add(self, mask: pd.Series | np.ndarray, field: str, message: str | Callable[[Any], str]) -> None:
+    def add(self, mask: pd.Series | np.ndarray, field: str, message: str | Callable[[Any], str],
+            *, code: str | None = None) -> None:
         """Record an error on each row of `mask`; `message` may be a function of the row index."""
         flags = np.asarray(mask, dtype=bool)
         for position in np.flatnonzero(flags):
             index = self.labels.index[position]
             text = message(index) if callable(message) else message
-            self.items.append((int(position), RowError(self.labels[index], field, text)))
+            error = RowError(self.labels[index], field, text, code, int(position) + 1)
+            self.items.append((int(position), error))
 
     def rows(self) -> set[object]:
         return {self.labels.index[p] for p, _ in self.items}
@@ -133,15 +143,38 @@ def _check_findings(raw: pd.DataFrame, area: np.ndarray, errors: _Errors,
         number, text = numbers[name], number_texts[name]
         missing = np.isnan(number)
         errors.add(missing, name, lambda i, t=text: f"{t[i]!r} is not a number")
-        errors.add(number < 0, name, lambda i, t=text: f"{t[i]} is negative")
-        known = np.where(missing, 0.0, number)
+        low, high = number < finding.minimum, number > (finding.maximum or np.inf)
+        errors.add(low, name, lambda i, t=text: f"{t[i]} is negative", code="out_of_range")
+        errors.add(high, name, lambda i, t=text, f=finding: f"{t[i]} is over the maximum {f.maximum:,g}",
+                   code="out_of_range")
+        # Out-of-range values are zeroed before any cast: a huge count must never wrap around.
+        bad = missing | low | high
+        known = np.where(bad, 0.0, number)
         if finding.kind == "count":
             errors.add(known % 1 != 0, name, lambda i, t=text: f"{t[i]} is not a whole number")
             columns[name] = pd.Series(np.round(known).astype(np.int64), index=raw.index)
         else:
-            errors.add(number > area + AREA_TOLERANCE_M2, name, lambda i, n=number: (
-                f"{n[i]:g} m² is larger than the parcel ({area[i]:.1f} m²)"))
+            errors.add(~bad & (number > area + AREA_TOLERANCE_M2), name, lambda i, n=number: (
+                f"{n[i]:g} m² is larger than the parcel ({area[i]:.1f} m²)"), code="out_of_range")
             columns[name] = pd.Series(known, index=raw.index)
+
+
+def _check_controls(raw: pd.DataFrame, fields: tuple[str, ...], errors: _Errors) -> dict[str, pd.Series]:
+    """Refuse control characters in each text column (`geo.text`); the mask of bad rows per column.
+
+    The raw text is read, not the stripped: Python strips \\x1c–\\x1f and \\x0b–\\x0c as spaces.
+    """
+    masks = {}
+    for field in fields:
+        if field not in raw.columns:
+            masks[field] = pd.Series(False, index=raw.index)
+            continue
+        values = raw[field].to_numpy(dtype=object, na_value="")
+        column = pd.Series([str(v) for v in values], index=raw.index, dtype=object)
+        masks[field] = column.str.contains(CONTROL_CLASS, regex=True)
+        errors.add(masks[field], field, lambda i, c=column: str(control_message(c[i])),
+                   code="control_character")
+    return masks
 
 
 def parcels_by_code(session: Session, codes: pd.Series) -> pd.DataFrame:
@@ -240,8 +273,6 @@ def check_records(
     """
     missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
     if missing:
-        from geo.errors import InputError
-
         raise InputError(f"missing column {', '.join(missing)} (needs {', '.join(REQUIRED_COLUMNS)})")
     raw = raw.reset_index(drop=True)
     labels = labels.reset_index(drop=True) if labels is not None else pd.Series("", index=raw.index)
@@ -249,13 +280,17 @@ def check_records(
     columns: dict[str, pd.Series] = {}  # one frame built at the end: inserting column by column is slow
     now_ts = pd.Timestamp(now or utc_now())
 
+    blank = pd.Series("", index=raw.index, dtype=object)
+    optional = {name: _text(raw[name]) if name in raw.columns else blank for name in OPTIONAL_COLUMNS}
     codes = _text(raw["parcel_code"])
-    found = parcels_by_code(session, codes)
+    inspector = _text(raw["inspector"])
+    controlled = _check_controls(raw, ("parcel_code", "inspector", "note", "client_id", "photos"), errors)
+    found = parcels_by_code(session, codes[~controlled["parcel_code"]])  # NUL never reaches the store
     columns["parcel_code"] = codes
     columns["parcel_id"] = codes.map(found["parcel_id"]).astype("Int64")
     area = codes.map(found["parcel_area_m2"]).astype(float)
     errors.add(codes == "", "parcel_code", "empty")
-    unknown = (codes != "") & columns["parcel_id"].isna()
+    unknown = (codes != "") & columns["parcel_id"].isna() & ~controlled["parcel_code"]
     if unknown.any():
         messages = _unknown_code_messages(session, codes[unknown].unique().tolist())
         errors.add(unknown, "parcel_code", lambda i: messages[codes[i]])
@@ -270,7 +305,6 @@ def check_records(
     errors.add(times < pd.Timestamp(EARLIEST), "inspected_at", lambda i: f"{text_times[i]} is before 2000")
     columns["inspected_at"] = times
 
-    inspector = _text(raw["inspector"])
     errors.add(inspector == "", "inspector", "empty")
     columns["inspector"] = inspector
 
@@ -283,8 +317,6 @@ def check_records(
         f"{out.at[i, 'demolished_count']} demolished but only {int(on_record[i])} sheds "
         "on record before this inspection"))
 
-    blank = pd.Series("", index=raw.index, dtype=object)
-    optional = {name: _text(raw[name]) if name in raw.columns else blank for name in OPTIONAL_COLUMNS}
     lon = pd.to_numeric(optional["lon"].replace("", np.nan), errors="coerce")
     lat = pd.to_numeric(optional["lat"].replace("", np.nan), errors="coerce")
     given_lon, given_lat = optional["lon"] != "", optional["lat"] != ""

@@ -10,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from geo.orm import Base, UTCDateTime, geometry, utc_now
 
+# The longest parcel code the store holds (the column's width); imports and the API refuse longer ones.
+PARCEL_CODE_MAX_LENGTH = 60
+
 
 class ImportRun(Base):
     """One import of a file: what was read and what became of it."""
@@ -50,7 +53,7 @@ class Parcel(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    code: Mapped[str] = mapped_column(String(60), unique=True)
+    code: Mapped[str] = mapped_column(String(PARCEL_CODE_MAX_LENGTH), unique=True)
     kind: Mapped[str] = mapped_column(String(30), index=True)
     name: Mapped[str | None] = mapped_column(String(200))
     street_code: Mapped[str | None] = mapped_column(ForeignKey("streets.code"), index=True)

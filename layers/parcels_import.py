@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import shapely
 import sqlalchemy as sa
+from pandas.api.types import is_datetime64_any_dtype, is_numeric_dtype
 from sqlalchemy.orm import Session
 
 from geo.audit import record
@@ -22,10 +23,11 @@ from geo.errors import InputError
 from geo.frames import wkb_column
 from geo.orm import utc_now
 from geo.store import Store
+from geo.text import control_message
 from layers.fields import FieldMap, map_fields
 from layers.import_report import ImportReport, OnInvalid
 from layers.kinds import ParcelKind, get_kind
-from layers.models import ImportRun, Parcel, Street
+from layers.models import PARCEL_CODE_MAX_LENGTH, ImportRun, Parcel, Street
 from layers.prepare import PreparedGeometry, Triage, clean_text, prepare_polygons
 from layers.readers import ReadResult, read_layer
 from layers.spatial_join import dominant_overlap
@@ -83,6 +85,8 @@ def import_parcels(
     parcel_kind = get_kind(kind)
     tick = progress or (lambda stage, done, total: None)
     read = read_options.read(path)
+    if read.frame.empty:
+        raise InputError(f"{path.name}: no rows, nothing to import", code="no_rows")
     report = ImportReport(file=path.name, target="parcels", kind=kind, crs=read.crs,
                           encoding=read.encoding, dry_run=dry_run, read=len(read.frame))
     tick("read", len(read.frame), len(read.frame))
@@ -90,6 +94,7 @@ def import_parcels(
                            street=fields.street, village=fields.village)
     codes = [clean_text(v) for v in read.frame[field_map.code]]
     triage = Triage(path, codes, on_invalid, report)
+    _check_text(read.frame, triage)
     _check_codes(codes, triage)
     prepared = prepare_polygons(read, triage)
     tick("checked", len(codes), len(codes))
@@ -101,12 +106,31 @@ def import_parcels(
     return report
 
 
+def _check_text(frame: Any, triage: Triage) -> None:
+    """No control character in any attribute, nor in a field's name (`geo.text`): the store refuses NUL."""
+    for column in frame.columns:
+        if column == "geometry":
+            continue
+        reason = control_message(str(column))
+        if reason:
+            raise InputError(f"{triage.path.name}: field name {str(column)!r} {reason}",
+                             field=str(column), code="control_character")
+        if is_numeric_dtype(frame[column].dtype) or is_datetime64_any_dtype(frame[column].dtype):
+            continue  # numbers, booleans and dates carry no text
+        for row, value in enumerate(frame[column].tolist()):
+            reason = control_message(value) if isinstance(value, str) else None
+            if reason:
+                triage.problem(row, f"field {column}: {reason}")
+
+
 def _check_codes(codes: Sequence[str | None], triage: Triage) -> None:
-    """Every row needs a code, and no code may appear twice in one file."""
+    """Every row needs a code no longer than the store holds, and no code may appear twice in one file."""
     first_row: dict[str, int] = {}
     for row, code in enumerate(codes):
         if code is None:
             triage.problem(row, "code is empty")
+        elif len(code) > PARCEL_CODE_MAX_LENGTH:
+            triage.problem(row, f"code is {len(code)} characters long, over {PARCEL_CODE_MAX_LENGTH}")
         elif code in first_row:
             triage.problem(row, f"code {code!r} already used by feature {first_row[code] + 1}")
         else:

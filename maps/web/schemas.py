@@ -6,10 +6,13 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
-from cases.issues import REF_PATTERN
+from cases.issues import CATEGORIES, REF_PATTERN
+from cases.rules import FINDINGS, Finding
 from geo.errors import InputError
+from geo.text import NO_CONTROLS
+from layers.models import PARCEL_CODE_MAX_LENGTH
 
 Role = Literal["inspector", "manager", "analyst", "admin"]
 IssueState = Literal["in_progress", "basically_done", "done"]
@@ -37,42 +40,44 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-class Findings(BaseModel):
-    """What an inspector saw; anything left out is zero / no."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    sheds_count: int | None = Field(None, ge=0, le=100_000)
-    sheds_area_m2: float | None = Field(None, ge=0, le=1e9)
-    clothes_drying: bool | None = None
-    cars_parked: bool | None = None
-    hardened_m2: float | None = Field(None, ge=0, le=1e9)
-    demolished_count: int | None = Field(None, ge=0, le=100_000)
-    rebuilt_count: int | None = Field(None, ge=0, le=100_000)
-    abandoned_m2: float | None = Field(None, ge=0, le=1e9)
-    debris: bool | None = None
-    machinery_count: int | None = Field(None, ge=0, le=100_000)
-    vehicles_count: int | None = Field(None, ge=0, le=100_000)
-    replanted_m2: float | None = Field(None, ge=0, le=1e9)
+def plain_text(max_length: int, min_length: int = 0) -> Any:
+    """A text field of at most `max_length` characters, control characters refused (`geo.text`)."""
+    return Field(min_length=min_length, max_length=max_length, pattern=NO_CONTROLS)
 
 
-class InspectionIn(Findings):
+def _finding_field(finding: Finding) -> tuple[Any, Any]:
+    """A finding's type and bounds, as `cases.rules` defines them (NaN and infinity refused)."""
+    if finding.kind == "flag":
+        return bool | None, None
+    if finding.kind == "count":
+        return int | None, Field(None, ge=finding.minimum, le=finding.maximum)
+    return float | None, Field(None, ge=finding.minimum, le=finding.maximum, allow_inf_nan=False)
+
+
+Findings: type[BaseModel] = create_model(
+    "Findings", __config__=ConfigDict(extra="forbid"),
+    __doc__="What an inspector saw; anything left out is zero / no.",
+    **{finding.name: _finding_field(finding) for finding in FINDINGS},
+)
+
+
+class InspectionIn(Findings):  # type: ignore[misc,valid-type]
     """A new inspection; `client_id` makes a retried POST store it once."""
 
     client_id: str | None = Field(None, min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
     inspected_at: datetime = Field(description="ISO 8601; Beijing time unless an offset is given.")
     lon: float | None = Field(None, ge=-180, le=180)
     lat: float | None = Field(None, ge=-90, le=90)
-    note: str | None = Field(None, max_length=4000)
+    note: Annotated[str, plain_text(4000)] | None = None
 
 
-class CorrectionIn(Findings):
+class CorrectionIn(Findings):  # type: ignore[misc,valid-type]
     """What a correction changes; anything left out keeps the corrected record's value."""
 
     inspected_at: datetime | None = Field(None, description="ISO 8601; Beijing time without an offset.")
     lon: float | None = Field(None, ge=-180, le=180)
     lat: float | None = Field(None, ge=-90, le=90)
-    note: str | None = Field(None, max_length=4000)
+    note: Annotated[str, plain_text(4000)] | None = None
 
 
 class InspectionOut(BaseModel):
@@ -132,8 +137,8 @@ class MeasureIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(min_length=1, max_length=4000)
-    owner: str | None = Field(None, max_length=200)
+    text: Annotated[str, plain_text(4000, min_length=1)]
+    owner: Annotated[str, plain_text(200)] | None = None
     due: date | None = None
 
 
@@ -162,7 +167,7 @@ class StateIn(BaseModel):
 
     state: IssueState
     on: date | None = None
-    note: str | None = Field(None, max_length=4000)
+    note: Annotated[str, plain_text(4000)] | None = None
 
 
 class IssueRow(BaseModel):
@@ -182,15 +187,6 @@ class IssueRow(BaseModel):
     done_with_violation: bool
 
 
-# Text without control characters (tab and newlines allowed): the ledger goes to Excel, which refuses them.
-NO_CONTROLS = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$"
-
-
-def plain_text(max_length: int, min_length: int = 0) -> Any:
-    """A text field of at most `max_length` characters, control characters refused."""
-    return Field(min_length=min_length, max_length=max_length, pattern=NO_CONTROLS)
-
-
 class IssueIn(BaseModel):
     """A new issue of the ledger (category 1–5 as in the 2022 report).
 
@@ -200,7 +196,7 @@ class IssueIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     ref: str = Field(min_length=1, max_length=20, pattern=REF_PATTERN.pattern)
-    category: int = Field(ge=1, le=99)
+    category: int = Field(ge=min(CATEGORIES), le=max(CATEGORIES))
     title: Annotated[str, plain_text(500, min_length=1)]
     finding: Annotated[str, plain_text(4000)] | None = None
     lead_department: Annotated[str, plain_text(200)] | None = None
@@ -215,7 +211,8 @@ class LinkIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    codes: list[Annotated[str, Field(min_length=1, max_length=60)]] = Field(min_length=1, max_length=500)
+    codes: list[Annotated[str, Field(min_length=1, max_length=PARCEL_CODE_MAX_LENGTH)]] = Field(
+        min_length=1, max_length=500)
 
 
 class LinkOut(BaseModel):

@@ -15,8 +15,9 @@ from cases.inspections import correct_inspection, inspection_history, log_inspec
 from cases.models import Inspection, Photo
 from geo.audit import AuditEvent
 from geo.errors import ConflictError, InputError, LandpatrolError, NotFoundError
+from tests.cases.images import jpeg_bytes
 
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+JPEG = jpeg_bytes()
 CSV_HEADER = "parcel_code,inspected_at,inspector,sheds_count,hardened_m2,debris,lon,lat,client_id\n"
 
 

@@ -210,10 +210,15 @@ def test_refs_sort_numerically_and_letters_do_not_break_the_order():
     assert sorted(refs, key=ref_key) == ["2.1", "2-9", "2-10", "2-a", "10-1", "A-1"]
 
 
-def test_ledger_excel_export_survives_control_characters_in_typed_text(store, sites, tmp_path):
+def test_ledger_excel_export_survives_control_characters_stored_before_they_were_refused(
+    store, sites, tmp_path,
+):
     with store.session() as session:
-        add_issue(session, ref="2-3", category=2, title="临时用地\x07复垦", opened_on="2022-06-21")
-        add_measure(session, ref="2-3", text="补苗\x0b复耕", owner="凤凰街道", due="2022-12-31")
+        add_issue(session, ref="2-3", category=2, title="临时用地复垦", opened_on="2022-06-21")
+        add_measure(session, ref="2-3", text="补苗复耕", owner="凤凰街道", due="2022-12-31")
+        session.flush()  # the services refuse them now; older stores may still hold them
+        session.execute(sa.update(Issue).values(title="临时用地\x07复垦"))
+        session.execute(sa.update(Measure).values(text="补苗\x0b复耕"))
         out = export_ledger(session, tmp_path / "ledger.xlsx", as_of="2022-10-25")
     sheet = pd.read_excel(out, sheet_name="问题台账")
     assert sheet.loc[0, "问题"] == "临时用地复垦" and "补苗复耕" in sheet.loc[0, "措施"]

@@ -217,3 +217,74 @@ def test_projected_source_is_reprojected(store: Store, tmp_path):
     with store.session() as session:
         stored = parcels_frame(session).geometry
     assert shapely.equals_exact(stored.iloc[1], MultiPolygon([_squares(2)[1]]), 1e-7)
+
+
+CSV = ReadOptions(crs="EPSG:4490")  # CSV files carry no CRS
+
+
+def _csv(path: Path, rows: list[str], header: str = "code,name,wkt") -> Path:
+    path.write_text("".join(f"{line}\n" for line in [header, *rows]), encoding="utf-8")
+    return path
+
+
+def _wkt(index: int) -> str:
+    return f'"{_squares(index + 1)[index].wkt}"'
+
+
+def test_a_csv_with_a_header_only_is_refused_and_nothing_is_recorded(store: Store, tmp_path):
+    from layers.models import ImportRun
+
+    path = _csv(tmp_path / "empty.csv", [])
+    with pytest.raises(InputError, match=r"^empty\.csv: no rows") as caught:
+        _import(store, path, read_options=CSV)
+    assert caught.value.code == "no_rows"
+    assert _count(store, ImportRun) == 0 and _count(store) == 0
+
+
+def test_codes_longer_than_the_store_holds_are_refused_naming_the_feature(store: Store, tmp_path):
+    from layers.models import PARCEL_CODE_MAX_LENGTH
+
+    longest, too_long = "C" * PARCEL_CODE_MAX_LENGTH, "C" * (PARCEL_CODE_MAX_LENGTH + 1)
+    path = _csv(tmp_path / "long.csv", [f"A1,甲,{_wkt(0)}", f"{too_long},乙,{_wkt(1)}"])
+    with pytest.raises(InputError, match=r"long\.csv: feature 2 .*code is 61 characters long, over 60"):
+        _import(store, path, read_options=CSV)
+    assert _count(store) == 0
+    skipped = _import(store, path, read_options=CSV, on_invalid="skip")
+    assert (skipped.created, [n.row for n in skipped.skipped]) == (1, [2])
+    _import(store, _csv(tmp_path / "ok.csv", [f"{longest},丙,{_wkt(2)}"]), read_options=CSV)
+    with store.session() as session:
+        assert longest in set(session.scalars(sa.select(Parcel.code)))
+
+
+@pytest.mark.parametrize("column, value", [
+    ("code", "A\x002"), ("name", "珠村\x00一号"), ("village", "村\x1f"), ("note", "properties\x00"),
+])
+def test_control_characters_in_attributes_are_refused_naming_feature_and_field(
+    store: Store, tmp_path, column, value,
+):
+    values = {"code": "A2", "name": "乙", "village": "珠村", "note": "ok"} | {column: value}
+    rows = [f"A1,甲,珠村,ok,{_wkt(0)}", f"{','.join(values.values())},{_wkt(1)}"]
+    path = _csv(tmp_path / "nul.csv", rows, header="code,name,village,note,wkt")
+    with pytest.raises(InputError, match=f"nul.csv: feature 2.*field {column}: contains control character"):
+        _import(store, path, read_options=CSV)
+    assert _count(store) == 0
+    assert _import(store, path, read_options=CSV, on_invalid="skip").created == 1
+
+
+def test_a_field_name_with_a_control_character_is_refused(store: Store, tmp_path):
+    path = _csv(tmp_path / "head.csv", [f"A1,甲,x,{_wkt(0)}"], header="code,name,bad\x07name,wkt")
+    with pytest.raises(InputError, match=r"head\.csv: field name 'bad\\x07name' contains control character"):
+        _import(store, path, read_options=CSV)
+    assert _count(store) == 0
+
+
+def test_the_cli_refuses_nul_in_a_parcel_file_with_exit_2(store: Store, tmp_path):
+    from typer.testing import CliRunner
+
+    from scripts.cli import app
+
+    path = _csv(tmp_path / "nul.csv", [f"A\x001,甲,{_wkt(0)}"])
+    result = CliRunner().invoke(app, ["--db", store.url, "parcels", "import", str(path), "--kind",
+                                      "basic_farmland", "--crs", "EPSG:4490"])
+    assert result.exit_code == 2, result.output
+    assert "contains control character U+0000" in result.output and _count(store) == 0

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.cases.images import image_bytes
 from tests.maps.conftest import QIANJIN
 from tests.maps.web.conftest import USERS, Site
 
@@ -23,7 +24,7 @@ EDITORS = frozenset({"admin", "manager"})
 LOGGERS = frozenset({"admin", "inspector"})
 ADMINS = frozenset({"admin"})
 PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/lang/{lang}"), ("GET", "/openapi.json")}
-PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+PNG = image_bytes("PNG")  # photos are decoded in full: a header alone is refused
 CALLERS = ("anon", *ROLES)  # each caller writes rows of its own, so allowed roles never collide
 NUMBER = {who: i for i, who in enumerate(CALLERS, start=1)}
 STREET_CODES = f'{{"{QIANJIN}": {{"name": "前进街道"}}}}'.encode()  # a street-code file, run dry
