@@ -242,12 +242,14 @@ def layer_runs(
     """Each layer of the spec with the frames that belong to it (possibly none), in order.
 
     Frames must each hold one layer and arrive in the order of `spec.layers`,
-    so one pass over them streams every layer in turn.
+    so one pass over them streams every layer in turn. Empty frames (a filter
+    that matched nothing in a chunk) belong to no layer and are passed over.
     """
     by_name = {layer.name: layer for layer in spec.layers}
     order = [layer.name for layer in spec.layers]
     done: set[str] = set()
-    for name, run in groupby(frames, key=lambda f: _frame_layer(f, spec.layer_column)):
+    rows = (frame for frame in frames if not frame.empty)
+    for name, run in groupby(rows, key=lambda f: _frame_layer(f, spec.layer_column)):
         if name not in by_name or name in done:
             raise ValueError(f"frames out of layer order at {name!r}")
         for skipped in order[: order.index(name)]:
