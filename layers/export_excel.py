@@ -22,6 +22,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.worksheet import Worksheet
 
 from layers.export_spec import (
     ExportOptions,
@@ -96,7 +97,7 @@ def _append(sheet: WriteOnlyWorksheet, frame: pd.DataFrame, fields: Sequence[Fie
             spec: ExportSpec, xy: tuple[str, str]) -> None:
     x, y = surface_points(frame)
     table = pd.DataFrame(frame).assign(**{xy[0]: x, xy[1]: y})
-    columns = [_cells(table.get(f.name), f, len(table)) for f in fields]
+    columns = [_cells(sheet, table.get(f.name), f, len(table)) for f in fields]
     styled = _style_index(fields, spec)
     fills = {c.value: PatternFill("solid", start_color=c.color.lstrip("#"))
              for c in (spec.style.categories if spec.style else ())}
@@ -120,8 +121,8 @@ def _style_index(fields: Sequence[Field], spec: ExportSpec) -> int | None:
     return names.index(spec.style.column) if spec.style.column in names else None
 
 
-def _cells(values: pd.Series | None, f: Field, size: int) -> list[Any]:
-    """Plain Python values openpyxl accepts: None for missing, naive UTC for times."""
+def _cells(sheet: WriteOnlyWorksheet, values: pd.Series | None, f: Field, size: int) -> list[Any]:
+    """Plain Python values openpyxl accepts: None for missing, naive UTC for times, text as text."""
     if values is None:
         return [None] * size
     if f.type == "datetime":
@@ -130,12 +131,30 @@ def _cells(values: pd.Series | None, f: Field, size: int) -> list[Any]:
     if f.type in ("int", "float", "bool"):
         cast = {"int": int, "float": float, "bool": bool}[f.type]
         return [None if _missing(v) else cast(v) for v in values]
-    return [None if _missing(v) else excel_text(str(v)) for v in values]
+    return [None if _missing(v) else text_cell(sheet, str(v)) for v in values]
 
 
 def excel_text(text: str) -> str:
     """Text as an Excel cell may hold it: control characters (refused by openpyxl) removed."""
     return ILLEGAL_CHARACTERS_RE.sub("", text)
+
+
+def text_cell(sheet: WriteOnlyWorksheet, text: str) -> str | WriteOnlyCell:
+    """Text for a write-only sheet; what openpyxl would store as a formula (`=…`) is a text cell."""
+    text = excel_text(text)
+    if not text.startswith("="):
+        return text
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.data_type = "s"
+    return cell
+
+
+def no_formulas(sheet: Worksheet) -> None:
+    """Turn every formula cell of a sheet built from data (no formulas meant) back into text."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
 
 
 def _missing(value: Any) -> bool:
@@ -147,7 +166,7 @@ def _write_summary(sheet: WriteOnlyWorksheet, spec: ExportSpec, tally: Tally) ->
     sheet.column_dimensions["A"].width = 28
     sheet.column_dimensions["B"].width = 36
     for key, value in spec.metadata.items():
-        sheet.append([_bold(sheet, spec.words.get(key, key)), value])
+        sheet.append([_bold(sheet, spec.words.get(key, key)), text_cell(sheet, value)])
     sheet.append([])
     measures = list(spec.measures)
     category_label = spec.field(spec.style.column).label if spec.style else ""
