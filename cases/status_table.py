@@ -52,6 +52,7 @@ from layers.export_spec import (
     prefetched,
 )
 from layers.export_write import check_export, write_export
+from layers.fields import declare_derived
 from layers.kinds import KINDS, ParcelKind, get_kind
 from layers.models import Parcel
 from layers.streets import street_codes
@@ -87,6 +88,8 @@ _TAIL: tuple[tuple[str, str, str, str], ...] = (
 _FINDING_TYPES = {"count": "int", "area": "float", "flag": "bool"}
 _COMMON_NAMES = frozenset(c[0] for c in _COMMON + _TAIL) | {f.name for f in FINDINGS}
 _PARCEL_SQL_COLUMNS = ("kind", "street_code", "area_m2")  # in every status row too
+declare_derived(name for c in (*_COMMON, *_TAIL) for name in (c[0], c[2], c[3]))
+declare_derived(name for f in FINDINGS for name in (f.name, f.label_zh, f.label_en))
 _WORDS = {
     "zh": {"summary": "汇总", "rows": "地块数", "total": "合计", "title": "标题",
            "as_of": "截至日期", "exported_at": "导出时间(UTC)", "source": "数据来源",
