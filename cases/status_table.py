@@ -85,11 +85,29 @@ _TAIL: tuple[tuple[str, str, str, str], ...] = (
     ("open_issue_refs", "str", "未完成整改问题", "Open issues"),
     ("issue_states", "str", "整改问题及状态", "Issues and states"),
 )
+# Shapefile names (at most 10 characters) of the columns whose names are longer.
+_SHORT = {
+    "street_code": "street_cd", "street_name": "street_nm", "status_label": "status_lbl",
+    "last_inspected_at": "last_insp", "inspections_count": "insp_count", "last_inspection_id": "insp_id",
+    "sheds_count": "sheds", "sheds_area_m2": "sheds_m2", "clothes_drying": "clothes", "cars_parked": "cars",
+    "hardened_m2": "harden_m2", "demolished_count": "demolished", "rebuilt_count": "rebuilt",
+    "abandoned_m2": "abandon_m2", "machinery_count": "machinery", "vehicles_count": "vehicles",
+    "replanted_m2": "replant_m2", "demolished_total": "demol_all", "rebuilt_total": "rebuil_all",
+    "open_issue_refs": "open_issue", "issue_states": "issues", "red_line_id": "red_line",
+    "supervision_year": "superv_yr", "owner_agency": "owner_agcy",
+}
 _FINDING_TYPES = {"count": "int", "area": "float", "flag": "bool"}
 _COMMON_NAMES = frozenset(c[0] for c in _COMMON + _TAIL) | {f.name for f in FINDINGS}
 _PARCEL_SQL_COLUMNS = ("kind", "street_code", "area_m2")  # in every status row too
-declare_derived(name for c in (*_COMMON, *_TAIL) for name in (c[0], c[2], c[3]))
-declare_derived(name for f in FINDINGS for name in (f.name, f.label_zh, f.label_en))
+
+
+def _headers(name: str, label_zh: str, label_en: str) -> tuple[str, ...]:
+    """Every header a derived column has in some export: name, labels, Shapefile name."""
+    return (name, label_zh, label_en, _SHORT.get(name, name))
+
+
+declare_derived(h for c in (*_COMMON, *_TAIL) for h in _headers(c[0], c[2], c[3]))
+declare_derived(h for f in FINDINGS for h in _headers(f.name, f.label_zh, f.label_en))
 _WORDS = {
     "zh": {"summary": "汇总", "rows": "地块数", "total": "合计", "title": "标题",
            "as_of": "截至日期", "exported_at": "导出时间(UTC)", "source": "数据来源",
@@ -150,7 +168,7 @@ def status_spec(kinds: Sequence[str], *, lang: str, metadata: dict[str, str]) ->
     zh = lang == "zh"
 
     def field(name: str, type_: str, label_zh: str, label_en: str) -> Field:
-        return Field(name, type_, label_zh if zh else label_en)  # type: ignore[arg-type]
+        return Field(name, type_, label_zh if zh else label_en, _SHORT.get(name))  # type: ignore[arg-type]
 
     findings = tuple(field(f.name, _FINDING_TYPES[f.kind], f.label_zh, f.label_en) for f in FINDINGS)
     fields: list[Field] = [*(field(*c) for c in _COMMON), *findings, *(field(*c) for c in _TAIL)]

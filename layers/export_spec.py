@@ -49,11 +49,12 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
 
 @dataclass(frozen=True)
 class Field:
-    """One attribute column: its name in files, its type and its header for people."""
+    """One attribute column: its name in files, its type, its header for people (and a short name)."""
 
     name: str
     type: FieldType
     label: str
+    short: str | None = None  # its name in a Shapefile (at most 10 characters), where it is longer
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from geo.errors import ConflictError, InputError, NotFoundError
 from layers.export_excel import write_excel
 from layers.export_ogr import write_ogr
 from layers.export_parquet import write_parquet
-from layers.export_shp import write_shapefile
+from layers.export_shp import shapefile_set, write_shapefile
 from layers.export_spec import (
     ExportOptions,
     ExportResult,
@@ -58,7 +58,7 @@ def _ogr(fmt: str) -> Writer:
 FORMATS: dict[str, Format] = {
     "gpkg": Format((".gpkg",), _ogr("gpkg")),
     "geojson": Format((".geojson", ".json"), _ogr("geojson"), (WGS84_CRS, GCJ02), WGS84_CRS),
-    "shp": Format((".zip",), write_shapefile),
+    "shp": Format((".zip", ".shp"), write_shapefile),
     "csv": Format((".csv",), _ogr("csv")),
     "parquet": Format((".parquet", ".geoparquet"), write_parquet),
     "fgb": Format((".fgb",), _ogr("fgb")),
@@ -87,8 +87,6 @@ def resolve_options(out: Path, options: ExportOptions) -> ExportOptions:
 
 def _format_from_name(out: Path) -> str:
     suffix = out.suffix.lower()
-    if suffix == ".shp":
-        raise InputError(f"{out.name}: Shapefile exports are a zipped set; name the output {out.stem}.zip")
     for name, fmt in FORMATS.items():
         if suffix in fmt.extensions:
             return name
@@ -116,14 +114,15 @@ def write_export(
     resolved = resolve_options(out, options)
     tally = Tally(spec, progress)
     with _staging_folder(out, resolved.overwrite) as folder:
-        staged = folder / out.name
         prepared = _counted(frames, tally, resolved.crs or STORAGE_CRS)
-        notes = FORMATS[resolved.fmt or ""].writer(staged, prepared, spec, resolved)
-        if out.exists() and not resolved.overwrite:  # appeared while we were writing
-            raise ConflictError(f"{out}: exists; use --overwrite to replace it")
-        _sync(staged)  # on disk before it takes the name: writers need not sync as they go
-        os.replace(staged, out)
-        _sync(out.parent)  # and the new name too
+        notes = FORMATS[resolved.fmt or ""].writer(folder / out.name, prepared, spec, resolved)
+        targets = _targets(out)
+        _check_free(targets, resolved.overwrite)  # one may have appeared while we were writing
+        for target in targets:  # on disk before they take their names: writers need not sync
+            _sync(folder / target.name)
+        for target in targets:
+            os.replace(folder / target.name, target)
+        _sync(out.parent)  # and the new names too
     result = tally.result(out, resolved.fmt or "", resolved.crs or STORAGE_CRS)
     result.notes.extend(notes)
     return result
@@ -133,6 +132,19 @@ def _counted(frames: Iterable[pd.DataFrame], tally: Tally, crs: str) -> Iterator
     for frame in frames:
         tally.count(frame)
         yield reproject(frame, crs)
+
+
+def _targets(out: Path) -> list[Path]:
+    """The files an export to `out` writes, `out` last: one, or a Shapefile's set."""
+    return shapefile_set(out) if out.suffix.lower() == ".shp" else [out]
+
+
+def _check_free(targets: list[Path], overwrite: bool) -> None:
+    for target in targets:
+        if target.is_dir():
+            raise InputError(f"{target}: is a folder; give a file name")
+        if target.exists() and not overwrite:
+            raise ConflictError(f"{target}: exists; use --overwrite to replace it")
 
 
 def _sync(path: Path) -> None:
@@ -152,10 +164,7 @@ def _staging_folder(out: Path, overwrite: bool) -> Iterator[Path]:
         raise NotFoundError(f"{out}: folder {parent} does not exist")
     if not parent.is_dir():
         raise InputError(f"{out}: {parent} is not a folder")
-    if out.is_dir():
-        raise InputError(f"{out}: is a folder; give a file name")
-    if out.exists() and not overwrite:
-        raise ConflictError(f"{out}: exists; use --overwrite to replace it")
+    _check_free(_targets(out), overwrite)
     try:
         folder = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=parent))
     except OSError as err:

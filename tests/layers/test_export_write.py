@@ -44,7 +44,7 @@ def _leftovers(folder: Path) -> list[str]:
 
 @pytest.mark.parametrize(("name", "fmt"), [
     ("x.gpkg", "gpkg"), ("x.GeoJSON", "geojson"), ("x.json", "geojson"), ("x.zip", "shp"),
-    ("x.shp.zip", "shp"), ("x.csv", "csv"), ("x.parquet", "parquet"), ("x.fgb", "fgb"),
+    ("x.shp.zip", "shp"), ("x.shp", "shp"), ("x.csv", "csv"), ("x.parquet", "parquet"), ("x.fgb", "fgb"),
     ("x.xlsx", "xlsx"),
 ])
 def test_format_from_extension(name: str, fmt: str) -> None:
@@ -54,7 +54,6 @@ def test_format_from_extension(name: str, fmt: str) -> None:
 @pytest.mark.parametrize(("name", "options", "message"), [
     ("x.txt", {}, "cannot tell the format"),
     ("x", {}, "cannot tell the format"),
-    ("x.shp", {}, "zipped set"),
     ("x.gpkg", {"fmt": "kml"}, "unknown format"),
     ("x.gpkg", {"crs": "EPSG:3857"}, "--crs"),
     ("x.geojson", {"crs": "EPSG:4547"}, "RFC 7946"),
@@ -137,7 +136,7 @@ def test_layer_runs_fill_gaps_and_refuse_disorder() -> None:
 def test_shortened_names_are_unique_and_short() -> None:
     names = ["code", "demolished_count", "demolished_total", "last_inspected_at",
              "last_inspection_id", "aaaaaaaaaaaa", "aaaaaaaaaaab", "sheds_area_m2"]
-    short = shorten_names(names)
+    short = shorten_names([Field(name, "str", name) for name in names])
     assert short["code"] == "code" and short["demolished_count"] == "demo_count"
     assert all(len(s) <= 10 for s in short.values())
     assert len({s.lower() for s in short.values()}) == len(names)
