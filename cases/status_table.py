@@ -36,6 +36,7 @@ from geo.audit import default_actor, record
 from geo.child_reader import ChildReader
 from geo.dialects import select_dialect
 from geo.errors import InputError
+from geo.local_time import local_iso
 from geo.orm import utc_now
 from geo.store import Store
 from geo.units import M2_PER_MU
@@ -73,7 +74,7 @@ _COMMON: tuple[tuple[str, str, str, str], ...] = (
     ("area_mu", "float", "面积(亩)", "Area (mu)"),
     ("status", "str", "状态代码", "Status code"),
     ("status_label", "str", "状态", "Status"),
-    ("last_inspected_at", "datetime", "最近巡查时间(UTC)", "Last inspected (UTC)"),
+    ("last_inspected_at", "datetime", "最近巡查时间(北京时间)", "Last inspected (Beijing time)"),
     ("days_since", "int", "距最近巡查天数", "Days since inspected"),
     ("inspections_count", "int", "巡查次数", "Inspections"),
     ("last_inspection_id", "int", "最近巡查记录号", "Last inspection id"),
@@ -110,7 +111,7 @@ declare_derived(h for c in (*_COMMON, *_TAIL) for h in _headers(c[0], c[2], c[3]
 declare_derived(h for f in FINDINGS for h in _headers(f.name, f.label_zh, f.label_en))
 _WORDS = {
     "zh": {"summary": "汇总", "rows": "地块数", "total": "合计", "title": "标题",
-           "as_of": "截至日期", "exported_at": "导出时间(UTC)", "source": "数据来源",
+           "as_of": "截至日期", "exported_at": "导出时间", "source": "数据来源",
            "filters": "筛选条件", "crs": "坐标系"},
     "en": {"summary": "Summary", "rows": "Parcels", "total": "Total"},
 }
@@ -303,6 +304,6 @@ def _metadata(store: Store, query: _Resolved, raw: StatusQuery, options: ExportO
         ("kind", raw.kinds), ("street", raw.streets), ("status", raw.statuses)) if values)
     source = make_url(store.url).render_as_string(hide_password=True)
     values = ("地块状态" if lang == "zh" else "Parcel status", as_of,
-              utc_now().isoformat(timespec="seconds"), f"landpatrol {source}", filters or "-",
+              local_iso(utc_now()), f"landpatrol {source}", filters or "-",
               "GCJ-02" if options.crs == "gcj02" else str(options.crs))
     return dict(zip(keys, values, strict=True))

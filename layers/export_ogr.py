@@ -56,7 +56,7 @@ def write_ogr(path: Path, frames: Iterable[pd.DataFrame], spec: ExportSpec,
     layer_options = _GEOJSON_OPTIONS if fmt == "geojson" else {"TITLE": spec.title}
     stream_layer(path, _DRIVERS[fmt], layer, frames, fields, crs=options.crs or "",
                  geometry_type=spec.geometry_type, layer_options=layer_options,
-                 text_types=("datetime",) if fmt == "fgb" else ())
+                 text_types=("datetime",) if fmt in ("fgb", "geojson") else ())
     return []
 
 

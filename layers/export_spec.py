@@ -29,6 +29,7 @@ import shapely
 
 from geo.crs import GCJ02, MEASURE_CRS, STORAGE_CRS, WGS84_CRS
 from geo.errors import InputError
+from geo.local_time import local_iso
 from geo.measure import from_storage
 
 FieldType = Literal["str", "int", "float", "bool", "datetime"]
@@ -217,7 +218,8 @@ def to_batch(frame: pd.DataFrame, schema: pa.Schema) -> pa.RecordBatch:
 def _column(values: pd.Series, arrow: pa.DataType) -> pa.Array:
     """Convert one column, turning NaN/NaT/None into null whatever pandas made of it."""
     if pa.types.is_string(arrow) and pd.api.types.is_datetime64_any_dtype(values):
-        text = values.dt.tz_convert("UTC").dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+        # Times as text (CSV, GeoJSON, Shapefile…): ISO 8601 in Beijing time with its +08:00.
+        text = values.map(local_iso, na_action="ignore").astype(object)
         return pa.array(text.where(values.notna(), None), type=arrow, from_pandas=True)
     try:  # the fast path: pandas already holds the right kind of values
         converted = pa.array(values, type=arrow, from_pandas=True)
