@@ -4,16 +4,22 @@ Every writer works in a private folder beside the output and the finished
 file is synced to disk once and moved into place with one `os.replace`; an error, Ctrl-C or SIGTERM
 (turned into KeyboardInterrupt by the CLI) removes the folder, so the output
 path only ever holds a complete export, or nothing, or what was there before.
+A process killed outright (SIGKILL, power cut) cannot clean up: its folder is
+named with its process id, and the next export into the same folder removes it
+once that process is gone (or, for any staging folder, after `STALE_AFTER`).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -33,6 +39,10 @@ from layers.export_spec import (
     normalise_crs,
     reproject,
 )
+
+STALE_AFTER = timedelta(days=7)  # generous: no export runs this long
+# `.NAME.PID-RANDOM.partial` as `_staging_folder` makes them (`.NAME.RANDOM.partial` before pids).
+_STAGING = re.compile(r"^\..+\.(?:(?P<pid>\d+)-)?[a-z0-9_]{8}\.partial$")
 
 Writer = Callable[[Path, Iterable[pd.DataFrame], ExportSpec, ExportOptions], list[str]]
 
@@ -165,11 +175,39 @@ def _staging_folder(out: Path, overwrite: bool) -> Iterator[Path]:
     if not parent.is_dir():
         raise InputError(f"{out}: {parent} is not a folder")
     _check_free(_targets(out), overwrite)
+    _remove_stale_staging(parent)
     try:
-        folder = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=parent))
+        folder = Path(tempfile.mkdtemp(prefix=f".{out.name}.{os.getpid()}-", suffix=".partial", dir=parent))
     except OSError as err:
         raise InputError(f"{out}: cannot write in {parent} ({err.strerror})") from None
     try:
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _remove_stale_staging(parent: Path) -> None:
+    """Remove the staging folders of exports killed outright; never a live one's."""
+    now = time.time()
+    for folder in parent.glob(".*.partial"):
+        match = _STAGING.match(folder.name)
+        if match is None or not folder.is_dir():
+            continue
+        try:
+            old = now - folder.stat().st_mtime > STALE_AFTER.total_seconds()
+        except OSError:  # removed meanwhile by its owner
+            continue
+        pid = match.group("pid")
+        if old or (pid is not None and not _running(int(pid))):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    """Whether a process with this id exists (on this machine)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True

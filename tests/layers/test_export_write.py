@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +24,7 @@ from layers.export_spec import (
     layer_runs,
     prefetched,
 )
-from layers.export_write import FORMATS, check_export, resolve_options, write_export
+from layers.export_write import FORMATS, STALE_AFTER, check_export, resolve_options, write_export
 
 SPEC = ExportSpec(
     title="test", layer_column="kind", measures=("area",),
@@ -154,3 +158,21 @@ def test_prefetched_keeps_order_and_raises_worker_errors() -> None:
     stream = prefetched(iter(range(1000)), depth=2)
     assert next(stream) == 0
     stream.close()  # the consumer stops early: the worker is stopped and joined
+
+
+def test_staging_left_by_a_killed_export_is_removed_by_the_next(tmp_path: Path) -> None:
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    dead = tmp_path / f".x.gpkg.{gone.pid}-abcd1234.partial"
+    live = tmp_path / f".y.gpkg.{os.getpid()}-abcd1234.partial"  # an export running now
+    aged = tmp_path / ".z.gpkg.efgh5678.partial"  # before pids were in the name
+    fresh = tmp_path / ".w.gpkg.ijkl9012.partial"
+    mine = tmp_path / ".notes.partial"  # not an export's
+    for folder in (dead, live, aged, fresh, mine):
+        folder.mkdir()
+        (folder / "x.gpkg").write_bytes(b"partial")
+    week_ago = time.time() - STALE_AFTER.total_seconds() - 60
+    os.utime(aged, (week_ago, week_ago))
+    os.utime(mine, (week_ago, week_ago))
+    write_export(tmp_path / "x.gpkg", [_frame("a", ["A1"])], SPEC, ExportOptions())
+    assert _leftovers(tmp_path) == sorted([live.name, fresh.name, mine.name, "x.gpkg"])
