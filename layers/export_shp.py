@@ -1,6 +1,6 @@
 """Shapefile export: the set (`.shp .shx .dbf .prj .cpg`) and a field-name sidecar, or all zipped.
 
-`NAME.shp` writes the set beside it, `NAME.zip` zips it. All chosen kinds go
+`NAME.shp` writes the set beside it, `NAME.zip` (or any other name) zips it. All chosen kinds go
 in one table with a `kind` column, as in CSV and GeoJSON (a Shapefile holds one
 layer). The format's limits are met here, openly: field names of at most 10
 characters (each export column's own short name, listed in `<name>.fields.csv`
@@ -35,8 +35,8 @@ def shapefile_set(path: Path) -> list[Path]:
 
 def write_shapefile(path: Path, frames: Iterable[pd.DataFrame], spec: ExportSpec,
                     options: ExportOptions) -> list[str]:
-    """Write the Shapefile set named by `path` (`.shp`), or a `.zip` holding it."""
-    zipped = path.suffix.lower() == ".zip"
+    """Write the Shapefile set named by `path` (`.shp`), or a zip holding it (any other name)."""
+    zipped = path.suffix.lower() != ".shp"
     layer = path.name.removesuffix(".zip").removesuffix(".shp") if zipped else path.stem
     layer = layer or "parcels"
     folder = path.parent / f"{layer}.shp.d" if zipped else path.parent

@@ -102,3 +102,11 @@ def test_every_column_has_a_readable_unique_short_name(lang: str) -> None:
     assert all(len(s) <= MAX_NAME for s in short.values())
     assert len({s.lower() for s in short.values()}) == len(fields)
     assert short["last_inspected_at"] == "last_insp" and short["sheds_area_m2"] == "sheds_m2"
+
+
+def test_another_name_with_format_shp_is_a_zip(store: Store, seeded: Seeded,  # noqa: F811
+                                               tmp_path: Path) -> None:
+    out = tmp_path / "a.dat"
+    export_status(store, out, StatusQuery(), ExportOptions(fmt="shp"), lang="en")
+    assert _names(tmp_path) == ["a.dat"]
+    assert len(pyogrio.read_dataframe(f"/vsizip/{{{out}}}/a.dat.shp")) == len(PARCELS)
