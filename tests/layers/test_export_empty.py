@@ -23,7 +23,7 @@ from tests.layers.test_export_fixtures import AS_OF, Seeded, seeded  # noqa: F40
 NOTHING = StatusQuery(statuses=("violation",), as_of=AS_OF)
 SOME = StatusQuery(statuses=("rectifying",), as_of=AS_OF)  # basic_farmland only
 SOME_TODAY = StatusQuery(statuses=("uninspected",))  # present-day path, one kind
-EXTENSION = {name: fmt.extensions[0] for name, fmt in FORMATS.items()}
+EXTENSIONS = [(name, fmt.extensions[0]) for name, fmt in FORMATS.items()] + [("shp", ".shp")]
 
 
 def _codes(path: Path, fmt: str) -> list[str]:
@@ -39,27 +39,28 @@ def _codes(path: Path, fmt: str) -> list[str]:
     if fmt == "parquet":
         return pq.read_table(path)["code"].to_pylist()
     if fmt == "shp":
-        return pyogrio.read_dataframe(f"/vsizip/{path}")["code"].tolist()
+        source = f"/vsizip/{path}" if path.suffix == ".zip" else path
+        return pyogrio.read_dataframe(source)["code"].tolist()
     layers = [name for name, geometry in pyogrio.list_layers(path) if geometry]
     frames = [pyogrio.read_dataframe(path, layer=layer) for layer in layers]
     # An empty GeoJSON has no features to carry the properties' names.
     return [c for frame in frames for c in (frame["code"] if len(frame) or fmt != "geojson" else [])]
 
 
-@pytest.mark.parametrize("fmt", list(FORMATS))
+@pytest.mark.parametrize(("fmt", "extension"), EXTENSIONS)
 @pytest.mark.parametrize(("query", "expected"), [(NOTHING, []), (SOME, ["BF-001"]),
                                                  (SOME_TODAY, ["FP-001"])])
 def test_filters_matching_nothing_or_some_kinds_write_a_valid_file(
-    store: Store, seeded: Seeded, tmp_path: Path, fmt: str,  # noqa: F811
+    store: Store, seeded: Seeded, tmp_path: Path, fmt: str, extension: str,  # noqa: F811
     query: StatusQuery, expected: list[str],
 ) -> None:
-    out = tmp_path / f"v{EXTENSION[fmt]}"
+    out = tmp_path / f"v{extension}"
     result = export_status(store, out, query, ExportOptions(fmt=fmt), lang="zh")
     assert result.rows == len(expected)
     assert sorted(_codes(out, fmt)) == expected
     if fmt == "gpkg":  # one layer per kind, empty ones included
         assert {name for name, geometry in pyogrio.list_layers(out) if geometry} == set(KINDS)
-    if fmt == "shp":
+    if extension == ".zip":
         assert zipfile.ZipFile(out).testzip() is None
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
