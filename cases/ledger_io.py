@@ -21,7 +21,8 @@ from cases.issue_state import STATE_LABELS
 from cases.issues import add_issue, add_measure, category_label, ledger_frame, link_parcels
 from cases.models import Issue
 from geo.errors import InputError, LandpatrolError, NotFoundError
-from layers.export_excel import excel_text
+from layers.export_excel import excel_text, no_formulas
+from layers.export_text import csv_frame
 
 ISSUE_HEADERS: dict[str, str] = {
     "ref": "编号", "category": "类别", "title": "问题", "finding": "问题描述",
@@ -184,9 +185,12 @@ def export_ledger(session: Session, path: Path, *, lang: str = "zh", as_of: Any 
         with pd.ExcelWriter(path, engine="openpyxl") as writer:
             table.to_excel(writer, sheet_name="问题台账" if lang == "zh" else "issues", index=False)
             measures.to_excel(writer, sheet_name="措施" if lang == "zh" else "measures", index=False)
+            for sheet in writer.sheets.values():
+                no_formulas(sheet)
     elif suffix == ".csv":
-        table.to_csv(path, index=False, encoding="utf-8-sig")
-        measures.to_csv(path.with_name(f"{path.stem}.measures.csv"), index=False, encoding="utf-8-sig")
+        csv_frame(table).to_csv(path, index=False, encoding="utf-8-sig")
+        csv_frame(measures).to_csv(path.with_name(f"{path.stem}.measures.csv"), index=False,
+                                   encoding="utf-8-sig")
     else:
         raise InputError(f"{path.name}: unsupported ledger type {suffix!r} (use .xlsx or .csv)")
     return path

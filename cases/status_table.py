@@ -36,6 +36,7 @@ from geo.audit import default_actor, record
 from geo.child_reader import ChildReader
 from geo.dialects import select_dialect
 from geo.errors import InputError
+from geo.local_time import local_iso
 from geo.orm import utc_now
 from geo.store import Store
 from geo.units import M2_PER_MU
@@ -52,6 +53,7 @@ from layers.export_spec import (
     prefetched,
 )
 from layers.export_write import check_export, write_export
+from layers.fields import declare_derived
 from layers.kinds import KINDS, ParcelKind, get_kind
 from layers.models import Parcel
 from layers.streets import street_codes
@@ -72,7 +74,7 @@ _COMMON: tuple[tuple[str, str, str, str], ...] = (
     ("area_mu", "float", "面积(亩)", "Area (mu)"),
     ("status", "str", "状态代码", "Status code"),
     ("status_label", "str", "状态", "Status"),
-    ("last_inspected_at", "datetime", "最近巡查时间(UTC)", "Last inspected (UTC)"),
+    ("last_inspected_at", "datetime", "最近巡查时间(北京时间)", "Last inspected (Beijing time)"),
     ("days_since", "int", "距最近巡查天数", "Days since inspected"),
     ("inspections_count", "int", "巡查次数", "Inspections"),
     ("last_inspection_id", "int", "最近巡查记录号", "Last inspection id"),
@@ -84,12 +86,32 @@ _TAIL: tuple[tuple[str, str, str, str], ...] = (
     ("open_issue_refs", "str", "未完成整改问题", "Open issues"),
     ("issue_states", "str", "整改问题及状态", "Issues and states"),
 )
+# Shapefile names (at most 10 characters) of the columns whose names are longer.
+_SHORT = {
+    "street_code": "street_cd", "street_name": "street_nm", "status_label": "status_lbl",
+    "last_inspected_at": "last_insp", "inspections_count": "insp_count", "last_inspection_id": "insp_id",
+    "sheds_count": "sheds", "sheds_area_m2": "sheds_m2", "clothes_drying": "clothes", "cars_parked": "cars",
+    "hardened_m2": "harden_m2", "demolished_count": "demolished", "rebuilt_count": "rebuilt",
+    "abandoned_m2": "abandon_m2", "machinery_count": "machinery", "vehicles_count": "vehicles",
+    "replanted_m2": "replant_m2", "demolished_total": "demol_all", "rebuilt_total": "rebuil_all",
+    "open_issue_refs": "open_issue", "issue_states": "issues", "red_line_id": "red_line",
+    "supervision_year": "superv_yr", "owner_agency": "owner_agcy",
+}
 _FINDING_TYPES = {"count": "int", "area": "float", "flag": "bool"}
 _COMMON_NAMES = frozenset(c[0] for c in _COMMON + _TAIL) | {f.name for f in FINDINGS}
 _PARCEL_SQL_COLUMNS = ("kind", "street_code", "area_m2")  # in every status row too
+
+
+def _headers(name: str, label_zh: str, label_en: str) -> tuple[str, ...]:
+    """Every header a derived column has in some export: name, labels, Shapefile name."""
+    return (name, label_zh, label_en, _SHORT.get(name, name))
+
+
+declare_derived(h for c in (*_COMMON, *_TAIL) for h in _headers(c[0], c[2], c[3]))
+declare_derived(h for f in FINDINGS for h in _headers(f.name, f.label_zh, f.label_en))
 _WORDS = {
     "zh": {"summary": "汇总", "rows": "地块数", "total": "合计", "title": "标题",
-           "as_of": "截至日期", "exported_at": "导出时间(UTC)", "source": "数据来源",
+           "as_of": "截至日期", "exported_at": "导出时间", "source": "数据来源",
            "filters": "筛选条件", "crs": "坐标系"},
     "en": {"summary": "Summary", "rows": "Parcels", "total": "Total"},
 }
@@ -147,7 +169,7 @@ def status_spec(kinds: Sequence[str], *, lang: str, metadata: dict[str, str]) ->
     zh = lang == "zh"
 
     def field(name: str, type_: str, label_zh: str, label_en: str) -> Field:
-        return Field(name, type_, label_zh if zh else label_en)  # type: ignore[arg-type]
+        return Field(name, type_, label_zh if zh else label_en, _SHORT.get(name))  # type: ignore[arg-type]
 
     findings = tuple(field(f.name, _FINDING_TYPES[f.kind], f.label_zh, f.label_en) for f in FINDINGS)
     fields: list[Field] = [*(field(*c) for c in _COMMON), *findings, *(field(*c) for c in _TAIL)]
@@ -282,6 +304,6 @@ def _metadata(store: Store, query: _Resolved, raw: StatusQuery, options: ExportO
         ("kind", raw.kinds), ("street", raw.streets), ("status", raw.statuses)) if values)
     source = make_url(store.url).render_as_string(hide_password=True)
     values = ("地块状态" if lang == "zh" else "Parcel status", as_of,
-              utc_now().isoformat(timespec="seconds"), f"landpatrol {source}", filters or "-",
+              local_iso(utc_now()), f"landpatrol {source}", filters or "-",
               "GCJ-02" if options.crs == "gcj02" else str(options.crs))
     return dict(zip(keys, values, strict=True))

@@ -30,6 +30,7 @@ from layers.export_spec import (
     surface_points,
     to_batch,
 )
+from layers.export_text import csv_text
 
 Prepare = Callable[[pd.DataFrame], pd.DataFrame]
 
@@ -55,7 +56,7 @@ def write_ogr(path: Path, frames: Iterable[pd.DataFrame], spec: ExportSpec,
     layer_options = _GEOJSON_OPTIONS if fmt == "geojson" else {"TITLE": spec.title}
     stream_layer(path, _DRIVERS[fmt], layer, frames, fields, crs=options.crs or "",
                  geometry_type=spec.geometry_type, layer_options=layer_options,
-                 text_types=("datetime",) if fmt == "fgb" else ())
+                 text_types=("datetime",) if fmt in ("fgb", "geojson") else ())
     return []
 
 
@@ -86,21 +87,26 @@ def _write_gpkg(path: Path, frames: Iterable[pd.DataFrame], spec: ExportSpec,
 
 def _write_csv(path: Path, frames: Iterable[pd.DataFrame], fields: Sequence[Field],
                layer: str, options: ExportOptions) -> list[str]:
+    texts = [f.name for f in fields if f.type == "str"]
+    x_name, y_name = point_columns(options.crs or "")
+
+    def prepare(frame: pd.DataFrame) -> pd.DataFrame:
+        frame = pd.DataFrame(frame)
+        frame[texts] = frame.reindex(columns=texts).apply(csv_text)
+        if options.xy:
+            x, y = surface_points(frame)
+            frame = frame.assign(**{x_name: x, y_name: y})
+        return frame
+
     if not options.xy:
         stream_layer(path, "CSV", layer, frames, fields, crs=options.crs or "",
                      geometry_type="MultiPolygon", layer_options=_CSV_OPTIONS,
-                     text_types=("datetime",))
+                     text_types=("datetime",), prepare=prepare)
         return []
-    x_name, y_name = point_columns(options.crs or "")
     xy = [Field(x_name, "float", x_name), Field(y_name, "float", y_name)]
-
-    def with_point(frame: pd.DataFrame) -> pd.DataFrame:
-        x, y = surface_points(frame)
-        return pd.DataFrame(frame).assign(**{x_name: x, y_name: y})
-
     stream_layer(path, "CSV", layer, frames, [*xy, *fields], crs=None, geometry_type=None,
                  layer_options={k: v for k, v in _CSV_OPTIONS.items() if k != "GEOMETRY"},
-                 text_types=("datetime",), prepare=with_point)
+                 text_types=("datetime",), prepare=prepare)
     return []
 
 

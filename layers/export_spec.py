@@ -29,6 +29,7 @@ import shapely
 
 from geo.crs import GCJ02, MEASURE_CRS, STORAGE_CRS, WGS84_CRS
 from geo.errors import InputError
+from geo.local_time import local_iso
 from geo.measure import from_storage
 
 FieldType = Literal["str", "int", "float", "bool", "datetime"]
@@ -49,11 +50,12 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
 
 @dataclass(frozen=True)
 class Field:
-    """One attribute column: its name in files, its type and its header for people."""
+    """One attribute column: its name in files, its type, its header for people (and a short name)."""
 
     name: str
     type: FieldType
     label: str
+    short: str | None = None  # its name in a Shapefile (at most 10 characters), where it is longer
 
 
 @dataclass(frozen=True)
@@ -216,7 +218,8 @@ def to_batch(frame: pd.DataFrame, schema: pa.Schema) -> pa.RecordBatch:
 def _column(values: pd.Series, arrow: pa.DataType) -> pa.Array:
     """Convert one column, turning NaN/NaT/None into null whatever pandas made of it."""
     if pa.types.is_string(arrow) and pd.api.types.is_datetime64_any_dtype(values):
-        text = values.dt.tz_convert("UTC").dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+        # Times as text (CSV, GeoJSON, Shapefile…): ISO 8601 in Beijing time with its +08:00.
+        text = values.map(local_iso, na_action="ignore").astype(object)
         return pa.array(text.where(values.notna(), None), type=arrow, from_pandas=True)
     try:  # the fast path: pandas already holds the right kind of values
         converted = pa.array(values, type=arrow, from_pandas=True)
@@ -242,12 +245,14 @@ def layer_runs(
     """Each layer of the spec with the frames that belong to it (possibly none), in order.
 
     Frames must each hold one layer and arrive in the order of `spec.layers`,
-    so one pass over them streams every layer in turn.
+    so one pass over them streams every layer in turn. Empty frames (a filter
+    that matched nothing in a chunk) belong to no layer and are passed over.
     """
     by_name = {layer.name: layer for layer in spec.layers}
     order = [layer.name for layer in spec.layers]
     done: set[str] = set()
-    for name, run in groupby(frames, key=lambda f: _frame_layer(f, spec.layer_column)):
+    rows = (frame for frame in frames if not frame.empty)
+    for name, run in groupby(rows, key=lambda f: _frame_layer(f, spec.layer_column)):
         if name not in by_name or name in done:
             raise ValueError(f"frames out of layer order at {name!r}")
         for skipped in order[: order.index(name)]:

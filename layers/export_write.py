@@ -4,16 +4,22 @@ Every writer works in a private folder beside the output and the finished
 file is synced to disk once and moved into place with one `os.replace`; an error, Ctrl-C or SIGTERM
 (turned into KeyboardInterrupt by the CLI) removes the folder, so the output
 path only ever holds a complete export, or nothing, or what was there before.
+A process killed outright (SIGKILL, power cut) cannot clean up: its folder is
+named with its process id, and the next export into the same folder removes it
+once that process is gone (or, for any staging folder, after `STALE_AFTER`).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -23,7 +29,7 @@ from geo.errors import ConflictError, InputError, NotFoundError
 from layers.export_excel import write_excel
 from layers.export_ogr import write_ogr
 from layers.export_parquet import write_parquet
-from layers.export_shp import write_shapefile
+from layers.export_shp import shapefile_set, write_shapefile
 from layers.export_spec import (
     ExportOptions,
     ExportResult,
@@ -33,6 +39,10 @@ from layers.export_spec import (
     normalise_crs,
     reproject,
 )
+
+STALE_AFTER = timedelta(days=7)  # generous: no export runs this long
+# `.NAME.PID-RANDOM.partial` as `_staging_folder` makes them (`.NAME.RANDOM.partial` before pids).
+_STAGING = re.compile(r"^\..+\.(?:(?P<pid>\d+)-)?[a-z0-9_]{8}\.partial$")
 
 Writer = Callable[[Path, Iterable[pd.DataFrame], ExportSpec, ExportOptions], list[str]]
 
@@ -58,7 +68,7 @@ def _ogr(fmt: str) -> Writer:
 FORMATS: dict[str, Format] = {
     "gpkg": Format((".gpkg",), _ogr("gpkg")),
     "geojson": Format((".geojson", ".json"), _ogr("geojson"), (WGS84_CRS, GCJ02), WGS84_CRS),
-    "shp": Format((".zip",), write_shapefile),
+    "shp": Format((".zip", ".shp"), write_shapefile),
     "csv": Format((".csv",), _ogr("csv")),
     "parquet": Format((".parquet", ".geoparquet"), write_parquet),
     "fgb": Format((".fgb",), _ogr("fgb")),
@@ -87,8 +97,6 @@ def resolve_options(out: Path, options: ExportOptions) -> ExportOptions:
 
 def _format_from_name(out: Path) -> str:
     suffix = out.suffix.lower()
-    if suffix == ".shp":
-        raise InputError(f"{out.name}: Shapefile exports are a zipped set; name the output {out.stem}.zip")
     for name, fmt in FORMATS.items():
         if suffix in fmt.extensions:
             return name
@@ -116,14 +124,15 @@ def write_export(
     resolved = resolve_options(out, options)
     tally = Tally(spec, progress)
     with _staging_folder(out, resolved.overwrite) as folder:
-        staged = folder / out.name
         prepared = _counted(frames, tally, resolved.crs or STORAGE_CRS)
-        notes = FORMATS[resolved.fmt or ""].writer(staged, prepared, spec, resolved)
-        if out.exists() and not resolved.overwrite:  # appeared while we were writing
-            raise ConflictError(f"{out}: exists; use --overwrite to replace it")
-        _sync(staged)  # on disk before it takes the name: writers need not sync as they go
-        os.replace(staged, out)
-        _sync(out.parent)  # and the new name too
+        notes = FORMATS[resolved.fmt or ""].writer(folder / out.name, prepared, spec, resolved)
+        targets = _targets(out)
+        _check_free(targets, resolved.overwrite)  # one may have appeared while we were writing
+        for target in targets:  # on disk before they take their names: writers need not sync
+            _sync(folder / target.name)
+        for target in targets:
+            os.replace(folder / target.name, target)
+        _sync(out.parent)  # and the new names too
     result = tally.result(out, resolved.fmt or "", resolved.crs or STORAGE_CRS)
     result.notes.extend(notes)
     return result
@@ -133,6 +142,19 @@ def _counted(frames: Iterable[pd.DataFrame], tally: Tally, crs: str) -> Iterator
     for frame in frames:
         tally.count(frame)
         yield reproject(frame, crs)
+
+
+def _targets(out: Path) -> list[Path]:
+    """The files an export to `out` writes, `out` last: one, or a Shapefile's set."""
+    return shapefile_set(out) if out.suffix.lower() == ".shp" else [out]
+
+
+def _check_free(targets: list[Path], overwrite: bool) -> None:
+    for target in targets:
+        if target.is_dir():
+            raise InputError(f"{target}: is a folder; give a file name")
+        if target.exists() and not overwrite:
+            raise ConflictError(f"{target}: exists; use --overwrite to replace it")
 
 
 def _sync(path: Path) -> None:
@@ -152,15 +174,40 @@ def _staging_folder(out: Path, overwrite: bool) -> Iterator[Path]:
         raise NotFoundError(f"{out}: folder {parent} does not exist")
     if not parent.is_dir():
         raise InputError(f"{out}: {parent} is not a folder")
-    if out.is_dir():
-        raise InputError(f"{out}: is a folder; give a file name")
-    if out.exists() and not overwrite:
-        raise ConflictError(f"{out}: exists; use --overwrite to replace it")
+    _check_free(_targets(out), overwrite)
+    _remove_stale_staging(parent)
     try:
-        folder = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=parent))
+        folder = Path(tempfile.mkdtemp(prefix=f".{out.name}.{os.getpid()}-", suffix=".partial", dir=parent))
     except OSError as err:
         raise InputError(f"{out}: cannot write in {parent} ({err.strerror})") from None
     try:
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _remove_stale_staging(parent: Path) -> None:
+    """Remove the staging folders of exports killed outright; never a live one's."""
+    now = time.time()
+    for folder in parent.glob(".*.partial"):
+        match = _STAGING.match(folder.name)
+        if match is None or not folder.is_dir():
+            continue
+        try:
+            old = now - folder.stat().st_mtime > STALE_AFTER.total_seconds()
+        except OSError:  # removed meanwhile by its owner
+            continue
+        pid = match.group("pid")
+        if old or (pid is not None and not _running(int(pid))):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    """Whether a process with this id exists (on this machine)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True

@@ -7,7 +7,7 @@ it explicitly.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +17,21 @@ CODE_FIELDS = ("code", "parcel_code", "编码", "编号", "地块编码", "图�
 NAME_FIELDS = ("name", "名称", "地块名称", "dkmc", "mc")
 STREET_FIELDS = ("street", "street_code", "街道", "街道名称", "所属街道", "jd")
 VILLAGE_FIELDS = ("village", "村", "村名", "村社", "所属村", "cun")
+
+# Columns that exports derive (status, areas, findings…) under their names and headers,
+# declared by the module that defines the export (`cases.status_table`: layers cannot
+# import it), so that re-importing an exported file does not store them as properties.
+_DERIVED: set[str] = set()
+
+
+def declare_derived(columns: Iterable[str]) -> None:
+    """Add the names and headers of columns an export derives from the store."""
+    _DERIVED.update(columns)
+
+
+def derived_columns() -> frozenset[str]:
+    """Every declared derived column name or header."""
+    return frozenset(_DERIVED)
 
 
 @dataclass(frozen=True)
@@ -31,6 +46,11 @@ class FieldMap:
     def used(self) -> set[str]:
         """Columns that feed a role, so they are not copied into properties as well."""
         return {c for c in (self.code, self.name, self.street, self.village) if c}
+
+    def properties(self, columns: Iterable[str]) -> list[str]:
+        """The columns to keep as properties: not a role, not the geometry, not derived by an export."""
+        skipped = self.used() | derived_columns() | {"geometry"}
+        return [c for c in columns if c not in skipped]
 
 
 def _pick(columns: Sequence[str], explicit: str | None, candidates: Sequence[str], *,

@@ -157,7 +157,7 @@ def _rows(
     street_codes = _streets(session, frame, field_map, prepared, triage)
     names = _text_column(frame, field_map.name)
     villages = _text_column(frame, field_map.village)
-    extra_columns = [c for c in frame.columns if c != "geometry" and c not in field_map.used()]
+    extra_columns = field_map.properties(frame.columns)
     records = frame[extra_columns].to_dict("records")
     rows = []
     for row in triage.kept(len(frame)).nonzero()[0].tolist():

@@ -176,7 +176,7 @@ def test_shapefile_zip(store: Store, seeded: Seeded, tmp_path: Path) -> None:  #
     rows = {f["code"]: {long: f.get(s) for long, s in short.items()} for f in features}
     _check_rows(rows, seeded)
     assert rows["BF-001"]["status_label"] == "整改中"
-    assert rows["BF-001"]["last_inspected_at"] == "2022-09-20T03:00:00Z"
+    assert rows["BF-001"]["last_inspected_at"] == "2022-09-20T11:00:00+08:00"
     frame = pyogrio.read_dataframe(f"/vsizip/{path}/status.shp").set_index("code")
     for code, geom in seeded.geoms.items():
         assert _same_shape(frame.geometry[code], geom)
@@ -243,8 +243,8 @@ def test_excel_sheets_and_summary(store: Store, seeded: Seeded, tmp_path: Path) 
     assert set(rows) == {"BF-001", "BF-002"}
     assert rows["BF-001"]["状态"] == "整改中"
     assert rows["BF-001"]["种植作物"] == "水稻"
-    assert rows["BF-001"]["面积(m²)"] == pytest.approx(seeded.areas["BF-001"], rel=1e-12)
-    assert rows["BF-001"]["最近巡查时间(UTC)"].isoformat() == "2022-09-20T03:00:00"
+    assert rows["BF-001"]["面积(m²)"] == round(seeded.areas["BF-001"], 2)
+    assert rows["BF-001"]["最近巡查时间(北京时间)"].isoformat() == "2022-09-20T11:00:00"
     point = shapely.Point(rows["BF-002"]["lon"], rows["BF-002"]["lat"])
     assert seeded.geoms["BF-002"].contains(point)
     summary = [r for r in book["汇总"].iter_rows(values_only=True) if any(r)]

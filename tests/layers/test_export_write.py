@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +24,7 @@ from layers.export_spec import (
     layer_runs,
     prefetched,
 )
-from layers.export_write import FORMATS, check_export, resolve_options, write_export
+from layers.export_write import FORMATS, STALE_AFTER, check_export, resolve_options, write_export
 
 SPEC = ExportSpec(
     title="test", layer_column="kind", measures=("area",),
@@ -44,7 +48,7 @@ def _leftovers(folder: Path) -> list[str]:
 
 @pytest.mark.parametrize(("name", "fmt"), [
     ("x.gpkg", "gpkg"), ("x.GeoJSON", "geojson"), ("x.json", "geojson"), ("x.zip", "shp"),
-    ("x.shp.zip", "shp"), ("x.csv", "csv"), ("x.parquet", "parquet"), ("x.fgb", "fgb"),
+    ("x.shp.zip", "shp"), ("x.shp", "shp"), ("x.csv", "csv"), ("x.parquet", "parquet"), ("x.fgb", "fgb"),
     ("x.xlsx", "xlsx"),
 ])
 def test_format_from_extension(name: str, fmt: str) -> None:
@@ -54,7 +58,6 @@ def test_format_from_extension(name: str, fmt: str) -> None:
 @pytest.mark.parametrize(("name", "options", "message"), [
     ("x.txt", {}, "cannot tell the format"),
     ("x", {}, "cannot tell the format"),
-    ("x.shp", {}, "zipped set"),
     ("x.gpkg", {"fmt": "kml"}, "unknown format"),
     ("x.gpkg", {"crs": "EPSG:3857"}, "--crs"),
     ("x.geojson", {"crs": "EPSG:4547"}, "RFC 7946"),
@@ -137,7 +140,7 @@ def test_layer_runs_fill_gaps_and_refuse_disorder() -> None:
 def test_shortened_names_are_unique_and_short() -> None:
     names = ["code", "demolished_count", "demolished_total", "last_inspected_at",
              "last_inspection_id", "aaaaaaaaaaaa", "aaaaaaaaaaab", "sheds_area_m2"]
-    short = shorten_names(names)
+    short = shorten_names([Field(name, "str", name) for name in names])
     assert short["code"] == "code" and short["demolished_count"] == "demo_count"
     assert all(len(s) <= 10 for s in short.values())
     assert len({s.lower() for s in short.values()}) == len(names)
@@ -155,3 +158,21 @@ def test_prefetched_keeps_order_and_raises_worker_errors() -> None:
     stream = prefetched(iter(range(1000)), depth=2)
     assert next(stream) == 0
     stream.close()  # the consumer stops early: the worker is stopped and joined
+
+
+def test_staging_left_by_a_killed_export_is_removed_by_the_next(tmp_path: Path) -> None:
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    dead = tmp_path / f".x.gpkg.{gone.pid}-abcd1234.partial"
+    live = tmp_path / f".y.gpkg.{os.getpid()}-abcd1234.partial"  # an export running now
+    aged = tmp_path / ".z.gpkg.efgh5678.partial"  # before pids were in the name
+    fresh = tmp_path / ".w.gpkg.ijkl9012.partial"
+    mine = tmp_path / ".notes.partial"  # not an export's
+    for folder in (dead, live, aged, fresh, mine):
+        folder.mkdir()
+        (folder / "x.gpkg").write_bytes(b"partial")
+    week_ago = time.time() - STALE_AFTER.total_seconds() - 60
+    os.utime(aged, (week_ago, week_ago))
+    os.utime(mine, (week_ago, week_ago))
+    write_export(tmp_path / "x.gpkg", [_frame("a", ["A1"])], SPEC, ExportOptions())
+    assert _leftovers(tmp_path) == sorted([live.name, fresh.name, mine.name, "x.gpkg"])
