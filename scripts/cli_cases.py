@@ -91,7 +91,7 @@ def inspect_log(
     note: Note = None, photo: Photos = None, lon: Lon = None, lat: Lat = None, db: DbOption = None,
 ) -> None:
     """Record one site visit to a parcel."""
-    store = store_from(ctx, db)
+    store = store_from(ctx, db, write=True)
     with store.session() as session:
         record = inspections.log_inspection(
             session, parcel_code=code, inspected_at=at, inspector=inspector, findings=_findings(locals()),
@@ -117,7 +117,7 @@ def inspect_correct(
     changes = _findings(locals())
     extra = {"inspected_at": at, "inspector": inspector, "note": note, "lon": lon, "lat": lat}
     changes.update({k: v for k, v in extra.items() if v is not None})
-    store = store_from(ctx, db)
+    store = store_from(ctx, db, write=True)
     with store.session() as session:
         record = inspections.correct_inspection(
             session, inspection_id, changes=changes, photos=photo or [], media_dir=store.media_dir())
@@ -135,7 +135,7 @@ def inspect_import_command(
     fmt: Fmt = OutputFormat.table, db: DbOption = None,
 ) -> None:
     """Import field records; all-or-nothing unless --partial."""
-    store = store_from(ctx, db)
+    store = store_from(ctx, db, write=True)
     with store.session() as session:
         result = inspect_import.import_inspections(
             session, file, layer=layer, partial=partial, rejected_file=rejected, media_dir=store.media_dir())
@@ -166,7 +166,7 @@ def issues_import(
     db: DbOption = None,
 ) -> None:
     """Load the ledger (台账); all-or-nothing."""
-    with store_from(ctx, db).session() as session:
+    with store_from(ctx, db, write=True).session() as session:
         counts = ledger_io.import_ledger(session, file, measures_path=measures)
     typer.echo(f"{counts['issues']} issues, {counts['measures']} measures, {counts['links']} parcel links")
 
@@ -187,7 +187,7 @@ def issues_add(
     db: DbOption = None,
 ) -> None:
     """Add an issue."""
-    with store_from(ctx, db).session() as session:
+    with store_from(ctx, db, write=True).session() as session:
         issue = issues.add_issue(session, ref=ref, category=category, title=title, finding=finding,
                                  lead_department=lead, partner_departments=partner or [],
                                  deadline=deadline, state=state, opened_on=opened)
@@ -200,7 +200,7 @@ def issues_link(
     codes: Annotated[list[str], typer.Argument(help="Parcel codes.")], db: DbOption = None,
 ) -> None:
     """Link parcels to an issue."""
-    with store_from(ctx, db).session() as session:
+    with store_from(ctx, db, write=True).session() as session:
         added = issues.link_parcels(session, ref=ref, codes=codes)
     typer.echo(f"{len(added)} parcels linked to {ref}")
 
@@ -212,7 +212,7 @@ def issues_measure(
     due: Annotated[str | None, typer.Option("--due", help="Date.")] = None, db: DbOption = None,
 ) -> None:
     """Add a measure to an issue."""
-    with store_from(ctx, db).session() as session:
+    with store_from(ctx, db, write=True).session() as session:
         measure = issues.add_measure(session, ref=ref, text=text, owner=owner, due=due)
         typer.echo(f"measure {measure.id} added to {ref}")
 
@@ -223,7 +223,7 @@ def issues_measure_done(
     on: Annotated[str | None, typer.Option("--on", help="Date; default today.")] = None, db: DbOption = None,
 ) -> None:
     """Mark a measure done."""
-    with store_from(ctx, db).session() as session:
+    with store_from(ctx, db, write=True).session() as session:
         measure = issues.measure_done(session, measure_id, on=on)
         typer.echo(f"measure {measure.id} done on {measure.done_on}")
 
@@ -236,7 +236,7 @@ def issues_state(
     db: DbOption = None,
 ) -> None:
     """Change an issue's state (kept as a dated note)."""
-    with store_from(ctx, db).session() as session:
+    with store_from(ctx, db, write=True).session() as session:
         update = issues.set_state(session, ref=ref, state=state, on=on, note=note)
         typer.echo(f"issue {ref} is {state} from {update.on}")
 
@@ -247,7 +247,7 @@ def issues_note(
     on: Annotated[str | None, typer.Option("--on", help="Date; default today.")] = None, db: DbOption = None,
 ) -> None:
     """Add a dated progress note."""
-    with store_from(ctx, db).session() as session:
+    with store_from(ctx, db, write=True).session() as session:
         update = issues.add_note(session, ref=ref, text=text, on=on)
         typer.echo(f"note added to {ref} on {update.on}")
 

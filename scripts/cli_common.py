@@ -40,13 +40,26 @@ class Lang(StrEnum):
     en = "en"
 
 
-def store_from(ctx: typer.Context, db: str | None = None, *, require_schema: bool = True) -> Store:
-    """The store named on this command, else on the root command, else the default."""
+def store_from(
+    ctx: typer.Context, db: str | None = None, *, require_schema: bool = True, write: bool = False,
+) -> Store:
+    """The store named on this command, else on the root command, else the default.
+
+    A command that `write`s holds the store's write turn until it ends, so two
+    writers queue (saying so) instead of one failing with "database is locked".
+    """
     root = ctx.find_root().obj or {}
     store = open_store(db or root.get("db"))
+    store.on_wait = _say_waiting
     if require_schema:
         store.require_schema()
+    if write:
+        ctx.with_resource(store.writing())
     return store
+
+
+def _say_waiting() -> None:
+    typer.echo("landpatrol: waiting for another writer…", err=True)
 
 
 def print_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: OutputFormat) -> None:

@@ -72,7 +72,7 @@ def streets_import(
 ) -> None:
     """Import streets: an NBS code list (JSON) or boundary polygons matched by code or name."""
     result = import_streets(
-        store_from(ctx, db), file, actor=default_actor(),
+        store_from(ctx, db, write=True), file, actor=default_actor(),
         read_options=ReadOptions(layer=layer, encoding=encoding, crs=crs),
         fields=FieldOptions(code=code_field, name=name_field),
         on_invalid=_on_invalid(on_invalid), schematic=schematic, dry_run=dry_run,  # type: ignore[arg-type]
@@ -108,7 +108,7 @@ def parcels_import(
     on_invalid: OnInvalidOpt = "fail", dry_run: DryRunOpt = False, report: ReportOpt = None,
 ) -> None:
     """Import parcels of one kind; a code already stored is updated, its old shape kept."""
-    store = store_from(ctx, db)
+    store = store_from(ctx, db, write=True)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), transient=True) as bar:
         task = bar.add_task("reading", total=None)
