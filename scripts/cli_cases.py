@@ -175,6 +175,9 @@ def inspect_import_command(
 ) -> None:
     """Import field records; all-or-nothing unless --partial."""
     check_input(file, "FILE")
+    if layer is not None and file.suffix.lower() != ".gpkg":
+        raise InputError(f"--layer: {file.name} is not a GeoPackage; --layer applies only to one",
+                         field="--layer", code="not_applicable")
     check_output(rejected, "--rejected")
     store = store_from(ctx, db, write=True)
     with store.session() as session:

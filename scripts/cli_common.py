@@ -18,7 +18,7 @@ from geo.errors import InputError, NotFoundError
 from geo.store import Store, open_store
 from scripts.cli_output import OutputFormat, print_rows
 
-__all__ = ["MAX_ID", "DbOption", "Lang", "OutputFormat", "check_input", "check_output", "choices",
+__all__ = ["MAX_ID", "DbOption", "Lang", "OutputFormat", "check_folder", "check_input", "check_output", "choices",
            "print_rows", "store_from"]
 
 DbOption = Annotated[
@@ -94,18 +94,38 @@ def check_input(path: Path, option: str) -> Path:
     return path
 
 
-def check_output(path: Path | None, option: str) -> Path | None:
-    """A file to write, checked before any work is committed: its folder exists and is writable,
-    and it is not itself a folder."""
+def check_output(path: Path | None, option: str, *, makes_folders: bool = False) -> Path | None:
+    """A file to write, checked before any work is committed: not a folder, in a writable folder.
+
+    With `makes_folders` the command creates missing folders, so only the
+    nearest existing one must be a writable folder.
+    """
     if path is None:
         return None
     if path.is_dir():
         raise InputError(f"{option}: {path} is a folder; give a file name", field=option,
                          code="not_a_file")
-    folder = path.parent
-    if not folder.is_dir():
-        raise InputError(f"{option}: folder {folder} does not exist", field=option, code="no_folder")
-    if not os.access(folder, os.W_OK):
-        raise InputError(f"{option}: folder {folder} is not writable", field=option,
-                         code="not_writable")
+    if not makes_folders and not path.parent.is_dir():
+        raise InputError(f"{option}: folder {path.parent} does not exist", field=option,
+                         code="no_folder")
+    _check_writable_folder(path.parent, option)
     return path
+
+
+def check_folder(path: Path, option: str) -> Path:
+    """A folder to write into: an existing folder, or one that can be made."""
+    if path.exists() and not path.is_dir():
+        raise InputError(f"{option}: {path} is a file, not a folder", field=option, code="not_a_folder")
+    _check_writable_folder(path, option)
+    return path
+
+
+def _check_writable_folder(folder: Path, option: str) -> None:
+    """The folder, or the nearest of its parents that exists, is a folder this user may write in."""
+    existing = next(p for p in (folder.absolute(), *folder.absolute().parents) if p.exists())
+    if not existing.is_dir():
+        raise InputError(f"{option}: {existing} is a file, not a folder", field=option,
+                         code="not_a_folder")
+    if not os.access(existing, os.W_OK):
+        raise InputError(f"{option}: folder {existing} is not writable", field=option,
+                         code="not_writable")
