@@ -18,8 +18,8 @@ from geo.errors import InputError, NotFoundError
 from geo.store import Store, open_store
 from scripts.cli_output import OutputFormat, print_rows
 
-__all__ = ["MAX_ID", "DbOption", "Lang", "OutputFormat", "check_folder", "check_input", "check_output", "choices",
-           "print_rows", "store_from"]
+__all__ = ["MAX_ID", "DbOption", "Lang", "OutputFormat", "check_folder", "check_input", "check_output",
+           "choices", "print_rows", "store_from"]
 
 DbOption = Annotated[
     str | None,
