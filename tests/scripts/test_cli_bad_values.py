@@ -7,19 +7,16 @@ which bad values it takes (or why it takes none).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
-import typer.main
 from typer.testing import CliRunner
 
 from scripts.cli import app
+from tests.scripts.cli_commands import COMMANDS, GOOD, command_args
 from tests.scripts.conftest import Demo
 
-CODE = "JBNT-440106001-01"
 MISSING, FOLDER, EMPTY, BINARY, NO_DIR, A_FILE = (
     "<missing>", "<folder>", "<empty>", "<binary>", "<no-dir>", "<a-file>")
 NUL, UNKNOWN = "a\0b", "nosuch"
@@ -60,39 +57,6 @@ NOT_HERE = {
     "rebuilt": "validation", "abandoned": "validation", "machinery": "validation", "vehicles": "validation",
     "replanted": "validation",  # numeric findings: the validation helper's tests
 }
-
-# Good values for what each command needs, so that the bad value is the only thing wrong.
-GOOD: dict[str, dict[str, str | list[str]]] = {
-    "export": {"out": "<tmp>/x.gpkg"}, "report": {}, "demo": {}, "serve": {}, "init": {},
-    "streets import": {"file": "<data>/streets.gpkg"}, "streets list": {},
-    "parcels import": {"file": "<data>/parcels.gpkg", "kind": "basic_farmland"},
-    "parcels list": {}, "parcels show": {"code": CODE},
-    "inspect log": {"code": CODE, "at": "2022-10-25T09:30", "inspector": "x"},
-    "inspect correct": {"inspection_id": "1"}, "inspect import": {"file": "<data>/inspections.csv"},
-    "inspect history": {"code": CODE},
-    "issues import": {"file": "<data>/issues.csv"},
-    "issues add": {"ref": "9-9", "category": "1", "title": "t"},
-    "issues link": {"ref": "1-1", "codes": [CODE]},
-    "issues measure": {"ref": "1-1", "text": "t"}, "issues measure-done": {"measure_id": "1"},
-    "issues state": {"ref": "1-1", "state": "done"}, "issues note": {"ref": "1-1", "text": "t"},
-    "issues list": {}, "issues show": {"ref": "1-1"}, "issues export": {"file": "<tmp>/ledger.xlsx"},
-    "map street": {"street": "440106020"}, "map all": {"out": "<tmp>/maps"},
-    "users add": {"name": "new-user", "role": "admin", "password_stdin": True},  # type: ignore[dict-item]
-    "users list": {}, "users disable": {"name": "nobody"},
-}
-
-
-def _commands(group: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, Any]]:
-    subs = getattr(group, "commands", None)
-    if not subs:
-        yield " ".join(path), group
-        return
-    for name, sub in subs.items():
-        yield from _commands(sub, (*path, name))
-
-
-COMMANDS = dict(_commands(typer.main.get_command(app)))
-
 
 @dataclass(frozen=True)
 class Case:
@@ -148,22 +112,6 @@ def _value(text: str, tmp: Path, data: Path, suffix: str) -> str:
     return text
 
 
-def _args(command: Any, values: dict[str, str | list[str] | bool]) -> list[str]:
-    args: list[str] = []
-    for param in command.params:
-        value = values.get(param.name or "")
-        if value is None or value is False:
-            continue
-        if param.param_type_name == "argument":
-            args.extend(value if isinstance(value, list) else [str(value)])
-        elif value is True:
-            args.append(param.opts[0])
-        else:
-            for item in value if isinstance(value, list) else [value]:
-                args.extend([param.opts[0], str(item)])
-    return args
-
-
 @pytest.mark.parametrize("case", _cases(), ids=str)
 def test_bad_value_is_one_line(case: Case, demo_url: str, demo_built: Demo, tmp_path: Path,
                                monkeypatch: pytest.MonkeyPatch) -> None:
@@ -176,7 +124,7 @@ def test_bad_value_is_one_line(case: Case, demo_url: str, demo_built: Demo, tmp_
         k: _value(v, tmp_path, demo_built.out / "data", suffix) if isinstance(v, str) else v
         for k, v in good.items()}
     values[case.param] = _value(case.value, tmp_path, demo_built.out / "data", suffix)
-    argv = ["--db", demo_url, *case.command.split(), *_args(COMMANDS[case.command], values)]
+    argv = ["--db", demo_url, *case.command.split(), *command_args(COMMANDS[case.command], values)]
     result = CliRunner().invoke(app, argv, input="a-long-password\n")
     output = result.output.strip()
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
