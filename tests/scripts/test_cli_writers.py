@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from tests.conftest import PROJECT_ROOT
 # Holds the store's write turn inside a write transaction until told to commit on stdin.
 HOLDER = """
 import sys
+import threading
 from cases import issues
 from geo.store import open_store
 store = open_store(sys.argv[1])
@@ -92,6 +94,32 @@ def test_writer_gives_up_after_the_configured_wait(sqlite_url: str, holder: subp
     holder.kill()
     holder.wait()
     assert _refs(sqlite_url) == set()
+
+
+def test_web_writes_queue_behind_another_process(sqlite_url: str, holder: subprocess.Popen[str]) -> None:
+    """The web app's writer turn (maps.web.writes) is the cross-process one too."""
+    from cases import issues
+    from geo.store import open_store
+    from maps.web.writes import run_write
+
+    store = open_store(sqlite_url)
+    waiting = threading.Event()
+    store.on_wait = waiting.set
+    done: list[str] = []
+    writer = threading.Thread(target=lambda: done.append(run_write(
+        store, lambda session: issues.add_issue(session, ref="9-2", category=1, title="web").ref)))
+    writer.start()
+    try:
+        assert waiting.wait(timeout=120), "the web write did not wait for the other process"
+        assert not done
+        assert holder.stdin is not None
+        holder.stdin.write("\n")
+        holder.stdin.flush()
+    finally:
+        writer.join(timeout=120)
+        store.dispose()
+    assert done == ["9-2"]
+    assert _refs(sqlite_url) == {"H-1", "9-2"}
 
 
 def test_bad_wait_setting_is_one_line(sqlite_url: str) -> None:
