@@ -5,14 +5,21 @@ from __future__ import annotations
 import csv
 import io
 import json
+from contextlib import redirect_stdout
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from scripts.cli import app
+from scripts.cli_output import OutputFormat, print_rows
 from tests.scripts.cli_commands import CODE, COMMANDS, GOOD, command_args
 from tests.scripts.conftest import Demo
 
@@ -141,3 +148,28 @@ def test_report_path_is_checked_before_the_import_commits(demo_built: Demo, tmp_
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM parcels")).scalar() == 0
     engine.dispose()
+
+
+def test_a_street_without_parcels_lists_nothing(demo_url: str) -> None:
+    assert strict_json(_run(demo_url, "parcels", "list", "--street", "沙河", "--format", "json").output) == []
+    assert _run(demo_url, "parcels", "list", "--street", "沙河").output.strip() == "(none)"
+
+
+missing_or_plain = st.one_of(
+    st.none(), st.floats(), st.integers(), st.text(alphabet="xyz 前进,\"\n"), st.booleans(),
+    st.datetimes(timezones=st.sampled_from([UTC, None])), st.just(pd.NaT), st.just(np.float64("nan")),
+    st.just(pd.NA), st.dates())
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.dictionaries(st.sampled_from(["a", "b", "c"]), missing_or_plain), max_size=5))
+def test_any_values_print_as_strict_json_and_csv_without_nan(rows: list[dict[str, Any]]) -> None:
+    out = io.StringIO()
+    with redirect_stdout(out):
+        print_rows(rows, ["a", "b", "c"], OutputFormat.json)
+    assert len(strict_json(out.getvalue())) == len(rows)
+    out = io.StringIO()
+    with redirect_stdout(out):
+        print_rows(rows, ["a", "b", "c"], OutputFormat.csv)
+    cells = [cell for record in csv.reader(io.StringIO(out.getvalue())) for cell in record]
+    assert not {"nan", "NaN", "NaT", "<NA>", "None", "inf"} & set(cells)
