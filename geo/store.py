@@ -7,8 +7,8 @@ for PostGIS); nothing above this module needs to know which one it is.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from geo.dialects import select_dialect
 from geo.errors import StoreError
+from geo.write_turn import write_turn
 
 ENV_VAR = "LANDPATROL_DB"
 DEFAULT_URL = "sqlite:///landpatrol.sqlite"
@@ -47,6 +48,8 @@ class Store:
 
     url: str
     _engine: Engine | None = field(default=None, repr=False)
+    on_wait: Callable[[], None] | None = field(default=None, repr=False)
+    """Called once when a writer must wait for another (the CLI says so)."""
 
     @cached_property
     def backend(self) -> ModuleType:
@@ -86,6 +89,15 @@ class Store:
                 transaction.rollback()
             else:
                 transaction.commit()
+
+    def writing(self) -> AbstractContextManager[None]:
+        """This thread's turn to write: SpatiaLite writers queue, across processes too.
+
+        Take it around every transaction that writes (see `geo.write_turn`);
+        PostgreSQL needs no turn.
+        """
+        path = self.file_path()
+        return write_turn(path, on_wait=self.on_wait) if path else nullcontext()
 
     def file_path(self) -> Path | None:
         """The SpatiaLite file, or None for a server database."""

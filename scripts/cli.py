@@ -13,22 +13,36 @@ from typing import Annotated, Any
 import click
 import typer
 from sqlalchemy.exc import DBAPIError
+from typer._click.exceptions import NoArgsIsHelpError, UsageError  # Typer's own click; no public name
 from typer.core import TyperGroup
 
-from geo.errors import LandpatrolError, StoreError
+from geo.errors import InputError, LandpatrolError, StoreError
 from scripts import cli_cases, cli_demo, cli_export, cli_layers, cli_maps, cli_store, cli_web
 from scripts.cli_common import DbOption
 
 
 class _Group(TyperGroup):
-    """Turns domain errors into one line and an exit code, never a traceback."""
+    """Turns domain errors and bad command lines into one line and an exit code, never a traceback."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # Checked in `invoke`, where an error can still be printed as one line.
+        ctx.meta["landpatrol.nul_arg"] = any("\0" in arg for arg in args)
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
+            if ctx.meta.get("landpatrol.nul_arg"):
+                raise InputError("the command line holds a NUL character", code="nul")
             return self._invoke_translating_db_errors(ctx)
         except LandpatrolError as err:
             typer.echo(f"landpatrol: error: {err}", err=True)
             raise typer.Exit(err.exit_code) from None
+        except NoArgsIsHelpError:
+            raise
+        except UsageError as err:
+            message = " ".join(err.format_message().replace("Value error, ", "").split())
+            typer.echo(f"landpatrol: error: {_command_words(err.ctx)}{message} (see --help)", err=True)
+            raise typer.Exit(InputError.exit_code) from None
         except KeyboardInterrupt:
             typer.echo("landpatrol: interrupted; the store is unchanged", err=True)
             raise typer.Exit(130) from None
@@ -39,6 +53,15 @@ class _Group(TyperGroup):
         except DBAPIError as err:
             reason = str(err.orig).strip().splitlines()[0] if err.orig else str(err)
             raise StoreError(f"database error: {reason}") from err
+
+
+def _command_words(ctx: click.Context | None) -> str:
+    """`parcels list: ` for the command an error is about (nothing for the root)."""
+    words = []
+    while ctx is not None and ctx.parent is not None:
+        words.append(ctx.info_name or "")
+        ctx = ctx.parent
+    return f"{' '.join(reversed(words))}: " if words else ""
 
 
 app = typer.Typer(
@@ -75,7 +98,6 @@ cli_cases.register(app)
 cli_maps.register(app)
 cli_demo.register(app)
 cli_web.register(app)
-
 
 
 def main() -> None:

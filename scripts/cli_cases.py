@@ -6,7 +6,6 @@ succeeds and rolled back on any error, so nothing is ever half-written.
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,8 +13,20 @@ from typing import Annotated, Any
 import typer
 
 from cases import inspect_import, inspections, issues, ledger_io, report, report_docx, report_text
+from cases.issue_state import ISSUE_STATES
 from geo.errors import InputError
-from scripts.cli_common import DbOption, Lang, OutputFormat, print_rows, store_from
+from scripts.cli_common import (
+    MAX_ID,
+    DbOption,
+    Lang,
+    OutputFormat,
+    check_input,
+    check_output,
+    choices,
+    print_rows,
+    store_from,
+)
+from scripts.cli_output import dumps, print_record
 
 inspect_app = typer.Typer(help="Log, import, correct and read site inspections.", no_args_is_help=True)
 issues_app = typer.Typer(
@@ -76,8 +87,32 @@ def _findings(values: dict[str, Any]) -> dict[str, Any]:
     return {field: values[option] for option, field in OPTION_FINDINGS.items() if values[option] is not None}
 
 
+IssueState = choices("IssueState", ISSUE_STATES)
+CATEGORY_HELP = "Category: its number or name (" + "; ".join(
+    f"{n} {zh} / {en}" for n, (zh, en) in issues.CATEGORIES.items()) + ")."
+Category = Annotated[str | None, typer.Option("--category", metavar="N|NAME", help=CATEGORY_HELP)]
+
+
+def _category(value: str | None) -> int | None:
+    """A category by number (1–5, or another one the ledger uses) or by its Chinese or English name."""
+    if value is None:
+        return None
+    text = value.strip()
+    for number, names in issues.CATEGORIES.items():
+        if text.casefold() in (str(number), names[0].casefold(), names[1].casefold()):
+            return number
+    if text.isdigit() and 0 < int(text) < 1000:
+        return int(text)
+    raise InputError(f"--category: {value!r} is neither a category number nor a category's name",
+                     field="--category", code="unknown_category")
+
+
+def _photos(paths: list[Path] | None) -> list[Path]:
+    return [check_input(path, "--photo") for path in paths or []]
+
+
 def _echo_json(value: Any) -> None:
-    typer.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+    typer.echo(dumps(value))
 
 
 @inspect_app.command("log")
@@ -93,11 +128,12 @@ def inspect_log(
     note: Note = None, photo: Photos = None, lon: Lon = None, lat: Lat = None, db: DbOption = None,
 ) -> None:
     """Record one site visit to a parcel."""
-    store = store_from(ctx, db)
+    photos = _photos(photo)
+    store = store_from(ctx, db, write=True)
     with store.session() as session:
         record = inspections.log_inspection(
             session, parcel_code=code, inspected_at=at, inspector=inspector, findings=_findings(locals()),
-            lon=lon, lat=lat, note=note, photos=photo or [], media_dir=store.media_dir(),
+            lon=lon, lat=lat, note=note, photos=photos, media_dir=store.media_dir(),
         )
         flag = " (GPS point over 200 m from the parcel: off_site)" if record.off_site else ""
         typer.echo(f"inspection {record.id} logged for {code}{flag}")
@@ -106,7 +142,8 @@ def inspect_log(
 @inspect_app.command("correct")
 def inspect_correct(
     ctx: typer.Context,
-    inspection_id: Annotated[int, typer.Argument(metavar="ID", help="The inspection to correct.")],
+    inspection_id: Annotated[int, typer.Argument(
+        metavar="ID", min=1, max=MAX_ID, help="The inspection to correct.")],
     at: Annotated[str | None, typer.Option("--at", help="Corrected time.")] = None,
     inspector: Annotated[str | None, typer.Option("--inspector", help="Corrected inspector.")] = None,
     sheds: Sheds = None, sheds_area: ShedsArea = None, residence: Residence = None,
@@ -119,10 +156,11 @@ def inspect_correct(
     changes = _findings(locals())
     extra = {"inspected_at": at, "inspector": inspector, "note": note, "lon": lon, "lat": lat}
     changes.update({k: v for k, v in extra.items() if v is not None})
-    store = store_from(ctx, db)
+    photos = _photos(photo)
+    store = store_from(ctx, db, write=True)
     with store.session() as session:
         record = inspections.correct_inspection(
-            session, inspection_id, changes=changes, photos=photo or [], media_dir=store.media_dir())
+            session, inspection_id, changes=changes, photos=photos, media_dir=store.media_dir())
         typer.echo(f"inspection {record.id} supersedes {inspection_id}")
 
 
@@ -137,7 +175,12 @@ def inspect_import_command(
     fmt: Fmt = OutputFormat.table, db: DbOption = None,
 ) -> None:
     """Import field records; all-or-nothing unless --partial."""
-    store = store_from(ctx, db)
+    check_input(file, "FILE")
+    if layer is not None and file.suffix.lower() != ".gpkg":
+        raise InputError(f"--layer: {file.name} is not a GeoPackage; --layer applies only to one",
+                         field="--layer", code="not_applicable")
+    check_output(rejected, "--rejected")
+    store = store_from(ctx, db, write=True)
     with store.session() as session:
         result = inspect_import.import_inspections(
             session, file, layer=layer, partial=partial, rejected_file=rejected, media_dir=store.media_dir())
@@ -168,7 +211,10 @@ def issues_import(
     db: DbOption = None,
 ) -> None:
     """Load the ledger (台账); all-or-nothing."""
-    with store_from(ctx, db).session() as session:
+    check_input(file, "FILE")
+    if measures is not None:
+        check_input(measures, "--measures")
+    with store_from(ctx, db, write=True).session() as session:
         counts = ledger_io.import_ledger(session, file, measures_path=measures)
     typer.echo(f"{counts['issues']} issues, {counts['measures']} measures, {counts['links']} parcel links")
 
@@ -177,22 +223,22 @@ def issues_import(
 def issues_add(
     ctx: typer.Context,
     ref: Annotated[str, typer.Argument(help="Reference, e.g. 2-1.")],
-    category: Annotated[int, typer.Option("--category", help="1–5 as in the report.")],
+    category: Annotated[str, typer.Option("--category", metavar="N|NAME", help=CATEGORY_HELP)],
     title: Annotated[str, typer.Option("--title", help="The issue in a line.")],
     finding: Annotated[str | None, typer.Option("--finding", help="What was found.")] = None,
     lead: Annotated[str | None, typer.Option("--lead", help="Lead department.")] = None,
     partner: Annotated[
         list[str] | None, typer.Option("--partner", help="Partner department; repeat.")] = None,
     deadline: Annotated[str | None, typer.Option("--deadline", help="Date.")] = None,
-    state: Annotated[str, typer.Option("--state", help="in_progress|basically_done|done.")] = "in_progress",
+    state: Annotated[IssueState, typer.Option("--state", help="Its state.")] = IssueState.in_progress,
     opened: Annotated[str | None, typer.Option("--opened", help="Opened on (date).")] = None,
     db: DbOption = None,
 ) -> None:
     """Add an issue."""
-    with store_from(ctx, db).session() as session:
-        issue = issues.add_issue(session, ref=ref, category=category, title=title, finding=finding,
-                                 lead_department=lead, partner_departments=partner or [],
-                                 deadline=deadline, state=state, opened_on=opened)
+    with store_from(ctx, db, write=True).session() as session:
+        issue = issues.add_issue(session, ref=ref, category=_category(category), title=title,
+                                 finding=finding, lead_department=lead, partner_departments=partner or [],
+                                 deadline=deadline, state=state.value, opened_on=opened)
         typer.echo(f"issue {issue.ref} added")
 
 
@@ -202,7 +248,7 @@ def issues_link(
     codes: Annotated[list[str], typer.Argument(help="Parcel codes.")], db: DbOption = None,
 ) -> None:
     """Link parcels to an issue."""
-    with store_from(ctx, db).session() as session:
+    with store_from(ctx, db, write=True).session() as session:
         added = issues.link_parcels(session, ref=ref, codes=codes)
     typer.echo(f"{len(added)} parcels linked to {ref}")
 
@@ -214,18 +260,18 @@ def issues_measure(
     due: Annotated[str | None, typer.Option("--due", help="Date.")] = None, db: DbOption = None,
 ) -> None:
     """Add a measure to an issue."""
-    with store_from(ctx, db).session() as session:
+    with store_from(ctx, db, write=True).session() as session:
         measure = issues.add_measure(session, ref=ref, text=text, owner=owner, due=due)
         typer.echo(f"measure {measure.id} added to {ref}")
 
 
 @issues_app.command("measure-done")
 def issues_measure_done(
-    ctx: typer.Context, measure_id: Annotated[int, typer.Argument(metavar="ID")],
+    ctx: typer.Context, measure_id: Annotated[int, typer.Argument(metavar="ID", min=1, max=MAX_ID)],
     on: Annotated[str | None, typer.Option("--on", help="Date; default today.")] = None, db: DbOption = None,
 ) -> None:
     """Mark a measure done."""
-    with store_from(ctx, db).session() as session:
+    with store_from(ctx, db, write=True).session() as session:
         measure = issues.measure_done(session, measure_id, on=on)
         typer.echo(f"measure {measure.id} done on {measure.done_on}")
 
@@ -233,14 +279,14 @@ def issues_measure_done(
 @issues_app.command("state")
 def issues_state(
     ctx: typer.Context, ref: Annotated[str, typer.Argument()],
-    state: Annotated[str, typer.Argument(help="in_progress|basically_done|done")],
+    state: Annotated[IssueState, typer.Argument(help="The new state.")],
     note: Note = None, on: Annotated[str | None, typer.Option("--on", help="Date; default today.")] = None,
     db: DbOption = None,
 ) -> None:
     """Change an issue's state (kept as a dated note)."""
-    with store_from(ctx, db).session() as session:
-        update = issues.set_state(session, ref=ref, state=state, on=on, note=note)
-        typer.echo(f"issue {ref} is {state} from {update.on}")
+    with store_from(ctx, db, write=True).session() as session:
+        update = issues.set_state(session, ref=ref, state=state.value, on=on, note=note)
+        typer.echo(f"issue {ref} is {state.value} from {update.on}")
 
 
 @issues_app.command("note")
@@ -249,7 +295,7 @@ def issues_note(
     on: Annotated[str | None, typer.Option("--on", help="Date; default today.")] = None, db: DbOption = None,
 ) -> None:
     """Add a dated progress note."""
-    with store_from(ctx, db).session() as session:
+    with store_from(ctx, db, write=True).session() as session:
         update = issues.add_note(session, ref=ref, text=text, on=on)
         typer.echo(f"note added to {ref} on {update.on}")
 
@@ -261,24 +307,27 @@ LIST_COLUMNS = ("ref", "category", "title", "state", "deadline", "measures", "me
 @issues_app.command("list")
 def issues_list(
     ctx: typer.Context,
-    state: Annotated[str | None, typer.Option("--state")] = None,
-    category: Annotated[int | None, typer.Option("--category")] = None,
+    state: Annotated[IssueState | None, typer.Option("--state")] = None,
+    category: Category = None,
     street: Annotated[str | None, typer.Option("--street", help="Code or name.")] = None,
     as_of: AsOf = None, fmt: Fmt = OutputFormat.table, db: DbOption = None,
 ) -> None:
     """The ledger, with the flags where data and state disagree."""
     with store_from(ctx, db).session() as session:
-        frame = issues.list_issues(session, state=state, category=category, street=street, as_of=as_of)
+        frame = issues.list_issues(session, state=state.value if state else None,
+                                   category=_category(category), street=street, as_of=as_of)
     print_rows(frame.to_dict("records"), LIST_COLUMNS, fmt)
 
 
 @issues_app.command("show")
 def issues_show(
-    ctx: typer.Context, ref: Annotated[str, typer.Argument()], as_of: AsOf = None, db: DbOption = None,
+    ctx: typer.Context, ref: Annotated[str, typer.Argument()], as_of: AsOf = None,
+    fmt: Fmt = OutputFormat.table, db: DbOption = None,
 ) -> None:
-    """One issue with its measures, notes, parcels and flags (JSON)."""
+    """One issue with its measures, notes, parcels and flags."""
     with store_from(ctx, db).session() as session:
-        _echo_json(issues.issue_detail(session, ref, as_of=as_of))
+        detail = issues.issue_detail(session, ref, as_of=as_of)
+    print_record(detail, fmt)
 
 
 @issues_app.command("export")
@@ -287,6 +336,7 @@ def issues_export(
     lang: Annotated[Lang, typer.Option("--lang")] = Lang.zh, as_of: AsOf = None, db: DbOption = None,
 ) -> None:
     """Write the ledger (问题, 责任部门, 配合部门, 整改期限, 措施, 状态)."""
+    check_output(file, "FILE")
     with store_from(ctx, db).session() as session:
         ledger_io.export_ledger(session, file, lang=lang.value, as_of=as_of)
     typer.echo(f"ledger written to {file}")
@@ -303,6 +353,7 @@ def report_command(
     """The progress report, from the data alone."""
     if fmt is ReportFormat.docx and output is None:
         raise InputError("--output: a Word report needs a file, e.g. -o report.docx", field="output")
+    check_output(output, "--output")
     with store_from(ctx, db).session() as session:
         built = report.build_report(session, as_of=as_of, lang=lang.value)
     if output is None:

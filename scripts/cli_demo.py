@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from click.core import ParameterSource
 
+from scripts.cli_common import check_folder
 from scripts.demo import DEFAULT_DB, DEFAULT_OUT, run_demo, summary
 
 
@@ -32,7 +33,7 @@ def demo(
         "--out", help="Folder for maps/, report.*, exports/ and the generated data/.")] = DEFAULT_OUT,
 ) -> None:
     """Build the Tianhe demo: the 2022 rectification report as data, then maps, report, exports."""
-    result = run_demo(db or _root_db(ctx) or DEFAULT_DB, out, say=typer.echo)
+    result = run_demo(db or _root_db(ctx) or DEFAULT_DB, check_folder(out, "--out"), say=typer.echo)
     typer.echo(summary(result))
 
 

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from cases.rules import STATUSES
 from cases.status import parcel_status, status_frame
 from geo.audit import default_actor
-from geo.errors import InputError
 from geo.units import m2_to_mu
 from layers.import_report import ON_INVALID_CHOICES, ImportReport
 from layers.kinds import KINDS
@@ -20,7 +18,8 @@ from layers.parcels_import import FieldOptions, ReadOptions, import_parcels
 from layers.query import get_parcel, parcels_frame
 from layers.streets import list_streets, street_codes
 from layers.streets_import import import_streets
-from scripts.cli_common import DbOption, OutputFormat, print_rows, store_from
+from scripts.cli_common import DbOption, OutputFormat, check_input, check_output, choices, store_from
+from scripts.cli_output import dumps, print_record, print_rows
 
 streets_app = typer.Typer(help="Streets (街道): import and list.", no_args_is_help=True)
 parcels_app = typer.Typer(help="Parcels: import, list and show.", no_args_is_help=True)
@@ -33,9 +32,10 @@ EncodingOpt = Annotated[
 CrsOpt = Annotated[
     str | None, typer.Option(help="Source CRS, overriding the file's: EPSG:4490, 4547, gcj02…")
 ]
-OnInvalidOpt = Annotated[
-    str, typer.Option(help="What to do with an invalid row: fail, repair or skip.")
-]
+OnInvalid = choices("OnInvalid", ON_INVALID_CHOICES)
+Kind = choices("Kind", KINDS)
+Status = choices("Status", STATUSES)
+OnInvalidOpt = Annotated[OnInvalid, typer.Option(help="What to do with an invalid row.")]
 DryRunOpt = Annotated[bool, typer.Option(help="Check and report, store nothing.")]
 ReportOpt = Annotated[Path | None, typer.Option(help="Also write the import report as JSON here.")]
 CodeFieldOpt = Annotated[str | None, typer.Option(help="Field holding the code.")]
@@ -45,37 +45,31 @@ LonFieldOpt = Annotated[str | None, typer.Option(help="CSV: column holding longi
 LatFieldOpt = Annotated[str | None, typer.Option(help="CSV: column holding latitude.")]
 
 
-def _on_invalid(value: str) -> str:
-    if value not in ON_INVALID_CHOICES:
-        raise InputError(f"--on-invalid: {value!r} is not one of {', '.join(ON_INVALID_CHOICES)}")
-    return value
-
-
 def _finish(report: ImportReport, report_path: Path | None) -> None:
-    """Print the report; write it as JSON where asked."""
+    """Print the report; write it as JSON where asked (its path was checked before the import)."""
     typer.echo(report.summary())
     for line in report.detail_lines():
         typer.echo(line)
     if report_path is not None:
-        report_path.write_text(
-            json.dumps(report.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8"
-        )
+        report_path.write_text(dumps(report.to_dict()), encoding="utf-8")
 
 
 @streets_app.command("import")
 def streets_import(
     ctx: typer.Context, file: FileArg, db: DbOption = None, layer: LayerOpt = None,
     encoding: EncodingOpt = None, crs: CrsOpt = None, code_field: CodeFieldOpt = None,
-    name_field: NameFieldOpt = None, on_invalid: OnInvalidOpt = "fail",
+    name_field: NameFieldOpt = None, on_invalid: OnInvalidOpt = OnInvalid.fail,
     schematic: Annotated[bool, typer.Option(help="Mark the boundaries as schematic.")] = False,
     dry_run: DryRunOpt = False, report: ReportOpt = None,
 ) -> None:
     """Import streets: an NBS code list (JSON) or boundary polygons matched by code or name."""
+    check_input(file, "FILE")
+    check_output(report, "--report")
     result = import_streets(
-        store_from(ctx, db), file, actor=default_actor(),
+        store_from(ctx, db, write=True), file, actor=default_actor(),
         read_options=ReadOptions(layer=layer, encoding=encoding, crs=crs),
         fields=FieldOptions(code=code_field, name=name_field),
-        on_invalid=_on_invalid(on_invalid), schematic=schematic, dry_run=dry_run,  # type: ignore[arg-type]
+        on_invalid=on_invalid.value, schematic=schematic, dry_run=dry_run,  # type: ignore[arg-type]
     )
     _finish(result, report)
 
@@ -99,16 +93,18 @@ def streets_list(
 @parcels_app.command("import")
 def parcels_import(
     ctx: typer.Context, file: FileArg,
-    kind: Annotated[str, typer.Option(help=f"Kind of parcel: {', '.join(KINDS)}.")],
+    kind: Annotated[Kind, typer.Option(help="Kind of parcel.")],
     db: DbOption = None, layer: LayerOpt = None, encoding: EncodingOpt = None, crs: CrsOpt = None,
     code_field: CodeFieldOpt = None, name_field: NameFieldOpt = None,
     street_field: Annotated[str | None, typer.Option(help="Field holding the street.")] = None,
     village_field: Annotated[str | None, typer.Option(help="Field holding the village.")] = None,
     wkt_field: WktFieldOpt = None, lon_field: LonFieldOpt = None, lat_field: LatFieldOpt = None,
-    on_invalid: OnInvalidOpt = "fail", dry_run: DryRunOpt = False, report: ReportOpt = None,
+    on_invalid: OnInvalidOpt = OnInvalid.fail, dry_run: DryRunOpt = False, report: ReportOpt = None,
 ) -> None:
     """Import parcels of one kind; a code already stored is updated, its old shape kept."""
-    store = store_from(ctx, db)
+    check_input(file, "FILE")
+    check_output(report, "--report")
+    store = store_from(ctx, db, write=True)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), transient=True) as bar:
         task = bar.add_task("reading", total=None)
@@ -117,12 +113,12 @@ def parcels_import(
             bar.update(task, description=stage, completed=done, total=total)
 
         result = import_parcels(
-            store, file, kind=kind, actor=default_actor(),
+            store, file, kind=kind.value, actor=default_actor(),
             read_options=ReadOptions(layer=layer, encoding=encoding, crs=crs, wkt_field=wkt_field,
                                      lon_field=lon_field, lat_field=lat_field),
             fields=FieldOptions(code=code_field, name=name_field, street=street_field,
                                 village=village_field),
-            on_invalid=_on_invalid(on_invalid), dry_run=dry_run, progress=tick,  # type: ignore[arg-type]
+            on_invalid=on_invalid.value, dry_run=dry_run, progress=tick,  # type: ignore[arg-type]
         )
     _finish(result, report)
 
@@ -135,18 +131,23 @@ PARCEL_LIST_COLUMNS = ["code", "kind", "name", "street_code", "street_name", "vi
 def parcels_list(
     ctx: typer.Context, db: DbOption = None,
     street: Annotated[list[str] | None, typer.Option(help="Street code or name (repeatable).")] = None,
-    kind: Annotated[list[str] | None, typer.Option(help="Kind (repeatable).")] = None,
+    kind: Annotated[list[Kind] | None, typer.Option(help="Kind (repeatable).")] = None,
+    status: Annotated[list[Status] | None, typer.Option(help="Status as of --as-of (repeatable).")] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Status as of the end of this day (YYYY-MM-DD, Beijing time).")] = None,
     format: Annotated[OutputFormat, typer.Option(help="table, json or csv.")] = OutputFormat.table,
 ) -> None:
-    """List parcels, optionally of some streets and kinds."""
+    """List parcels, optionally of some streets, kinds and statuses."""
     with store_from(ctx, db).session() as session:
         codes = street_codes(session, street) if street else None
-        frame = parcels_frame(session, street_codes=codes, kinds=kind)
-        status = status_frame(session, parcel_ids=frame["id"].tolist())
-    frame = frame.join(status[["status", "last_inspected_at"]], on="id")
+        frame = parcels_frame(session, street_codes=codes, kinds=[k.value for k in kind] if kind else None)
+        status_table = status_frame(session, as_of=as_of, parcel_ids=frame["id"].tolist())
+    if not frame.empty:  # (an empty frame's ids cannot be joined: they have no type)
+        frame = frame.join(status_table[["status", "last_inspected_at"]], on="id")
+    if status:
+        frame = frame[frame["status"].isin([s.value for s in status])]
     rows = [
-        {**r, "area_m2": round(r["area_m2"], 2), "area_mu": round(m2_to_mu(r["area_m2"]), 4),
-         "last_inspected_at": _iso(r["last_inspected_at"])}
+        {**r, "area_m2": round(r["area_m2"], 2), "area_mu": round(m2_to_mu(r["area_m2"]), 4)}
         for r in frame.drop(columns="geometry").to_dict("records")
     ]
     print_rows(rows, PARCEL_LIST_COLUMNS, format)
@@ -166,23 +167,14 @@ def parcels_show(
         status = parcel_status(session, parcel)
         row |= {
             "status": status["status"],
-            "last_inspected_at": _iso(status.get("last_inspected_at")),
+            "last_inspected_at": status.get("last_inspected_at"),
             "inspections_count": status.get("inspections_count", 0),
             "area_mu": round(m2_to_mu(parcel.area_m2), 4),
             "bounds": [round(v, 6) for v in frame.geometry.iloc[0].bounds],
             "versions": len(parcel.versions),
-            "updated_at": parcel.updated_at.isoformat(),
+            "updated_at": parcel.updated_at,
         }
-    if format is OutputFormat.json:
-        typer.echo(json.dumps(row, ensure_ascii=False, indent=2, default=str))
-    else:
-        for key, value in row.items():
-            typer.echo(f"{key:>12}: {value}")
-
-
-def _iso(value: object) -> str | None:
-    """A timestamp as ISO 8601 text, None where there is none (NaT)."""
-    return None if value is None or pd.isna(value) else pd.Timestamp(value).isoformat()
+    print_record(row, format)
 
 
 def register(app: typer.Typer) -> None:

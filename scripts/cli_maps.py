@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from maps import BASEMAPS, write_district, write_street_map
-from scripts.cli_common import DbOption, Lang, store_from
+from scripts.cli_common import DbOption, Lang, check_folder, check_output, store_from
 
 map_app = typer.Typer(help="Maps: one HTML file per street, and the district index.",
                       no_args_is_help=True)
@@ -39,6 +39,7 @@ def street(
     db: DbOption = None,
 ) -> None:
     """Write one street's map: parcels by kind and status, legend, figures, search."""
+    check_output(out, "--out", makes_folders=True)
     store = store_from(ctx, db)
     with store.session() as session:
         path = write_street_map(session, street, out, basemap=basemap, as_of=as_of,
@@ -58,6 +59,7 @@ def all_streets(
     db: DbOption = None,
 ) -> None:
     """Write the district index and a map per street into one folder, to share offline."""
+    check_folder(out, "--out")
     store = store_from(ctx, db)
     console = Console(stderr=True)
     with store.session() as session, Progress(

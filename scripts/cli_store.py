@@ -10,7 +10,7 @@ from scripts.migrate import upgrade
 
 def init(ctx: typer.Context, db: DbOption = None) -> None:
     """Create the store, or upgrade its schema to this version (safe to run again)."""
-    store = store_from(ctx, db, require_schema=False)
+    store = store_from(ctx, db, require_schema=False, write=True)
     before, after = upgrade(store)
     where = store.file_path() or store.url.split("@")[-1]
     if before == after:

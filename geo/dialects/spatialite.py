@@ -21,11 +21,19 @@ from sqlalchemy.orm import Session
 
 from geo.dialects.sqlite_connection import driver_module, prepare_connection
 from geo.errors import StoreError
+from geo.write_turn import holds_turn
 
 
 def _on_begin(conn: Connection) -> None:
-    """Begin transactions ourselves: pysqlite's implicit ones skip DDL and SELECT-writes."""
-    conn.exec_driver_sql("BEGIN")
+    """Begin transactions ourselves: pysqlite's implicit ones skip DDL and SELECT-writes.
+
+    A writer holding the write turn (`geo.write_turn`) begins IMMEDIATE: it is
+    the writer from its first read, so no commit in between can make its later
+    writes fail with "database is locked".
+    """
+    database = conn.engine.url.database
+    immediate = bool(database) and database != ":memory:" and holds_turn(database)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_engine(url: str) -> Engine:

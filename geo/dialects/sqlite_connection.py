@@ -10,13 +10,13 @@ import sqlite3
 from typing import Any
 
 from geo.errors import StoreError
+from geo.write_turn import write_wait_seconds
 
 INSTALL_HINT = (
     "install SpatiaLite: Debian/Ubuntu `apt-get install libsqlite3-mod-spatialite`, "
     "macOS `brew install libspatialite`, conda `conda install -c conda-forge libspatialite`"
 )
 EXTENSION = "mod_spatialite"
-BUSY_TIMEOUT_MS = 30_000
 
 
 def driver_module() -> Any:
@@ -33,7 +33,11 @@ def driver_module() -> Any:
 
 
 def prepare_connection(dbapi_conn: Any) -> None:
-    """Load SpatiaLite and set WAL and a busy timeout on every new connection."""
+    """Load SpatiaLite and set WAL and a busy timeout on every new connection.
+
+    The busy timeout is the writers' wait ($LANDPATROL_WRITE_WAIT): a writer
+    outside the write turn (another program) is waited for as long.
+    """
     dbapi_conn.enable_load_extension(True)
     try:
         dbapi_conn.load_extension(EXTENSION)
@@ -45,7 +49,7 @@ def prepare_connection(dbapi_conn: Any) -> None:
     # In WAL mode NORMAL still survives an application crash; only a power
     # cut may lose the last commits, never corrupt the file.
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute(f"PRAGMA busy_timeout={int(write_wait_seconds() * 1000)}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 

@@ -3,14 +3,14 @@
 SQLite (WAL, busy timeout) still answers "database is locked" when a reading
 transaction must become a writer after another commit; PostgreSQL may report a
 serialisation failure or deadlock. Both mean "try the whole transaction again".
-SQLite has one writer at a time anyway, so within a process its writes queue on a lock rather than meet in the
-file (whose busy handler may sleep whole seconds); retries cover other processes.
+SQLite has one writer at a time anyway, so its writes take the store's write
+turn (`Store.writing`: a lock in the process and one on a file beside the
+database, so the CLI and other workers queue too) rather than meet in the file.
 """
 
 from __future__ import annotations
 
 import random
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,26 +24,12 @@ from geo.store import Store
 T = TypeVar("T")
 _RETRY_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
 _RETRY_WORDS = ("database is locked", "database table is locked", "busy")
-_SQLITE_WRITERS: dict[str, threading.Lock] = {}
-_GUARD = threading.Lock()
-
-
-def _writer_lock(store: Store) -> threading.Lock | None:
-    """The lock this process's writes to a SpatiaLite file queue on (None on PostGIS)."""
-    if not store.is_spatialite:
-        return None
-    with _GUARD:
-        return _SQLITE_WRITERS.setdefault(store.url, threading.Lock())
 
 
 @contextmanager
 def writer_turn(store: Store) -> Iterator[None]:
-    """Wait for this process's turn to write to a SpatiaLite file (nothing to wait for on PostGIS)."""
-    lock = _writer_lock(store)
-    if lock is None:
-        yield
-        return
-    with lock:
+    """Wait for the turn to write to a SpatiaLite file, across processes (nothing to wait for on PostGIS)."""
+    with store.writing():
         yield
 
 

@@ -52,7 +52,8 @@ def test_commands_end_to_end(store, sites, tmp_path):
         assert result.exit_code == 0, (args, result.output)
     listed = json.loads(run(store, "issues", "list", "--format", "json").output)
     assert listed[0]["ref"] == "1-1" and listed[0]["done_with_violation"] is True
-    assert json.loads(run(store, "issues", "show", "1-1").output)["measures"][0]["owner"] == "前进街道"
+    shown = json.loads(run(store, "issues", "show", "1-1", "--format", "json").output)
+    assert shown["measures"][0]["owner"] == "前进街道"
     assert run(store, "issues", "export", str(tmp_path / "ledger.xlsx")).exit_code == 0
     report = run(store, "report", "--as-of", "2022-10-25", "--format", "json")
     assert json.loads(report.output)["summary"] == "共1项整改任务,已完成1项"
@@ -84,7 +85,7 @@ def test_bad_input_is_one_line_and_non_zero(store, sites, tmp_path):
         ),
         (["issues", "state", "9-9", "done"], 3, "issue: no issue '9-9'"),
         (["issues", "measure", "9-9", "text"], 3, "issue: no issue '9-9'"),
-        (["inspect", "import", str(tmp_path / "none.csv")], 3, "no file"),
+        (["inspect", "import", str(tmp_path / "none.csv")], 3, "no such file"),
         (["report", "--as-of", "someday"], 2, "as_of: 'someday'"),
     ]
     for args, code, message in cases:

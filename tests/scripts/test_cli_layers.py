@@ -68,7 +68,7 @@ def test_import_list_show_round_trip(store_url, tmp_path, real_data):
     assert inspected.exit_code == 0, inspected.output
     listed = json.loads(_run(store_url, "parcels", "list", "--format", "json").output)
     assert listed[1]["status"] == "violation"
-    assert listed[1]["last_inspected_at"] == "2022-05-01T02:00:00+00:00"
+    assert listed[1]["last_inspected_at"] == "2022-05-01T10:00:00+08:00"
     shown = json.loads(_run(store_url, "parcels", "show", "P00001", "--format", "json").output)
     assert shown["kind"] == "storage_plot" and shown["versions"] == 0
     assert shown["status"] == "violation" and shown["inspections_count"] == 1
