@@ -29,6 +29,7 @@ from maps.web.routers import (
     users,
 )
 from maps.web.schemas import ERROR_RESPONSES
+from maps.web.sessions import SessionStore
 from maps.web.settings import Settings, get_settings
 from maps.web.sign_in_limits import SignInLimiter
 
@@ -82,7 +83,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.state.settings = settings
     app.state.store = store or open_store(settings.db)
     app.state.login_limiter = SignInLimiter(app.state.store, settings.login_max_failures,
-                                            settings.login_window_s)
+                                            settings.login_max_per_address, settings.login_window_s)
+    app.state.sessions = SessionStore(app.state.store, settings.session_idle_s, settings.session_max_age_s)
     app.state.export_dir = _export_dir(settings)
     app.state.response_cache = ResponseCache()
     install_error_handlers(app)

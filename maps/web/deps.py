@@ -61,14 +61,11 @@ def session_data(request: Request) -> SessionData | None:
     return read_session(request.cookies.get(SESSION_COOKIE), settings.secret_key, settings.session_max_age_s)
 
 
-def get_current_user(request: Request, store: StoreDep) -> User:
-    """The signed-in, enabled user; 401 otherwise (a disabled user is signed out at once)."""
+def get_current_user(request: Request) -> User:
+    """The user of a live server-side session; 401 otherwise (signed out, disabled, timed out)."""
     data = session_data(request)
-    if data is None or data.user_id <= 0:
-        raise SignInRequired("sign in first")
-    with store.session() as session:
-        user = session.get(User, data.user_id)
-    if user is None or user.disabled:
+    user = request.app.state.sessions.user(data) if data is not None and data.user_id > 0 else None
+    if user is None:
         raise SignInRequired("sign in first")
     request.state.user = user
     return user
