@@ -6,6 +6,7 @@ the rules of who may do what live in `maps.web.policy`, not in the routes.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
@@ -13,7 +14,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from cases.models import User
-from geo.errors import LandpatrolError, PermissionDeniedError
+from geo.errors import InputError, LandpatrolError, PermissionDeniedError
 from geo.store import Store
 from maps.web.security import SESSION_COOKIE, SessionData, csrf_valid, read_session
 from maps.web.settings import Settings
@@ -59,6 +60,17 @@ def session_data(request: Request) -> SessionData | None:
     """The visitor's signed session (user id 0 for a visitor not signed in), if any."""
     settings: Settings = request.app.state.settings
     return read_session(request.cookies.get(SESSION_COOKIE), settings.secret_key, settings.session_max_age_s)
+
+
+def refuse_control_characters(request: Request) -> None:
+    """Refuse control characters (NUL, newlines, ...) in path and query parameters, naming the parameter.
+
+    No code, name or filter has one, and PostgreSQL cannot even compare text holding a NUL.
+    """
+    pairs = [*request.path_params.items(), *request.query_params.multi_items()]
+    for name, value in pairs:
+        if isinstance(value, str) and any(unicodedata.category(c) == "Cc" for c in value):
+            raise InputError(f"{name}: control characters are not allowed")
 
 
 def get_current_user(request: Request) -> User:

@@ -26,6 +26,7 @@ router = APIRouter(tags=["streets"])
 Reader = Annotated[User, Depends(street_reader)]
 MAP_LINKS = '<script src="/static/maplinks.js"></script>'
 PAGE_MAX = 5000
+OFFSET_MAX = 10_000_000  # far beyond any street; an integer the databases can hold
 GEOJSON = "application/geo+json"
 
 
@@ -92,7 +93,7 @@ def street_parcels(
     request: Request, code: str, session: SessionDep, user: Reader,
     bbox: Annotated[str | None, Query(description="west,south,east,north in lon/lat")] = None,
     limit: Annotated[int, Query(ge=1, le=PAGE_MAX)] = 1000,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=OFFSET_MAX)] = 0,
 ) -> Response:
     """The street's parcels with their status as GeoJSON, ordered by code, a page at a time."""
     street = _street(session, user, code)

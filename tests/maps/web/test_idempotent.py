@@ -12,6 +12,7 @@ from cases.models import Inspection
 from tests.maps.web.conftest import PASSWORD, SECRET, Site, running
 
 RETRIES = 25
+URL = "/api/parcels/QJ-BF-003/inspections"
 
 
 def test_concurrent_retries_of_one_client_id_all_succeed(backend_site: Site) -> None:
@@ -22,12 +23,12 @@ def test_concurrent_retries_of_one_client_id_all_succeed(backend_site: Site) -> 
         token = csrf_token(read_session(client.cookies["lp_session"], SECRET, 3600).sid, SECRET)
         client.post("/login", data={"name": "insp", "password": PASSWORD, "csrf_token": token})
         token = csrf_token(read_session(client.cookies["lp_session"], SECRET, 3600).sid, SECRET)
-        body = {"client_id": "phone-retry-0001", "inspected_at": "2022-10-20T10:00:00+08:00", "sheds_count": 1}
+        body = {"client_id": "phone-retry-0001", "inspected_at": "2022-10-20T10:00:00+08:00"}
         start = threading.Barrier(RETRIES, timeout=60)
 
         def post(_n: int) -> httpx.Response:
             start.wait()
-            return client.post("/api/parcels/QJ-BF-003/inspections", json=body, headers={"X-CSRF-Token": token})
+            return client.post(URL, json=body, headers={"X-CSRF-Token": token})
 
         with ThreadPoolExecutor(RETRIES) as pool:
             replies = list(pool.map(post, range(RETRIES)))
