@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from cases.models import User
 from geo.errors import InputError, LandpatrolError, PermissionDeniedError
 from geo.store import Store
+from maps.web.messages import web_error
 from maps.web.security import SESSION_COOKIE, SessionData, csrf_valid, read_session
 from maps.web.settings import Settings
 
@@ -78,7 +79,7 @@ def get_current_user(request: Request) -> User:
     data = session_data(request)
     user = request.app.state.sessions.user(data) if data is not None and data.user_id > 0 else None
     if user is None:
-        raise SignInRequired("sign in first")
+        raise web_error(SignInRequired, "sign_in")
     request.state.user = user
     return user
 
@@ -91,7 +92,7 @@ def allow(*roles: str) -> Callable[[User], User]:
 
     def check(user: CurrentUser) -> User:
         if user.role not in roles:
-            raise PermissionDeniedError(f"the {user.role} role may not do this")
+            raise web_error(PermissionDeniedError, "role_forbidden", role=user.role)
         return user
 
     check.__name__ = f"allow_{'_'.join(roles)}"
@@ -107,7 +108,7 @@ async def _check_csrf(request: Request) -> None:
         token = value if isinstance(value, str) else None
     settings: Settings = request.app.state.settings
     if data is None or not csrf_valid(token, data.sid, settings.secret_key):
-        raise CsrfError("missing or invalid CSRF token; reload the page and try again")
+        raise web_error(CsrfError, "csrf")
 
 
 async def require_csrf(request: Request, _user: CurrentUser) -> None:

@@ -35,8 +35,13 @@ def set_session_cookie(request: Request, response: Response, data: SessionData, 
 
 
 def safe_next(target: str | None) -> str:
-    """A local path to go on to; anything else (other sites, `//host`) goes home."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """A local path to go on to; anything else (other sites, `//host`, a backslash) goes home.
+
+    Browsers drop tabs and newlines inside URLs (slash, tab, slash, host is `//host`),
+    so no space or control character may appear either.
+    """
+    if (not target or not target.startswith("/") or target.startswith("//") or "\\" in target
+            or any(c.isspace() or not c.isprintable() for c in target)):
         return "/"
     return target
 
