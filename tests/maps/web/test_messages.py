@@ -1,8 +1,10 @@
-"""What new users read (issue 14 item 5, issue 13 item 6): sign-in redirects back, refusals and unknown
-codes in the user's language with what was typed kept, and suggestions only from streets one may see."""
+"""What new users read (issue 14 items 5 and 6, issue 13 item 6): sign-in redirects back, refusals and
+unknown codes in the user's language with what was typed kept, suggestions only from streets one may
+see, and Beijing time on pages."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -83,3 +85,18 @@ def test_suggestions_come_only_from_streets_the_user_may_read(backend_site: Site
     unknown = inspector.get("/api/streets/nowhere/parcels").json()["detail"]
     assert QIANJIN in unknown and FENGHUANG not in unknown
     assert "FH-BF-001" in backend_site.client("manager").get("/api/parcels/FH-BF-00").json()["detail"]
+
+
+def test_pages_show_beijing_time_and_the_api_iso_times_with_offset(site: Site) -> None:
+    inspector = site.client("inspector")
+    body = {"inspected_at": "2022-10-20T09:30:00+08:00", "client_id": "beijing-time-01"}
+    posted = inspector.post("/api/parcels/QJ-SP-001/inspections", json=body,
+                            headers={"X-CSRF-Token": site.csrf(inspector)})
+    assert posted.status_code == 201, posted.text
+    page = inspector.get("/parcels/QJ-SP-001").text
+    assert "2022-10-20 09:30" in page and "01:30" not in page and "UTC" not in page
+    listed = inspector.get("/api/parcels/QJ-SP-001/inspections").json()
+    again = next(r for r in listed if r["id"] == posted.json()["id"])
+    for at in (posted.json()["inspected_at"], again["inspected_at"]):
+        assert datetime.fromisoformat(at) == datetime.fromisoformat(body["inspected_at"])
+        assert datetime.fromisoformat(at).utcoffset() is not None, at
