@@ -14,6 +14,9 @@ from maps.web.sign_in_limits import unlock
 from maps.web.users import ROLES, add_user, disable_user, get_user, list_users, set_password
 from scripts.cli_common import DbOption, OutputFormat, print_rows, store_from
 
+UserName = Annotated[str, typer.Argument(help="Sign-in name.")]
+PasswordStdin = Annotated[bool, typer.Option(
+    "--password-stdin", help="Read the password from the first line of stdin.")]
 users_app = typer.Typer(help="People who sign in to the web app, and their roles.", no_args_is_help=True)
 
 
@@ -47,12 +50,11 @@ def _password(from_stdin: bool) -> str:
 @users_app.command("add")
 def users_add(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Sign-in name.")],
+    name: UserName,
     role: Annotated[str, typer.Option("--role", help=f"One of {'|'.join(ROLES)}.")],
     streets: Annotated[list[str] | None, typer.Option(
         "--streets", help="An inspector's street (code, name or short name); repeat for more.")] = None,
-    password_stdin: Annotated[bool, typer.Option(
-        "--password-stdin", help="Read the password from the first line of stdin.")] = False,
+    password_stdin: PasswordStdin = False,
     db: DbOption = None,
 ) -> None:
     """Add a user; the password is asked for twice unless --password-stdin."""
@@ -78,10 +80,8 @@ def users_list(
 
 
 @users_app.command("disable")
-def users_disable(
-    ctx: typer.Context, name: Annotated[str, typer.Argument(help="Sign-in name.")], db: DbOption = None,
-) -> None:
-    """Stop a user signing in (their records stay)."""
+def users_disable(ctx: typer.Context, name: UserName, db: DbOption = None) -> None:
+    """Stop a user signing in and end their sessions (their records stay)."""
     store = store_from(ctx, db)
     with store.session() as session:
         disable_user(session, name)
@@ -89,12 +89,8 @@ def users_disable(
 
 
 @users_app.command("password")
-def users_password(
-    ctx: typer.Context, name: Annotated[str, typer.Argument(help="Sign-in name.")],
-    password_stdin: Annotated[bool, typer.Option(
-        "--password-stdin", help="Read the password from the first line of stdin.")] = False,
-    db: DbOption = None,
-) -> None:
+def users_password(ctx: typer.Context, name: UserName, password_stdin: PasswordStdin = False,
+                   db: DbOption = None) -> None:
     """Give a user a new password; their sessions end at once."""
     password = _password(password_stdin)
     store = store_from(ctx, db)
@@ -104,9 +100,7 @@ def users_password(
 
 
 @users_app.command("unlock")
-def users_unlock(
-    ctx: typer.Context, name: Annotated[str, typer.Argument(help="Sign-in name.")], db: DbOption = None,
-) -> None:
+def users_unlock(ctx: typer.Context, name: UserName, db: DbOption = None) -> None:
     """Lift a user's sign-in lockout, from every address."""
     store = store_from(ctx, db)
     with store.session() as session:

@@ -101,21 +101,6 @@ def test_session_cookie_is_signed_httponly_and_samesite(site: Site) -> None:
     assert client.get("/api/streets").status_code == 401
 
 
-def test_a_disabled_user_is_signed_out_at_once(site: Site) -> None:
-    from maps.web.users import add_user
-
-    with site.store.session() as session:
-        add_user(session, name="leaver", role="analyst", password=PASSWORD, actor="test")
-    client = site.client()
-    client.get("/login")
-    client.post("/login", data={"name": "leaver", "password": PASSWORD, "csrf_token": site.csrf(client)})
-    assert client.get("/api/streets").status_code == 200
-    admin = site.client("admin")
-    disabled = admin.post("/api/users/leaver/disable", headers={"X-CSRF-Token": site.csrf(admin)})
-    assert disabled.status_code == 200
-    assert client.get("/api/streets").status_code == 401
-
-
 def test_photos_are_checked_by_content(site: Site) -> None:
     client = site.client("inspector")
     fake = io.BytesIO(b"MZ\x90\x00 not an image at all")

@@ -4,6 +4,7 @@ idle and absolute timeouts; only a hash of the id is stored; Secure cookies over
 from __future__ import annotations
 
 import httpx
+import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
@@ -78,18 +79,25 @@ def test_an_idle_session_is_refused_over_http(site: Site) -> None:
     assert client.get("/api/streets").status_code == 401
 
 
-def test_a_new_password_ends_the_users_sessions(site: Site) -> None:
+@pytest.mark.parametrize("ending", [
+    ["users", "password", "{name}", "--password-stdin"], ["users", "disable", "{name}"], "web-disable",
+])
+def test_a_new_password_or_disabling_ends_the_sessions_at_once(site: Site, ending: list[str] | str) -> None:
     from maps.web.users import add_user
 
+    name = "leaver-" + ("web" if isinstance(ending, str) else ending[1])
     with site.store.session() as session:
-        add_user(session, name="mover", role="analyst", password=PASSWORD, actor="test")
-    client = site.client()
-    client.get("/login")
-    client.post("/login", data={"name": "mover", "password": PASSWORD, "csrf_token": site.csrf(client)})
+        add_user(session, name=name, role="analyst", password=PASSWORD, actor="test")
+    client = site.signed_in(name)
     assert client.get("/api/streets").status_code == 200
-    args = ["users", "password", "mover", "--password-stdin", "--db", site.store.url]
-    changed = CliRunner().invoke(cli, args, input="another-long-one\n")
-    assert changed.exit_code == 0, changed.output
+    if ending == "web-disable":
+        admin = site.client("admin")
+        reply = admin.post(f"/api/users/{name}/disable", headers={"X-CSRF-Token": site.csrf(admin)})
+        assert reply.status_code == 200
+    else:
+        args = [arg.format(name=name) for arg in ending]
+        done = CliRunner().invoke(cli, [*args, "--db", site.store.url], input="another-long-one\n")
+        assert done.exit_code == 0, done.output
     assert client.get("/api/streets").status_code == 401
 
 
