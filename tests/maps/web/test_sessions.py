@@ -114,3 +114,17 @@ def test_the_cookie_is_secure_behind_a_proxy_that_says_https(site: Site) -> None
         plain = httpx.get(f"{base}/login")
     assert "secure" in reply.headers["set-cookie"].lower()
     assert "secure" not in plain.headers["set-cookie"].lower()
+
+
+def test_migration_0005_goes_down_and_up_again(store: Store) -> None:
+    from scripts.migrate import downgrade, upgrade
+
+    def tables() -> set[str]:
+        with store.engine.connect() as conn:
+            return set(sa.inspect(conn).get_table_names())
+
+    assert {"web_sessions", "sign_in_attempts"} <= tables() and "sign_in_failures" not in tables()
+    downgrade(store, "0004")
+    assert "sign_in_failures" in tables() and not {"web_sessions", "sign_in_attempts"} & tables()
+    upgrade(store)
+    assert {"web_sessions", "sign_in_attempts"} <= tables() and "sign_in_failures" not in tables()
