@@ -8,6 +8,7 @@ one bulk statement (COPY on PostGIS) inside the caller's transaction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -94,13 +95,13 @@ def _read_gpkg(path: Path, layer: str | None) -> tuple[pd.DataFrame, pd.Series]:
     return frame.astype(object).where(frame.notna(), ""), labels
 
 
-def _photo_errors(rows: pd.DataFrame, base: Path) -> list[tuple[Any, RowError]]:
-    """Check each row's photos (paths relative to the file, separated by ';')."""
+def _photo_errors(rows: pd.DataFrame, photo_path: Callable[[str], Path]) -> list[tuple[Any, RowError]]:
+    """Check each row's photos (names separated by ';', found by `photo_path`)."""
     found = []
     for index, value in rows["photos"].dropna().items():
         for name in str(value).split(";"):
             try:
-                check_photo(base / name.strip(), field="photos")
+                check_photo(photo_path(name.strip()), field="photos")
             except (InputError, NotFoundError) as err:
                 found.append((index, RowError(rows.at[index, "label"], "photos", str(err).split(": ", 1)[1])))
     return found
@@ -155,18 +156,21 @@ def import_inspections(
     media_dir: Path | None = None,
     actor: str | None = None,
     now: datetime | None = None,
+    photo_path: Callable[[str], Path] | None = None,
 ) -> ImportResult:
     """Check and insert a file of field records; returns what was done.
 
     Without `partial`, any bad field raises `InputError` naming the first
     errors and nothing is written. Rows whose `client_id` is already stored
-    are skipped, so a re-run is harmless.
+    are skipped, so a re-run is harmless. `photo_path` finds a photo by the
+    name in its row (default: relative to the file; the web confines it to the upload).
     """
+    photo_path = photo_path or (lambda name: path.parent / name)
     now = now or utc_now()
     actor = actor or default_actor()
     raw, labels = read_records(path, layer=layer)
     good, errors = check_records(session, raw, labels=labels, now=now)
-    extra = _photo_errors(good, path.parent) if "photos" in good else []
+    extra = _photo_errors(good, photo_path) if "photos" in good else []
     if extra:
         errors = sorted([*errors, *(e for _, e in extra)], key=lambda e: labels.tolist().index(e.row))
         good = good.drop(index=list({i for i, _ in extra}))
@@ -193,7 +197,7 @@ def import_inspections(
         backend.bulk_insert(connection, "inspections", INSERT_COLUMNS, "gps", STORAGE_EPSG, rows, points)
         add_import(connection, run.id)
     if good["photos"].notna().any():
-        _link_photos(session, good, run.id, path.parent, media_dir)
+        _link_photos(session, good, run.id, photo_path, media_dir)
     run.report = result.as_dict()
     record(session, actor=actor, action="inspection.import", entity="import_run", key=str(run.id),
            detail={"file": path.name, **result.as_dict()})
@@ -201,7 +205,8 @@ def import_inspections(
 
 
 def _link_photos(
-    session: Session, good: pd.DataFrame, import_id: int, base: Path, media_dir: Path | None,
+    session: Session, good: pd.DataFrame, import_id: int, photo_path: Callable[[str], Path],
+    media_dir: Path | None,
 ) -> None:
     """Photos of imported rows; rows were inserted in order, so their ids are in order too."""
     if media_dir is None:
@@ -212,7 +217,7 @@ def _link_photos(
     links = set()
     for inspection_id, value in zip(ids, good["photos"], strict=True):
         for name in str(value or "").split(";") if value else ():
-            photo = store_photo(session, base / name.strip(), media_dir=media_dir, field="photos")
+            photo = store_photo(session, photo_path(name.strip()), media_dir=media_dir, field="photos")
             session.flush()
             links.add((inspection_id, photo.id))
     if links:

@@ -12,7 +12,6 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
-    Index,
     Integer,
     String,
     Table,
@@ -208,12 +207,27 @@ class User(Base):
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
-class SignInFailure(Base):
-    """A failed sign-in, counted against a key (a name or an address) for rate limiting."""
+class WebSession(Base):
+    """A signed-in web session, kept server-side so that sign-out, disabling and a new password end it.
 
-    __tablename__ = "sign_in_failures"
-    __table_args__ = (Index("ix_sign_in_failures_key_at", "key", "at"),)
+    Only a hash of the session id is stored; times are seconds since the epoch
+    (every worker's clock agrees), for the idle and the absolute timeouts.
+    """
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    key: Mapped[str] = mapped_column(String(200))
-    at: Mapped[float] = mapped_column(Float)  # seconds since the epoch: every worker's clock agrees
+    __tablename__ = "web_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[float] = mapped_column(Float)
+    seen_at: Mapped[float] = mapped_column(Float)
+
+
+class SignInAttempt(Base):
+    """Sign-in attempts counted in a fixed window, per (name, address) and per address alone (name '')."""
+
+    __tablename__ = "sign_in_attempts"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    address: Mapped[str] = mapped_column(String(100), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    started: Mapped[float] = mapped_column(Float)  # when the window began, seconds since the epoch

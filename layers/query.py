@@ -70,8 +70,16 @@ def get_parcel(session: Session, code: str) -> Parcel:
 
 def _suggestions(session: Session, code: str) -> str:
     """`; did you mean A, B, C?` from the stored codes closest to `code`."""
+    near = near_codes(session, code)
+    return f"; did you mean {', '.join(near)}?" if near else ""
+
+
+def near_codes(session: Session, code: str, street_codes: Collection[str] | None = None) -> list[str]:
+    """Up to three stored parcel codes closest to `code`, only from these streets when given
+    (a user is never offered codes they may not see)."""
     import difflib
 
-    codes = session.scalars(sa.select(Parcel.code)).all()
-    near = difflib.get_close_matches(code, codes, n=3, cutoff=0.5)
-    return f"; did you mean {', '.join(near)}?" if near else ""
+    query = sa.select(Parcel.code)
+    if street_codes is not None:
+        query = query.where(Parcel.street_code.in_(list(street_codes)))
+    return difflib.get_close_matches(code, session.scalars(query).all(), n=3, cutoff=0.5)

@@ -9,9 +9,14 @@ from typing import Annotated
 
 import typer
 
-from maps.web.users import ROLES, add_user, disable_user, list_users
+from maps.web.settings import get_settings
+from maps.web.sign_in_limits import unlock
+from maps.web.users import ROLES, add_user, disable_user, get_user, list_users, set_password
 from scripts.cli_common import DbOption, OutputFormat, print_rows, store_from
 
+UserName = Annotated[str, typer.Argument(help="Sign-in name.")]
+PasswordStdin = Annotated[bool, typer.Option(
+    "--password-stdin", help="Read the password from the first line of stdin.")]
 users_app = typer.Typer(help="People who sign in to the web app, and their roles.", no_args_is_help=True)
 
 
@@ -30,8 +35,10 @@ def serve(
     # Every worker must sign and check cookies with the same key.
     os.environ.setdefault("LANDPATROL_SECRET_KEY", secrets.token_urlsafe(32))
     typer.echo(f"landpatrol web app on http://{host}:{port}/ ({workers} worker(s))")
+    # Proxy headers from the trusted addresses give the browser's scheme (Secure cookies over HTTPS).
     uvicorn.run("maps.web.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                log_level="warning", access_log=False)
+                log_level="warning", access_log=False, proxy_headers=True,
+                forwarded_allow_ips=get_settings().forwarded_allow_ips)
 
 
 def _password(from_stdin: bool) -> str:
@@ -43,12 +50,11 @@ def _password(from_stdin: bool) -> str:
 @users_app.command("add")
 def users_add(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Sign-in name.")],
+    name: UserName,
     role: Annotated[str, typer.Option("--role", help=f"One of {'|'.join(ROLES)}.")],
     streets: Annotated[list[str] | None, typer.Option(
         "--streets", help="An inspector's street (code, name or short name); repeat for more.")] = None,
-    password_stdin: Annotated[bool, typer.Option(
-        "--password-stdin", help="Read the password from the first line of stdin.")] = False,
+    password_stdin: PasswordStdin = False,
     db: DbOption = None,
 ) -> None:
     """Add a user; the password is asked for twice unless --password-stdin."""
@@ -74,14 +80,33 @@ def users_list(
 
 
 @users_app.command("disable")
-def users_disable(
-    ctx: typer.Context, name: Annotated[str, typer.Argument(help="Sign-in name.")], db: DbOption = None,
-) -> None:
-    """Stop a user signing in (their records stay)."""
+def users_disable(ctx: typer.Context, name: UserName, db: DbOption = None) -> None:
+    """Stop a user signing in and end their sessions (their records stay)."""
     store = store_from(ctx, db)
     with store.session() as session:
         disable_user(session, name)
     typer.echo(f"user {name} disabled")
+
+
+@users_app.command("password")
+def users_password(ctx: typer.Context, name: UserName, password_stdin: PasswordStdin = False,
+                   db: DbOption = None) -> None:
+    """Give a user a new password; their sessions end at once."""
+    password = _password(password_stdin)
+    store = store_from(ctx, db)
+    with store.session() as session:
+        set_password(session, name, password)
+    typer.echo(f"user {name}: password changed, sessions ended")
+
+
+@users_app.command("unlock")
+def users_unlock(ctx: typer.Context, name: UserName, db: DbOption = None) -> None:
+    """Lift a user's sign-in lockout, from every address."""
+    store = store_from(ctx, db)
+    with store.session() as session:
+        get_user(session, name)
+        unlock(session, name)
+    typer.echo(f"user {name} unlocked")
 
 
 def register(app: typer.Typer) -> None:

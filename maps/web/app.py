@@ -10,11 +10,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from geo.store import Store, open_store
+from maps.web.deps import refuse_control_characters
 from maps.web.errors import install_error_handlers
 from maps.web.response_cache import ResponseCache
 from maps.web.routers import (
@@ -29,6 +30,7 @@ from maps.web.routers import (
     users,
 )
 from maps.web.schemas import ERROR_RESPONSES
+from maps.web.sessions import SessionStore
 from maps.web.settings import Settings, get_settings
 from maps.web.sign_in_limits import SignInLimiter
 
@@ -78,11 +80,13 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         title="landpatrol", version="1", docs_url=None, redoc_url=None,  # their pages load CDN scripts
         description="Tianhe land patrol: streets, parcels, inspections, issues and exports.",
         responses=ERROR_RESPONSES,  # errors are {"detail": "one line"}, FastAPI's 422 included
+        dependencies=[Depends(refuse_control_characters)],
     )
     app.state.settings = settings
     app.state.store = store or open_store(settings.db)
     app.state.login_limiter = SignInLimiter(app.state.store, settings.login_max_failures,
-                                            settings.login_window_s)
+                                            settings.login_max_per_address, settings.login_window_s)
+    app.state.sessions = SessionStore(app.state.store, settings.session_idle_s, settings.session_max_age_s)
     app.state.export_dir = _export_dir(settings)
     app.state.response_cache = ResponseCache()
     install_error_handlers(app)

@@ -6,6 +6,7 @@ the rules of who may do what live in `maps.web.policy`, not in the routes.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
@@ -13,8 +14,9 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from cases.models import User
-from geo.errors import LandpatrolError, PermissionDeniedError
+from geo.errors import InputError, LandpatrolError, PermissionDeniedError
 from geo.store import Store
+from maps.web.messages import web_error
 from maps.web.security import SESSION_COOKIE, SessionData, csrf_valid, read_session
 from maps.web.settings import Settings
 
@@ -61,15 +63,23 @@ def session_data(request: Request) -> SessionData | None:
     return read_session(request.cookies.get(SESSION_COOKIE), settings.secret_key, settings.session_max_age_s)
 
 
-def get_current_user(request: Request, store: StoreDep) -> User:
-    """The signed-in, enabled user; 401 otherwise (a disabled user is signed out at once)."""
+def refuse_control_characters(request: Request) -> None:
+    """Refuse control characters (NUL, newlines, ...) in path and query parameters, naming the parameter.
+
+    No code, name or filter has one, and PostgreSQL cannot even compare text holding a NUL.
+    """
+    pairs = [*request.path_params.items(), *request.query_params.multi_items()]
+    for name, value in pairs:
+        if isinstance(value, str) and any(unicodedata.category(c) == "Cc" for c in value):
+            raise InputError(f"{name}: control characters are not allowed")
+
+
+def get_current_user(request: Request) -> User:
+    """The user of a live server-side session; 401 otherwise (signed out, disabled, timed out)."""
     data = session_data(request)
-    if data is None or data.user_id <= 0:
-        raise SignInRequired("sign in first")
-    with store.session() as session:
-        user = session.get(User, data.user_id)
-    if user is None or user.disabled:
-        raise SignInRequired("sign in first")
+    user = request.app.state.sessions.user(data) if data is not None and data.user_id > 0 else None
+    if user is None:
+        raise web_error(SignInRequired, "sign_in")
     request.state.user = user
     return user
 
@@ -82,7 +92,7 @@ def allow(*roles: str) -> Callable[[User], User]:
 
     def check(user: CurrentUser) -> User:
         if user.role not in roles:
-            raise PermissionDeniedError(f"the {user.role} role may not do this")
+            raise web_error(PermissionDeniedError, "role_forbidden", role=user.role)
         return user
 
     check.__name__ = f"allow_{'_'.join(roles)}"
@@ -98,7 +108,7 @@ async def _check_csrf(request: Request) -> None:
         token = value if isinstance(value, str) else None
     settings: Settings = request.app.state.settings
     if data is None or not csrf_valid(token, data.sid, settings.secret_key):
-        raise CsrfError("missing or invalid CSRF token; reload the page and try again")
+        raise web_error(CsrfError, "csrf")
 
 
 async def require_csrf(request: Request, _user: CurrentUser) -> None:

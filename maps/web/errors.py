@@ -1,40 +1,60 @@
 """Errors at the edge: domain errors become their HTTP status and one line, never a trace.
 
 `/api/...` gets `{"detail": "..."}`; pages get the error page in the user's
-language. Anything unexpected is logged here and answered with a bare 500.
+language, and a visitor not signed in is sent to the sign-in page and back.
+Anything unexpected is logged here and answered with a bare 500.
 """
 
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 
 from geo.errors import LandpatrolError
-from maps.web.pages import render
+from maps.web.messages import localized, status_line
+from maps.web.pages import page_lang, render
 
 log = logging.getLogger("landpatrol.web")
 API_PREFIX = "/api"
 
 
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith(API_PREFIX) or request.url.path.startswith("/openapi")
+
+
 def _reply(request: Request, status: int, message: str) -> Response:
-    if request.url.path.startswith(API_PREFIX) or request.url.path.startswith("/openapi"):
+    if _is_api(request):
         return JSONResponse({"detail": message}, status_code=status)
     return render(request, "error.html", {"status": status, "message": message}, status_code=status)
 
 
+def _sign_in_first(request: Request) -> Response:
+    """To the sign-in page, which comes back here (a local path only: see `safe_next`)."""
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?{urlencode({'next': here})}", status_code=303)
+
+
 async def _domain(request: Request, err: Exception) -> Response:
     assert isinstance(err, LandpatrolError)
-    return _reply(request, err.http_status, str(err))
+    if _is_api(request):
+        return _reply(request, err.http_status, str(err))
+    if err.http_status == 401 and request.method == "GET":
+        return _sign_in_first(request)
+    return _reply(request, err.http_status, localized(err, page_lang(request)))
 
 
 async def _http(request: Request, err: Exception) -> Response:
     assert isinstance(err, HTTPException)
-    response = _reply(request, err.status_code, str(err.detail))
+    detail = str(err.detail)
+    if err.status_code == 404 and not _is_api(request):
+        detail = status_line("not_found", page_lang(request))
+    response = _reply(request, err.status_code, detail)
     for name, value in (err.headers or {}).items():
         response.headers[name] = value
     return response
@@ -50,12 +70,12 @@ async def _validation(request: Request, err: Exception) -> Response:
 
 async def _database(request: Request, err: Exception) -> Response:
     log.error("database error on %s %s: %s", request.method, request.url.path, err)
-    return _reply(request, 503, "the database is busy or unavailable; try again")
+    return _reply(request, 503, status_line("busy", "en" if _is_api(request) else page_lang(request)))
 
 
 async def _unexpected(request: Request, err: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
-    return _reply(request, 500, "internal error")
+    return _reply(request, 500, status_line("internal", "en" if _is_api(request) else page_lang(request)))
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -4,7 +4,8 @@ The reading, checking and writing are the services' own (`layers.streets_import`
 `layers.parcels_import`, `cases.inspect_import`, `cases.ledger_io`), each in one
 transaction and audited there. This module adds only what an upload needs: a
 file name the client cannot choose, a size cap, zip members that cannot escape
-their folder, and one report shape for the four targets.
+their folder, photos named in a table found only inside the same upload, and
+one report shape for the four targets.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import re
 import stat
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -74,13 +75,14 @@ def safe_name(client_name: str | None) -> str:
     return f"{stem}{suffix}"
 
 
-def _copy_capped(source: IO[bytes], target: Path, cap: int, what: str) -> int:
+def _copy_capped(source: IO[bytes], target: Path, cap: int, what: str, limit: int | None = None) -> int:
+    """Copy at most `cap` bytes; over it, the error names `limit` (the whole allowance, default `cap`)."""
     size = 0
     with target.open("wb") as out:
         while chunk := source.read(CHUNK):
             size += len(chunk)
             if size > cap:
-                raise InputError(f"file: {what} is over the {cap // (1024 * 1024)} MB limit")
+                raise InputError(f"file: {what} is over the {(limit or cap) // (1024 * 1024)} MB limit")
             out.write(chunk)
     return size
 
@@ -115,7 +117,8 @@ def unzip(archive: Path, folder: Path) -> Path:
                     continue
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with zipped.open(info) as source:
-                    budget -= _copy_capped(source, target, budget, "the unzipped content")
+                    budget -= _copy_capped(source, target, budget, "the unzipped content",
+                                           MAX_UNZIPPED_BYTES)
     except zipfile.BadZipFile:
         raise InputError(f"file: {archive.name} is not a zip archive") from None
     return _data_file(folder)
@@ -149,6 +152,26 @@ def saved_upload(source: IO[bytes], client_name: str | None,
                 yield upload
         except LandpatrolError as err:
             raise _without_folder(err, folder) from None
+
+
+def photos_inside(folder: Path) -> Callable[[str], Path]:
+    """A photo finder for an uploaded table: only files of the same upload, inside the table's folder.
+
+    Absolute paths, `..` and missing files all get one neutral message, so an
+    upload can neither copy a server file nor learn which server paths exist.
+    """
+    root = folder.resolve()
+
+    def find(name: str) -> Path:
+        try:
+            found = (root / name).resolve()
+            if name and found.is_relative_to(root) and found.is_file():
+                return found
+        except (OSError, ValueError):  # a NUL in the name, a loop of links
+            pass
+        raise InputError(f"photos: {name!r} is not a file of this upload")
+
+    return find
 
 
 def _without_folder(err: LandpatrolError, folder: Path) -> LandpatrolError:
@@ -187,7 +210,8 @@ def _inspections(store: Store, path: Path, choice: ImportChoice, actor: str) -> 
     with store.session(dry_run=choice.dry_run) as session:
         result = import_inspections(session, path, partial=choice.on_invalid == "skip",
                                     rejected_file=path.with_name("rejected.csv"),
-                                    media_dir=store.media_dir(), actor=actor)
+                                    media_dir=store.media_dir(), actor=actor,
+                                    photo_path=photos_inside(path.parent))
     return ImportReport(
         file=path.name, target="inspections", dry_run=choice.dry_run, read=result.read,
         created=result.written, unchanged=result.skipped,

@@ -71,8 +71,9 @@ def log_once(
 
     try:
         return run_write(store, work, retries=retries)
-    except IntegrityError:
-        # Two copies of one submission raced: the other one was stored first.
+    except (IntegrityError, ConflictError):
+        # Two copies of one submission raced: the other one was stored first (found by the
+        # unique index, or by log_inspection's own look-up after ours, on PostgreSQL's read committed).
         if not client_id:
             raise
         with store.session() as session:

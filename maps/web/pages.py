@@ -1,7 +1,8 @@
 """Rendering pages: one Jinja2 environment (autoescaped), the language, the CSRF token.
 
 Every template gets `t` (the words of its language), `lang`, `user` and
-`csrf`; user text is escaped by Jinja2 itself, never marked safe.
+`csrf`; user text is escaped by Jinja2 itself, never marked safe. Times are
+shown in Beijing time through the `local_time` filter (`geo.local_time`).
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from cases.status_style import STATUS_COLORS
+from geo.local_time import local_text
 from maps.web.deps import session_data
 from maps.web.i18n import LANG_COOKIE, labels, pick_lang
 from maps.web.security import csrf_token
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 TEMPLATES.env.globals["status_colors"] = STATUS_COLORS
+TEMPLATES.env.filters["local_time"] = local_text
 
 
 def page_lang(request: Request) -> str:

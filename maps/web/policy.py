@@ -11,6 +11,7 @@ from __future__ import annotations
 from cases.models import User
 from geo.errors import PermissionDeniedError
 from maps.web.deps import allow
+from maps.web.messages import web_error
 
 READ_STREETS = ("inspector", "manager", "analyst", "admin")  # inspectors: their streets only
 READ_ALL = ("manager", "analyst", "admin")
@@ -38,4 +39,4 @@ def check_street(user: User, street_code: str | None) -> None:
     """Refuse an inspector a parcel or street outside their own streets."""
     allowed = limited_to_streets(user)
     if allowed is not None and street_code not in allowed:
-        raise PermissionDeniedError("this street is not one of yours")
+        raise web_error(PermissionDeniedError, "not_your_street")

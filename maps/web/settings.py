@@ -25,11 +25,16 @@ class Settings(BaseSettings):
 
     db: str | None = Field(default=None, description="Database URL; default ./landpatrol.sqlite.")
     secret_key: str = Field(default_factory=lambda: secrets.token_urlsafe(32), min_length=16)
-    session_max_age_s: int = 12 * 3600
-    cookie_secure: bool = False  # set True behind HTTPS
+    # Sessions end after this long without a request, and this long after signing in, whichever is
+    # first (graded protection, 等保 2.0, asks for both).
+    session_idle_s: int = Field(default=30 * 60, ge=60)
+    session_max_age_s: int = Field(default=12 * 3600, ge=60)
+    cookie_secure: bool = False  # True: Secure cookies even on plain HTTP (HTTPS requests get them anyway)
+    forwarded_allow_ips: str = "127.0.0.1"  # proxies trusted to say the request came over HTTPS
     default_lang: str = "zh"
-    login_max_failures: int = 5  # per name and per client address, within the window
-    login_window_s: int = 300
+    login_max_failures: int = 5  # attempts per (name, address) within the window
+    login_max_per_address: int = 100  # attempts per address alone (an office shares one address)
+    login_window_s: int = 300  # the window, which is also the longest lockout
     write_retries: int = 8  # SQLite "database is locked" and PostgreSQL serialisation retries
     export_dir: str | None = None  # where export downloads are written; default a temp folder
 

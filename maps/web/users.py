@@ -17,6 +17,7 @@ from geo.audit import default_actor, record
 from geo.errors import ConflictError, InputError, NotFoundError
 from layers.streets import street_codes
 from maps.web.security import hash_password, verify_password
+from maps.web.sessions import end_user_sessions
 
 ROLES: tuple[str, ...] = ("inspector", "manager", "analyst", "admin")
 MIN_PASSWORD = 8
@@ -38,8 +39,7 @@ def add_user(
     name = _check_name(name)
     if role not in ROLES:
         raise InputError(f"role: {role!r} is not one of {', '.join(ROLES)}")
-    if len(password or "") < MIN_PASSWORD:
-        raise InputError(f"password: at least {MIN_PASSWORD} characters")
+    _check_password(password)
     codes = sorted(set(street_codes(session, streets)))
     if role == "inspector" and not codes:
         raise InputError("streets: an inspector needs at least one street (--streets CODE)")
@@ -69,11 +69,27 @@ def list_users(session: Session) -> list[dict[str, Any]]:
              "disabled": bool(u.disabled), "created_at": u.created_at} for u in users]
 
 
+def _check_password(password: str) -> str:
+    if len(password or "") < MIN_PASSWORD:
+        raise InputError(f"password: at least {MIN_PASSWORD} characters")
+    return password
+
+
 def disable_user(session: Session, name: str, *, actor: str | None = None) -> User:
-    """Stop a user signing in; their sessions end on their next request. Records stay."""
+    """Stop a user signing in and end their sessions at once. Records stay."""
     user = get_user(session, name)
     user.disabled = True
+    end_user_sessions(session, user.id)
     record(session, actor=actor or default_actor(), action="user.disable", entity="user", key=name)
+    return user
+
+
+def set_password(session: Session, name: str, password: str, *, actor: str | None = None) -> User:
+    """Give a user a new password and end their sessions at once (a stolen one stops working)."""
+    user = get_user(session, name)
+    user.password_hash = hash_password(_check_password(password))
+    end_user_sessions(session, user.id)
+    record(session, actor=actor or default_actor(), action="user.password", entity="user", key=name)
     return user
 
 

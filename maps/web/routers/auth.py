@@ -1,7 +1,8 @@
 """Sign-in, sign-out and the language switch.
 
 Every visitor gets a signed session cookie (user 0 until signed in) so the
-sign-in form carries a CSRF token too; signing in issues a new session id.
+sign-in form carries a CSRF token too; signing in starts a new server-side
+session (`maps.web.sessions`) with a new id, and signing out ends it.
 """
 
 from __future__ import annotations
@@ -21,17 +22,26 @@ from maps.web.users import authenticate
 router = APIRouter(tags=["sign-in"])
 
 
-def set_session_cookie(response: Response, data: SessionData, settings: Settings) -> None:
-    """Put a signed session in an HttpOnly, SameSite=Lax cookie."""
+def set_session_cookie(request: Request, response: Response, data: SessionData, settings: Settings) -> None:
+    """Put a signed session in an HttpOnly, SameSite=Lax cookie, Secure when served over HTTPS.
+
+    Behind a proxy, uvicorn's proxy headers make the scheme the one the browser used.
+    """
+    secure = settings.cookie_secure or request.url.scheme == "https"
     response.set_cookie(
         SESSION_COOKIE, sign_session(data, settings.secret_key), max_age=settings.session_max_age_s,
-        httponly=True, samesite="lax", secure=settings.cookie_secure, path="/",
+        httponly=True, samesite="lax", secure=secure, path="/",
     )
 
 
 def safe_next(target: str | None) -> str:
-    """A local path to go on to; anything else (other sites, `//host`) goes home."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """A local path to go on to; anything else (other sites, `//host`, a backslash) goes home.
+
+    Browsers drop tabs and newlines inside URLs (slash, tab, slash, host is `//host`),
+    so no space or control character may appear either.
+    """
+    if (not target or not target.startswith("/") or target.startswith("//") or "\\" in target
+            or any(c.isspace() or not c.isprintable() for c in target)):
         return "/"
     return target
 
@@ -46,7 +56,7 @@ def _login_page(request: Request, settings: Settings, *, error: str | None = Non
     response = render(request, "login.html", {"error": error, "name": name, "next": next_path},
                       status_code=status_code)
     if fresh:
-        set_session_cookie(response, data, settings)
+        set_session_cookie(request, response, data, settings)
     return response
 
 
@@ -62,29 +72,31 @@ def login(
     name: Annotated[str, Form(max_length=100)] = "", password: Annotated[str, Form(max_length=1000)] = "",
     next: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
-    """Check the password (rate-limited by name and by address); start a new session."""
+    """Count the attempt, then check the password (limits per name and address); start a new session."""
     limiter = request.app.state.login_limiter
-    keys = (f"name:{name.strip().lower()}", f"addr:{request.client.host if request.client else '?'}")
+    address = request.client.host if request.client else "?"
     words = WORDS[page_lang(request)]
-    wait = limiter.blocked(*keys)
+    wait = limiter.attempt(name, address)
     if wait:
         return _login_page(request, settings, error=words["too_many"].format(s=int(wait) + 1), name=name,
                            status_code=429, next_path=safe_next(next))
     with store.session() as session:
         user = authenticate(session, name, password)
     if user is None:
-        limiter.fail(*keys)
         return _login_page(request, settings, error=words["bad_login"], name=name, status_code=401,
                            next_path=safe_next(next))
-    limiter.reset(*keys)
+    limiter.succeeded(name, address)
     response = RedirectResponse(safe_next(next), status_code=303)
-    set_session_cookie(response, new_session(user.id), settings)
+    set_session_cookie(request, response, request.app.state.sessions.start(user.id), settings)
     return response
 
 
 @router.post("/logout", include_in_schema=False, dependencies=[CsrfDep])
-def logout(_user: CurrentUser) -> Response:
-    """End the session: the cookie is removed (and its CSRF token with it)."""
+def logout(request: Request, _user: CurrentUser) -> Response:
+    """End the session in the store (its cookie and CSRF token stop working at once)."""
+    data = session_data(request)
+    if data is not None:
+        request.app.state.sessions.end(data)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

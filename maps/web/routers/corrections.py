@@ -7,7 +7,7 @@ may log: the inspector of the parcel's street and admins.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -15,11 +15,11 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
-from cases.clock import LOCAL_TZ
 from cases.inspections import correct_inspection
 from cases.models import Inspection, User
 from cases.rules import FINDING_NAMES, FINDINGS
 from geo.errors import InputError, LandpatrolError, NotFoundError
+from geo.local_time import to_local
 from geo.store import Store
 from maps.web.deps import CsrfDep, SettingsDep, StoreDep
 from maps.web.inspecting import inspection_dict, saved_uploads
@@ -46,8 +46,8 @@ def correctable(session: Session, user: User, inspection_id: int) -> Inspection:
 
 
 def _local(moment: datetime) -> str:
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(LOCAL_TZ).strftime("%Y-%m-%dT%H:%M")
+    """A stored time as the form's `datetime-local` value, in Beijing time."""
+    return to_local(moment).strftime("%Y-%m-%dT%H:%M")
 
 
 def _number(value: float | None) -> str:

@@ -17,10 +17,11 @@ from starlette.datastructures import FormData, UploadFile
 from cases.clock import LOCAL_TZ
 from cases.models import User
 from cases.rules import FINDINGS
-from geo.errors import InputError, LandpatrolError
+from geo.errors import InputError, LandpatrolError, NotFoundError
 from maps.web.deps import CsrfDep, SettingsDep, StoreDep
 from maps.web.inspecting import log_once, saved_uploads
-from maps.web.pages import render
+from maps.web.messages import localized
+from maps.web.pages import page_lang, render
 from maps.web.policy import inspection_writer
 from maps.web.routers.parcels import visible_parcel
 
@@ -44,14 +45,23 @@ def _field_of(message: str) -> str:
     return FIELD_ALIASES.get(head, head)
 
 
+def _form_error(request: Request, err: LandpatrolError) -> dict[str, str]:
+    """The error beside the field it names, in the page's language."""
+    return {err.field or _field_of(str(err)): localized(err, page_lang(request))}
+
+
 @router.get("/inspect", include_in_schema=False)
 def inspect_form(request: Request, store: StoreDep, user: Writer, code: str = "") -> Response:
     """An empty form (the parcel's code filled in when chosen from its page or the map)."""
-    if code:
-        with store.session() as session:
-            visible_parcel(session, user, code)
     now = datetime.now(LOCAL_TZ).strftime("%Y-%m-%dT%H:%M")
-    return _form_page(request, {"code": code, "inspected_at": now, "client_id": uuid.uuid4().hex})
+    values = {"code": code, "inspected_at": now, "client_id": uuid.uuid4().hex}
+    if code:
+        try:
+            with store.session() as session:
+                visible_parcel(session, user, code)
+        except NotFoundError as err:  # the code as typed, the near ones beside it
+            return _form_page(request, values, _form_error(request, err), status_code=404)
+    return _form_page(request, values)
 
 
 def _number(text: str, field: str) -> float | None:
@@ -92,5 +102,5 @@ def inspect_submit(
     except LandpatrolError as err:
         if err.http_status not in (404, 422):
             raise
-        return _form_page(request, values, {_field_of(str(err)): str(err)}, status_code=422)
+        return _form_page(request, values, _form_error(request, err), status_code=422)
     return RedirectResponse(f"/parcels/{code}?saved=1", status_code=303)

@@ -16,11 +16,12 @@ from cases.photos import media_path
 from cases.status import parcel_status
 from geo.errors import NotFoundError
 from layers.models import Parcel
-from layers.query import get_parcel
+from layers.query import near_codes
 from maps.web.deps import CsrfDep, SessionDep, SettingsDep, StoreDep
 from maps.web.inspecting import log_once
+from maps.web.messages import web_error
 from maps.web.pages import render
-from maps.web.policy import check_street, inspection_writer, street_reader
+from maps.web.policy import check_street, inspection_writer, limited_to_streets, street_reader
 from maps.web.schemas import InspectionIn, InspectionOut, ParcelOut
 
 router = APIRouter(tags=["parcels"])
@@ -30,8 +31,12 @@ PHOTO_NAME = re.compile(r"^([0-9a-f]{64})\.(jpg|png|gif|webp|heic)$")
 
 
 def visible_parcel(session: SessionDep, user: User, code: str) -> Parcel:
-    """The parcel, if this user may see its street."""
-    parcel = get_parcel(session, code)
+    """The parcel, if this user may see its street; near codes offered only from streets they may see."""
+    parcel = session.scalar(sa.select(Parcel).where(Parcel.code == code))
+    if parcel is None:
+        near = near_codes(session, code, limited_to_streets(user))
+        raise web_error(NotFoundError, "no_parcel_near" if near else "no_parcel", field="code", code=code,
+                        near=near)
     check_street(user, parcel.street_code)
     return parcel
 

@@ -12,12 +12,13 @@ from fastapi.responses import HTMLResponse, Response
 from cases.models import User
 from cases.status import STATUSES, street_table
 from cases.status_page import status_page
-from geo.errors import InputError
+from geo.errors import InputError, NotFoundError
 from layers.query import parcels_frame
 from layers.streets import find_street
 from maps import read_district, read_street, render_html, street_map
 from maps.geojson import feature_collection, to_json
 from maps.web.deps import SessionDep
+from maps.web.messages import web_error
 from maps.web.pages import page_lang, render
 from maps.web.policy import check_street, limited_to_streets, street_reader
 from maps.web.schemas import FeatureCollection, StreetOut
@@ -26,6 +27,7 @@ router = APIRouter(tags=["streets"])
 Reader = Annotated[User, Depends(street_reader)]
 MAP_LINKS = '<script src="/static/maplinks.js"></script>'
 PAGE_MAX = 5000
+OFFSET_MAX = 10_000_000  # far beyond any street; an integer the databases can hold
 GEOJSON = "application/geo+json"
 
 
@@ -48,7 +50,14 @@ def list_streets(session: SessionDep, user: Reader) -> list[dict[str, Any]]:
 
 
 def _street(session: SessionDep, user: User, code: str) -> Any:
-    street = find_street(session, code)
+    """The street, if this user may see it; an unknown one lists only the streets they may see."""
+    allowed = limited_to_streets(user)
+    try:
+        street = find_street(session, code)
+    except NotFoundError:
+        if allowed is None:
+            raise
+        raise web_error(NotFoundError, "no_street", field="code", street=code, near=allowed) from None
     check_street(user, street.code)
     return street
 
@@ -92,7 +101,7 @@ def street_parcels(
     request: Request, code: str, session: SessionDep, user: Reader,
     bbox: Annotated[str | None, Query(description="west,south,east,north in lon/lat")] = None,
     limit: Annotated[int, Query(ge=1, le=PAGE_MAX)] = 1000,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=OFFSET_MAX)] = 0,
 ) -> Response:
     """The street's parcels with their status as GeoJSON, ordered by code, a page at a time."""
     street = _street(session, user, code)

@@ -49,12 +49,17 @@ class Site:
 
     def client(self, who: str | None = None) -> TestClient:
         """A client signed in as the user of role `who` (anonymous with None)."""
-        client = TestClient(self.app, raise_server_exceptions=False, follow_redirects=False)
         if who is not None:
-            client.get("/login")
-            reply = client.post("/login", data={"name": USERS[who][0], "password": PASSWORD,
-                                                "csrf_token": self.csrf(client)})
-            assert reply.status_code == 303, reply.text
+            return self.signed_in(USERS[who][0])
+        return TestClient(self.app, raise_server_exceptions=False, follow_redirects=False)
+
+    def signed_in(self, name: str) -> TestClient:
+        """A client signed in as the user called `name` (password `PASSWORD`)."""
+        client = TestClient(self.app, raise_server_exceptions=False, follow_redirects=False)
+        client.get("/login")
+        form = {"name": name, "password": PASSWORD, "csrf_token": self.csrf(client)}
+        reply = client.post("/login", data=form)
+        assert reply.status_code == 303, reply.text
         return client
 
     def csrf(self, client: TestClient) -> str:

@@ -12,7 +12,7 @@ import pytest
 from shapely.geometry import box
 
 from geo.errors import InputError
-from maps.web.importing import safe_name, saved_upload
+from maps.web.importing import safe_name, saved_upload, unzip
 from tests.maps.conftest import QIANJIN, XSS_NAME
 from tests.maps.web.conftest import Site
 
@@ -221,3 +221,38 @@ def test_user_text_in_the_report_comes_back_escaped(site: Site, tmp_path: Path) 
     reply = client.post("/admin/imports", data=form, files={"file": (path.name, path.read_bytes())})
     assert reply.status_code == 200 and "already used by feature 1" in reply.text
     assert payload not in reply.text and "&lt;script&gt;" in reply.text
+
+
+def test_the_zip_bomb_message_names_the_limit_not_what_is_left(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("maps.web.importing.MAX_UNZIPPED_BYTES", 3 * 1024 * 1024)
+    archive = tmp_path / "bomb.zip"
+    archive.write_bytes(_zip({"a.csv": b"0" * (2 * 1024 * 1024), "b.csv": b"0" * (2 * 1024 * 1024)}))
+    (tmp_path / "out").mkdir()
+    with pytest.raises(InputError, match="over the 3 MB limit"):
+        unzip(archive, tmp_path / "out")
+
+
+def test_photos_named_in_an_uploaded_table_come_only_from_the_upload(
+    backend_site: Site, tmp_path: Path,
+) -> None:
+    secret = tmp_path / "server-secret.png"
+    secret.write_bytes(PNG + b"secret")
+    climb = "../" * 12 + str(secret).lstrip("/")
+    names = [str(secret), climb, "/no/such/photo.png", "photos/../../x.png"]
+    rows = [f"QJ-BF-003,2022-10-03 09:0{n},张三,upload-photo-{n},{name}" for n, name in enumerate(names)]
+    rows.append("QJ-BF-003,2022-10-03 09:00,张三,upload-photo-9,photos/ok.png")
+    table = "parcel_code,inspected_at,inspector,client_id,photos\n" + "\n".join(rows) + "\n"
+    upload = _zip({"visits.csv": table.encode(), "photos/ok.png": PNG + b"ok"})
+    client = backend_site.client("admin")
+    reply = client.post("/api/imports", data={"target": "inspections", "on_invalid": "skip"},
+                        files={"file": ("visits.zip", upload)},
+                        headers={"X-CSRF-Token": backend_site.csrf(client)})
+    assert reply.status_code == 200, reply.text
+    report = reply.json()
+    assert report["created"] == 1 and len(report["skipped"]) == len(names)
+    reasons = {note["reason"].replace(repr(name), "NAME").split(", ", 1)[1]
+               for note, name in zip(report["skipped"], names, strict=True)}
+    assert reasons == {"photos: NAME is not a file of this upload"}  # one message: nothing tells what exists
+    stored = [p.read_bytes() for p in backend_site.store.media_dir().rglob("*.png")]
+    assert PNG + b"ok" in stored and PNG + b"secret" not in stored
