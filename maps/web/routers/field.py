@@ -127,6 +127,11 @@ def _streets(session: Session, codes: list[str] | None) -> list[dict[str, Any]]:
             for code, name, geom in zip(frame["code"], frame["name"], geoms, strict=True)]
 
 
+def _text(value: Any) -> str | None:
+    """A text column's value, None where pandas read NULL as NaN (JSON has no NaN)."""
+    return value if isinstance(value, str) else None
+
+
 def _parcels(session: Session, codes: list[str]) -> str:
     """The streets' parcels as GeoJSON: display geometry, properties and latest findings."""
     page, _ = status_page(session, street_codes=codes, limit=10**9)
@@ -139,7 +144,7 @@ def _parcels(session: Session, codes: list[str]) -> str:
             page["code"], page["kind"], page["name"], page["village"], page["area_m2"], page["status"],
             strict=True)):
         latest = {n: v for n, v in zip(names, values[row].tolist(), strict=True) if v}
-        props.append({"code": code, "kind": kind, "name": name, "village": village,
+        props.append({"code": code, "kind": kind, "name": _text(name), "village": _text(village),
                       "area_m2": round(float(area), 1), "status": status, "findings": latest,
                       "properties": extra.get(code) or {}})
     return feature_collection(np.asarray(page.geometry.to_numpy()), props)
@@ -148,6 +153,7 @@ def _parcels(session: Session, codes: list[str]) -> str:
 def _patrol(session: Session, codes: list[str]) -> list[dict[str, Any]]:
     entries = patrol_entries(session, street_codes=codes)
     for entry in entries:
+        entry["name"] = _text(entry.get("name"))
         when = entry.get("last_inspected_at")
         entry["last_inspected_text"] = local_text(when) if isinstance(when, datetime) else when or ""
     return jsonable_encoder(entries)

@@ -124,14 +124,24 @@
     record.photos.forEach(function (photo) { data.append("photos", photo.blob, photo.name); });
     return data;
   }
+  /* A session for the user who recorded the queue (the page may have started offline). */
+  async function ensureSession() {
+    if (state.csrf) { return true; }
+    var me;
+    try { me = await fetchSession(); } catch (err) { notice(t("no_network")); return false; }
+    if (!me || me.user !== state.user) {  // records go out only with the user who made them
+      state.expired = true;
+      showExpired();
+      return false;
+    }
+    state.csrf = me.csrf; state.expired = false;
+    return true;
+  }
   /* Send this user's records one by one; stop at the first network or server failure. */
   async function sync() {
     if (state.syncing) { return; }
-    if (!state.csrf) {
-      notice(state.expired ? t("expired") : t("no_network"), state.expired);
-      return;
-    }
     state.syncing = true;
+    if (!(await ensureSession())) { state.syncing = false; return; }
     var sent = 0; var refused = 0; var conflicts = [];
     try {
       await loadRecords();

@@ -1,0 +1,177 @@
+"""The field app on a 390×844 phone: a patrol with the network off, nothing lost once back online.
+
+Debian's Chromium through Playwright against a real uvicorn on 127.0.0.1. "Offline" is both
+`context.set_offline(True)` and the server stopped (offline emulation may not cover the service
+worker's own fetches); it comes back on the same port, with the same store.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from PIL import Image
+
+from cases.models import Inspection
+from cases.status_style import STATUS_COLORS
+from tests.maps.conftest import FENGHUANG, QIANJIN
+from tests.maps.web.conftest import PASSWORD, Site, free_port, running
+
+pytestmark = pytest.mark.browser
+FILL_OF = """code => {
+  let fill = null;
+  window.fieldMap.eachLayer(l => { if (l.feature && l.feature.properties.code === code) fill = l.options.fillColor; });
+  return fill;
+}"""
+PACKAGES = """() => new Promise((resolve, reject) => {
+  const open = indexedDB.open("landpatrol-field");
+  open.onerror = () => reject(open.error);
+  open.onsuccess = () => {
+    const db = open.result;
+    const tx = db.transaction(["packages", "queue"]);
+    const keys = tx.objectStore("packages").getAllKeys();
+    const queue = tx.objectStore("queue").count();
+    tx.oncomplete = () => { db.close(); resolve([keys.result, queue.result]); };
+  };
+})"""
+
+
+def _photo(folder: Path, name: str, colour: str) -> Path:
+    path = folder / name
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), colour).save(buffer, "JPEG")
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def _phone(browser: Any, base_holder: list[str]) -> tuple[Any, list[str]]:
+    """A 390×844 phone context; every request it makes must go to the app itself."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                  geolocation={"longitude": 113.4005, "latitude": 23.1305},
+                                  permissions=["geolocation"])
+    outside: list[str] = []
+
+    def watch(request: Any) -> None:
+        if not request.url.startswith((base_holder[0], "data:", "blob:")):
+            outside.append(request.url)
+
+    context.on("request", watch)
+    return context, outside
+
+
+def _sign_in(page: Any, base: str, name: str) -> None:
+    page.goto(f"{base}/field/")  # not signed in: the app sends the visitor to sign in, then back
+    page.wait_for_url(f"{base}/login?next=/field/")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/field/")
+
+
+def _log(page: Any, code: str, fields: dict[str, str], photos: list[Path]) -> None:
+    from playwright.sync_api import expect
+
+    page.locator(f"#patrol li[data-parcel-code='{code}'] button.log").click()
+    for name, value in fields.items():
+        page.fill(f"#record input[name={name}]", value)
+    page.set_input_files("#record input[name=photos]", [str(p) for p in photos])
+    expect(page.locator("#photo-list img")).to_have_count(len(photos))
+    page.click("#record button[type=submit]")
+    expect(page.locator("#view-list")).to_be_visible()
+
+
+def _count(site: Site) -> int:
+    with site.store.session() as session:
+        return session.scalar(sa.select(sa.func.count()).select_from(Inspection))
+
+
+def test_a_patrol_offline_is_uploaded_once_back_online(site: Site, browser: Any, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    photos = [_photo(tmp_path, f"p{i}.jpg", colour) for i, colour in enumerate(("red", "green", "blue"))]
+    port = free_port()
+    base = [f"http://127.0.0.1:{port}"]
+    context, outside = _phone(browser, base)
+    page = context.new_page()
+    with running(site.app, port):
+        _sign_in(page, base[0], "insp")
+        expect(page.locator("body")).to_have_attribute("data-ready", "1")
+        expect(page.locator("#freshness")).to_contain_text("离线数据更新于")
+        codes = page.locator("#patrol li[data-parcel-code]").evaluate_all(
+            "items => items.map(i => i.dataset.parcelCode)")
+        assert sorted(codes) == sorted(site.sample.codes[QIANJIN])
+        page.locator(".tabs button[data-view=map]").click()
+        assert page.evaluate(FILL_OF, "QJ-BF-003") == STATUS_COLORS["uninspected"]
+        page.locator(".tabs button[data-view=list]").click()
+        before = _count(site)
+
+    context.set_offline(True)  # and the server is stopped
+    page.reload()
+    expect(page.locator("body")).to_have_attribute("data-ready", "1")
+    expect(page.locator("#patrol li[data-parcel-code]")).to_have_count(len(site.sample.codes[QIANJIN]))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
+    _log(page, "QJ-BF-003", {"sheds_count": "2"}, photos[:2])
+    _log(page, "QJ-BF-003", {"sheds_count": "2", "hardened_m2": "15"}, photos[2:])
+    _log(page, "QJ-BF-002", {"vehicles_count": "1"}, photos[1:2])
+    expect(page.get_by_test_id("queue-count")).to_have_text("3 条待上传")
+    page.close()
+
+    page = context.new_page()
+    page.goto(f"{base[0]}/field/")
+    expect(page.locator("body")).to_have_attribute("data-ready", "1")
+    expect(page.get_by_test_id("queue-count")).to_have_text("3 条待上传")
+
+    with running(site.app, port):
+        context.set_offline(False)
+        page.get_by_test_id("sync").click()
+        expect(page.get_by_test_id("queue-count")).to_have_text("0 条待上传")
+        expect(page.locator("#patrol li[data-parcel-code='QJ-BF-003']")).to_have_attribute(
+            "data-status", "violation")
+        page.locator(".tabs button[data-view=map]").click()
+        assert page.evaluate(FILL_OF, "QJ-BF-003") == STATUS_COLORS["violation"]
+    context.close()
+    assert _count(site) - before == 3
+    with site.store.session() as session:
+        stored = session.execute(sa.select(Inspection).where(Inspection.inspector == "insp")
+                                 .order_by(Inspection.id.desc()).limit(3)).scalars().all()
+        assert sorted(len(i.photos) for i in stored) == [1, 1, 2]
+        assert all(i.client_id and len(i.client_id) == 36 for i in stored)  # made on the phone
+    assert outside == []
+
+
+def test_a_refused_record_stays_queued_with_its_message(site: Site, browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    port = free_port()
+    base = [f"http://127.0.0.1:{port}"]
+    context, outside = _phone(browser, base)
+    page = context.new_page()
+    with running(site.app, port):
+        _sign_in(page, base[0], "insp2")
+        expect(page.locator("body")).to_have_attribute("data-ready", "1")
+        codes = page.locator("#patrol li[data-parcel-code]").evaluate_all(
+            "items => items.map(i => i.dataset.parcelCode)")
+        assert sorted(codes) == sorted(site.sample.codes[FENGHUANG])  # only the user's street
+        # Nothing was ever built here: the server refuses demolitions (the phone cannot know).
+        _log(page, "FH-TL-001", {"demolished_count": "4", "sheds_count": "1"}, [])
+        expect(page.locator("#notice")).to_contain_text("1 条被退回")
+        expect(page.get_by_test_id("queue-count")).to_have_text("1 条待上传")
+        page.locator(".tabs button[data-view=queue]").click()
+        refused = page.locator("#queue li.refused")
+        expect(refused.locator(".field-error")).to_contain_text("拆除数:")
+        refused.locator("button.edit").click()
+        expect(page.locator("#record input[name=demolished_count]")).to_have_value("4")
+        expect(page.locator("#record input[name=sheds_count]")).to_have_value("1")
+        expect(page.locator("[data-error-for=demolished_count]")).to_contain_text("拆除数:")
+        page.reload()  # still there after a reload
+        expect(page.get_by_test_id("queue-count")).to_have_text("1 条待上传")
+
+        page.on("dialog", lambda dialog: dialog.accept())  # "records are still waiting: sign out?"
+        page.click("#sign-out")
+        page.wait_for_url(f"{base[0]}/login?next=/field/")
+        assert page.evaluate(PACKAGES) == [[], 0]  # the offline copy is gone
+    context.close()
+    assert outside == []
