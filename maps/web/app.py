@@ -91,7 +91,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     for module in (auth, streets, parcels, inspect_form, corrections, issues, exports, users, admin_imports,
                    field):
         app.include_router(module.router)
-    # Leaflet for the field app, from the installed xstatic-leaflet package (before /static, which would shadow it).
+    # The field app's Leaflet from xstatic-leaflet (mounted before /static, which would shadow it).
     app.mount("/static/leaflet", StaticFiles(directory=leaflet.BASE_DIR), name="leaflet")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders)

@@ -62,6 +62,7 @@ OTHER_LABELS: dict[str, tuple[str, str]] = {
     "lon/lat": (WORDS["zh"]["gps"], WORDS["en"]["gps"]),
     "client_id": ("记录编号", "Record id"),
 }
+FORM_FIELDS = {"code": "parcel_code", "lon/lat": "lon", "lat": "lon"}  # where the app shows their errors
 
 
 # --- the shell ------------------------------------------------------------------------------------
@@ -69,7 +70,7 @@ OTHER_LABELS: dict[str, tuple[str, str]] = {
 @router.get("/field/", include_in_schema=False)
 def field_shell(request: Request) -> Response:
     """The app's one page; the same bytes for everyone (the service worker keeps it offline)."""
-    response = render(request, "field.html", {"statuses": STATUS_LABELS})
+    response = render(request, "field.html")
     response.headers["Cache-Control"] = "no-cache"
     return response
 
@@ -190,24 +191,24 @@ def field_package(request: Request, session: SessionDep, user: Writer) -> Respon
 
 # --- uploads --------------------------------------------------------------------------------------
 
-def field_label(field: str, lang: str) -> str:
-    """A field's name as people read it (its label), never the internal name."""
-    pair = (FINDINGS_BY_NAME[field].label_zh, FINDINGS_BY_NAME[field].label_en) \
-        if field in FINDINGS_BY_NAME else OTHER_LABELS.get(field)
-    if pair is None and field.startswith("photo"):
-        pair = OTHER_LABELS["photos"]
-    return field if pair is None else pair[0 if lang == "zh" else 1]
+def _label_pair(field: str) -> tuple[str, str] | None:
+    if field in FINDINGS_BY_NAME:
+        return FINDINGS_BY_NAME[field].label_zh, FINDINGS_BY_NAME[field].label_en
+    return OTHER_LABELS.get("photos" if field.startswith("photo") else field)
 
 
 def refusal(message: str, lang: str) -> tuple[str, str]:
-    """(field, message) with the message's leading internal field name replaced by its label."""
+    """(form field, message) with the message's leading internal field name replaced by its label.
+
+    Messages name their field first (`hardened_m2: …`, `photo 2: …`); others come back as they are.
+    """
     head, sep, rest = message.partition(":")
-    field = head.strip()
-    if not sep or " " in field and not field.startswith("photo"):
+    pair = _label_pair(head.strip()) if sep else None
+    if pair is None:
         return "", message
-    form_field = "photos" if field.startswith("photo") else "lon" if field == "lon/lat" else field
-    form_field = "parcel_code" if form_field == "code" else form_field
-    return form_field, f"{field_label(field, lang)}:{rest}"
+    field = head.strip()
+    form_field = "photos" if field.startswith("photo") else FORM_FIELDS.get(field, field)
+    return form_field, f"{pair[0 if lang == 'zh' else 1]}:{rest}"
 
 
 def _upload_values(form: FormData) -> tuple[str, dict[str, Any], list[UploadFile]]:

@@ -23,7 +23,9 @@ from tests.maps.web.conftest import PASSWORD, Site, free_port, running
 pytestmark = pytest.mark.browser
 FILL_OF = """code => {
   let fill = null;
-  window.fieldMap.eachLayer(l => { if (l.feature && l.feature.properties.code === code) fill = l.options.fillColor; });
+  window.fieldMap.eachLayer(l => {
+    if (l.feature && l.feature.properties.code === code) fill = l.options.fillColor;
+  });
   return fill;
 }"""
 PACKAGES = """() => new Promise((resolve, reject) => {
