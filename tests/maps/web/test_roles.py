@@ -22,7 +22,10 @@ READERS = frozenset({"admin", "manager", "analyst"})
 EDITORS = frozenset({"admin", "manager"})
 LOGGERS = frozenset({"admin", "inspector"})
 ADMINS = frozenset({"admin"})
-PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/lang/{lang}"), ("GET", "/openapi.json")}
+PUBLIC = {("GET", "/login"), ("GET", "/lang/{lang}"), ("GET", "/openapi.json"), ("POST", "/login"),
+          # The field app's shell: the same bytes for everyone, no user data (its data is under /api/field).
+          ("GET", "/field/"), ("GET", "/field/sw.js"), ("GET", "/field/manifest.webmanifest")}
+FIELD_USERS = LOGGERS | {"other"}  # an inspector of another street has a field app of their own
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 CALLERS = ("anon", *ROLES)  # each caller writes rows of its own, so allowed roles never collide
 NUMBER = {who: i for i, who in enumerate(CALLERS, start=1)}
@@ -85,6 +88,11 @@ def matrix(
         ("GET", "/inspect", LOGGERS, get("/inspect?code=QJ-BF-001")),
         ("POST", "/inspect", LOGGERS, post_form(
             "/inspect", lambda r: {"code": "QJ-BF-003", **_inspection(r, n)},
+            files={"photos": ("p.png", io.BytesIO(PNG), "image/png")})),
+        ("GET", "/api/field/session", FIELD_USERS, get("/api/field/session")),
+        ("GET", "/api/field/package", FIELD_USERS, get("/api/field/package")),
+        ("POST", "/api/field/inspections", LOGGERS, post_form(
+            "/api/field/inspections", lambda r: {"parcel_code": "QJ-BF-003", **_inspection(r, n)},
             files={"photos": ("p.png", io.BytesIO(PNG), "image/png")})),
         ("GET", "/issues", READERS, get("/issues")),
         ("GET", "/issues/{ref}", READERS, get("/issues/2-1")),
