@@ -72,6 +72,7 @@ def matrix(
     return [
         ("GET", "/", EVERYONE, get("/")),
         ("GET", "/api/streets", EVERYONE, get("/api/streets")),
+        ("GET", "/api/patrol", EVERYONE, get("/api/patrol")),
         ("POST", "/logout", EVERYONE, post_form("/logout", lambda r: {})),
         ("GET", "/streets/{code}", STREET_READERS, get(street)),
         ("GET", "/streets/{code}/map", STREET_READERS, get(f"{street}/map")),
