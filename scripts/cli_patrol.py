@@ -1,7 +1,8 @@
-"""`landpatrol patrol list`: today's patrol, a thin shell over `cases.patrol`.
+"""`landpatrol patrol list` and `landpatrol inspect conflicts`: the field work's commands.
 
-The order and its groups are `cases.patrol`'s (the web app's `/api/patrol` and the
-phone list the same); this module only picks the streets and prints rows.
+The patrol order is `cases.patrol`'s (the web app's `/api/patrol` and the phone
+list the same), conflicts are `cases.conflicts`'; this module picks the streets,
+resolves what it is told to, and prints rows.
 """
 
 from __future__ import annotations
@@ -10,12 +11,14 @@ from typing import Annotated, Any
 
 import typer
 
+from cases.conflicts import accept_conflict, list_conflicts
 from cases.patrol import patrol_entries
 from geo.errors import InputError
 from geo.local_time import local_iso, local_text
 from layers.streets import street_codes
 from maps.web.policy import limited_to_streets
 from maps.web.users import get_user
+from scripts.cli_cases import inspect_app
 from scripts.cli_common import DbOption, Lang, OutputFormat, print_rows, store_from
 
 patrol_app = typer.Typer(help="Today's patrol: parcels in order of urgency.", no_args_is_help=True)
@@ -61,6 +64,44 @@ def patrol_list(
     print_rows([_row(e, lang=lang, fmt=fmt) for e in entries], COLUMNS, fmt)
 
 
+CONFLICT_COLUMNS = ("id", "inspection_id", "parcel_code", "inspector", "inspected_at", "recorded_at",
+                    "reason", "detail", "resolution", "resolved_by")
+
+
+def _conflict_row(conflict: dict[str, Any], *, lang: Lang, fmt: OutputFormat) -> dict[str, Any]:
+    when = local_text if fmt is OutputFormat.table else local_iso
+    detail = "; ".join(f"{k}: {v if isinstance(v, str) else ','.join(map(str, v))}"
+                       for k, v in conflict["detail"].items())
+    return {**conflict, "inspected_at": when(conflict["inspected_at"]),
+            "recorded_at": when(conflict["recorded_at"]),
+            "reason": conflict["reason_label_zh" if lang is Lang.zh else "reason_label_en"],
+            "detail": detail + (f" (#{conflict['other_inspection_id']})" if conflict["other_inspection_id"]
+                                else "")}
+
+
+def inspect_conflicts(
+    ctx: typer.Context,
+    accept: Annotated[int | None, typer.Option("--accept", metavar="ID",
+                                               help="Accept the record of this conflict.")] = None,
+    every: Annotated[bool, typer.Option("--all", help="Resolved ones too.")] = False,
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = OutputFormat.table,
+    lang: Annotated[Lang, typer.Option("--lang", help="Language of labels.")] = Lang.zh,
+    db: DbOption = None,
+) -> None:
+    """Records stored although their parcel changed after the visit; --accept ID resolves one.
+
+    To supersede a record instead, correct it (`inspect correct ID`): that closes its conflicts.
+    """
+    with store_from(ctx, db).session() as session:
+        if accept is not None:
+            done = accept_conflict(session, accept)
+            typer.echo(f"conflict {done['id']} accepted (inspection {done['inspection_id']})")
+            return
+        rows = list_conflicts(session, open_only=not every)
+    print_rows([_conflict_row(c, lang=lang, fmt=fmt) for c in rows], CONFLICT_COLUMNS, fmt)
+
+
 def register(app: typer.Typer) -> None:
-    """Add the patrol commands to the root app."""
+    """Add the patrol commands to the root app, and `conflicts` to `inspect`."""
     app.add_typer(patrol_app, name="patrol")
+    inspect_app.command("conflicts")(inspect_conflicts)

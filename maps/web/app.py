@@ -26,6 +26,7 @@ from maps.web.routers import (
     issues,
     parcels,
     patrol,
+    review,
     streets,
     users,
 )
@@ -88,7 +89,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.state.response_cache = ResponseCache()
     install_error_handlers(app)
     for module in (auth, streets, parcels, inspect_form, corrections, issues, exports, users, admin_imports,
-                   patrol):
+                   patrol, review):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders)
