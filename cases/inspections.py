@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from geoalchemy2.elements import WKTElement
 from sqlalchemy.orm import Session, aliased
 
+from cases.conflicts import detect_conflicts, resolve_superseded
 from cases.models import Inspection
 from cases.photos import store_photo
 from cases.rules import FINDING_NAMES
@@ -114,12 +115,15 @@ def log_inspection(
     client_id: str | None = None,
     actor: str | None = None,
     now: datetime | None = None,
+    known_street: str | None = None,
 ) -> Inspection:
     """Record one site visit, after checking every field; returns the new record.
 
     `findings` maps finding names (`cases.rules.FINDING_NAMES`) to values;
     unnamed findings are zero / no. A GPS point over 200 m from the parcel is
-    kept and flagged `off_site`.
+    kept and flagged `off_site`. A parcel changed since the visit (see
+    `cases.conflicts`; `known_street` is its street as the phone knew it) gets
+    the record stored with a conflict.
     """
     now = now or utc_now()
     if client_id and find_by_client_id(session, client_id) is not None:
@@ -132,6 +136,7 @@ def log_inspection(
     _attach_photos(session, inspection, photos, media_dir)
     session.flush()
     _audit(session, inspection, "inspection.log", actor)
+    detect_conflicts(session, inspection, known_street=known_street)
     return inspection
 
 
@@ -171,6 +176,7 @@ def correct_inspection(
     _attach_photos(session, inspection, photos, media_dir)
     session.flush()
     _audit(session, inspection, "inspection.correct", actor)
+    resolve_superseded(session, inspection, actor=actor)
     return inspection
 
 

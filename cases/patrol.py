@@ -125,6 +125,10 @@ def _number(value: Any) -> int | None:
     return None if pd.isna(value) else int(value)
 
 
+def _text(value: Any) -> str | None:
+    return None if value is None or pd.isna(value) else str(value)
+
+
 def _entry(row: dict[str, Any]) -> dict[str, Any]:
     kind = KINDS.get(row["kind"])
     status_zh, status_en = STATUS_LABELS[row["status"]]
@@ -134,9 +138,9 @@ def _entry(row: dict[str, Any]) -> dict[str, Any]:
         "kind": row["kind"],
         "kind_label_zh": kind.name_zh if kind else row["kind"],
         "kind_label_en": kind.name_en if kind else row["kind"],
-        "name": row["name"],
-        "street_code": row["street_code"],
-        "street_name": row["street_name"],
+        "name": _text(row["name"]),
+        "street_code": _text(row["street_code"]),
+        "street_name": _text(row["street_name"]),
         "status": row["status"],
         "status_label_zh": status_zh,
         "status_label_en": status_en,

@@ -64,6 +64,8 @@ class InspectionIn(Findings):
     lon: float | None = Field(None, ge=-180, le=180)
     lat: float | None = Field(None, ge=-90, le=90)
     note: str | None = Field(None, max_length=4000)
+    street_code: str | None = Field(None, max_length=20, description=(
+        "The parcel's street as the phone knew it; another street now makes a conflict."))
 
 
 class CorrectionIn(Findings):
@@ -89,6 +91,8 @@ class InspectionOut(BaseModel):
     note: str | None
     photos: list[str]
     findings: dict[str, Any]
+    conflicts: list[dict[str, Any]] = Field(default_factory=list, description=(
+        "What changed on the parcel after the visit (cases.conflicts); the record is stored anyway."))
 
 
 class StreetOut(BaseModel):

@@ -7,14 +7,20 @@ Intervals: basic farmland 90, forest patch 60, storage plot 31 days.
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from datetime import UTC, datetime
 
 import pytest
+from typer.testing import CliRunner
 
 from cases.inspections import log_inspection
 from cases.issues import add_issue, link_parcels
 from cases.patrol import patrol_entries
 from layers.models import Parcel, Street
+from maps.web.users import add_user
+from scripts.cli import app
 from tests.cases.conftest import ORIGIN, SIDE, add_parcels
 
 AS_OF = "2022-10-25"
@@ -105,3 +111,29 @@ def test_window_decides_what_is_due_today(patrol_store):
         entries = patrol_entries(session, street_codes=[STREET], as_of=AS_OF, today_window_days=2)
     groups = {e["code"]: e["group"] for e in entries}
     assert groups["P-G"] == 3 and groups["P-F"] == 4
+
+
+def run_cli(store, *args):
+    return CliRunner().invoke(app, ["--db", store.url, "patrol", "list", *args])
+
+
+def test_cli_lists_an_inspectors_streets_in_order(patrol_store):
+    with patrol_store.session() as session:
+        add_user(session, name="巡查员", role="inspector", password="long-enough-1", streets=[STREET],
+                 actor="test")
+    result = run_cli(patrol_store, "--inspector", "巡查员", "--as-of", AS_OF, "--format", "json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert [r["code"] for r in rows] == BY_URGENCY
+    assert rows[3]["last_inspected_at"] == "2022-07-01T10:00:00+08:00" and rows[3]["status"] == "逾期未巡"
+    english = run_cli(patrol_store, "--street", "前进", "--as-of", AS_OF, "--format", "csv", "--lang", "en")
+    lines = list(csv.DictReader(io.StringIO(english.output)))
+    assert [r["code"] for r in lines] == BY_URGENCY and lines[0]["status"] == "Recurrence"
+    assert lines[1]["open_issues"] == "1-1:in_progress"
+
+
+def test_cli_refuses_both_options_and_unknown_names(patrol_store):
+    both = run_cli(patrol_store, "--inspector", "x", "--street", STREET)
+    assert both.exit_code == 2 and "give one of them" in both.output
+    assert run_cli(patrol_store, "--inspector", "nobody").exit_code == 3
+    assert run_cli(patrol_store, "--street", "no-such-street").exit_code == 3
