@@ -10,7 +10,6 @@ JSON API, with photos as multipart parts; a refusal names its field by label.
 from __future__ import annotations
 
 import gzip
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -48,7 +47,7 @@ router = APIRouter(tags=["field app"])
 Writer = Annotated[User, Depends(inspection_writer)]
 FIELD_STATIC = Path(__file__).resolve().parent.parent / "static" / "field"
 MAX_PHOTOS = 10
-TEXT_FIELDS = ("client_id", "inspected_at", "lon", "lat", "note")
+TEXT_FIELDS = ("client_id", "inspected_at", "lon", "lat", "note", "street_code")  # street: as the phone knew
 NO_STORE = {"Cache-Control": "private, no-store"}
 # Form fields that are not findings, labelled as the other pages label them.
 OTHER_LABELS: dict[str, tuple[str, str]] = {
@@ -153,11 +152,7 @@ def _parcels(session: Session, codes: list[str]) -> str:
 
 def _patrol(session: Session, codes: list[str]) -> list[dict[str, Any]]:
     entries = patrol_entries(session, street_codes=codes)
-    for entry in entries:
-        entry["name"] = _text(entry.get("name"))
-        when = entry.get("last_inspected_at")
-        entry["last_inspected_text"] = local_text(when) if isinstance(when, datetime) else when or ""
-    return jsonable_encoder(entries)
+    return jsonable_encoder([{**entry, "name": _text(entry.get("name"))} for entry in entries])
 
 
 def build_package(session: Session, user: User) -> bytes:

@@ -155,6 +155,19 @@ def test_a_refusal_names_its_field_by_its_label_and_stores_nothing(site: Site) -
         assert not session.scalars(sa.select(Inspection).where(Inspection.client_id.like("refused-%"))).all()
 
 
+def test_a_record_sent_late_tells_the_phone_its_conflicts(backend_site: Site) -> None:
+    from cases.inspections import log_inspection
+
+    with backend_site.store.session() as session:  # another inspector came by after the offline visit
+        log_inspection(session, parcel_code="QJ-SP-001", inspected_at="2022-10-22T09:00+08:00",
+                       inspector="root", findings={"debris": True}, actor="test")
+    late = _post(backend_site, "inspector", _record("late-0001", code="QJ-SP-001", street_code=FENGHUANG))
+    assert late.status_code == 201, late.text
+    reasons = {c["reason"]: c for c in late.json()["conflicts"]}
+    assert set(reasons) == {"other_record", "moved"}  # the phone knew the parcel in another street
+    assert reasons["other_record"]["reason_label_zh"] == "其他巡查员随后记录了不同结果"
+
+
 @given(field=st.sampled_from([f.name for f in FINDINGS]), rest=st.text(max_size=40))
 def test_every_finding_is_named_by_its_label(field: str, rest: str) -> None:
     finding = next(f for f in FINDINGS if f.name == field)

@@ -105,6 +105,8 @@ def test_a_patrol_offline_is_uploaded_once_back_online(site: Site, browser: Any,
         codes = page.locator("#patrol li[data-parcel-code]").evaluate_all(
             "items => items.map(i => i.dataset.parcelCode)")
         assert sorted(codes) == sorted(site.sample.codes[QIANJIN])
+        page.click("#near")  # the phone's position: the server's order, with distances
+        expect(page.locator("#patrol li[data-parcel-code] .meta").nth(1)).to_contain_text(" 米")
         page.locator(".tabs button[data-view=map]").click()
         assert page.evaluate(FILL_OF, "QJ-BF-003") == STATUS_COLORS["uninspected"]
         page.locator(".tabs button[data-view=list]").click()

@@ -18,7 +18,8 @@
       other_users: "另有 {n} 条由其他用户记录，需其本人登录后上传", edit: "修改", log: "登记",
       last_visit: "上次巡查 {t}", never: "从未巡查", interval: "周期 {n} 天", due_in: "{n} 天后到期",
       overdue_by: "逾期 {n} 天", issues: "整改问题", distance: "{n} 米",
-      conflict: "{code}：与服务器上的数据有冲突，已提交管理员复核",
+      conflict: "{code}：{reason}，已提交管理员复核", by_distance: "按距离排序",
+      no_distance_offline: "离线时按紧急程度排序；联网后可按距离排序",
       parcel_code: "地块编号", choose_parcel: "请选择地块", not_number: "不是数字", not_whole: "须为整数",
       too_small: "不能小于 {n}", too_large: "不能大于 {n}", required: "必填", too_many_photos: "最多 {n} 张",
       photo_too_big: "{name} 超过 20 MB", remove: "删除", fix_errors: "请修改标出的项目", gps: "定位",
@@ -38,7 +39,8 @@
       other_users: "{n} more were recorded by other users; they upload when that user signs in",
       edit: "Edit", log: "Log", last_visit: "Last visit {t}", never: "Never inspected", interval: "every {n} days",
       due_in: "due in {n} days", overdue_by: "{n} days overdue", issues: "Issues", distance: "{n} m",
-      conflict: "{code}: conflicts with the server's data; sent to a manager for review",
+      conflict: "{code}: {reason}; sent to a manager for review", by_distance: "Sort by distance",
+      no_distance_offline: "Offline the list keeps the urgency order; online it can sort by distance",
       parcel_code: "Parcel code", choose_parcel: "choose a parcel", not_number: "is not a number",
       not_whole: "must be a whole number", too_small: "must be at least {n}", too_large: "must be at most {n}",
       required: "required", too_many_photos: "at most {n}", photo_too_big: "{name} is over 20 MB",
@@ -120,6 +122,7 @@
     data.append("parcel_code", record.parcel_code);
     data.append("client_id", record.client_id);
     data.append("inspected_at", record.inspected_at);
+    if (record.street_code) { data.append("street_code", record.street_code); }
     Object.keys(record.values).forEach(function (name) { data.append(name, record.values[name]); });
     record.photos.forEach(function (photo) { data.append("photos", photo.blob, photo.name); });
     return data;
@@ -159,7 +162,9 @@
           var stored = await response.json();
           await S.removeRecord(record.client_id);
           sent += 1;
-          if (stored.conflicts && stored.conflicts.length) { conflicts.push(record.parcel_code); }
+          (stored.conflicts || []).forEach(function (c) {
+            conflicts.push(t("conflict", { code: record.parcel_code, reason: pick(c, "reason_label") }));
+          });
           continue;
         }
         if (response.status === 401) { state.expired = true; state.csrf = null; break; }
@@ -176,7 +181,7 @@
     var parts = [];
     if (sent) { parts.push(t("sent", { n: sent })); }
     if (refused) { parts.push(t("refused", { n: refused })); }
-    conflicts.forEach(function (code) { parts.push(t("conflict", { code: code })); });
+    parts.push.apply(parts, conflicts);
     if (state.expired) { parts.push(t("expired")); }
     if (parts.length) { notice(parts.join("；"), refused > 0 || state.expired); }
     if (sent) { await fetchPackage().catch(function () { /* the stored copy stays */ }); }
@@ -308,6 +313,19 @@
       done(pos.coords);
     }, function () { notice(t("no_gps"), true); }, { enableHighAccuracy: true, timeout: 20000 });
   }
+  /* The server's patrol order from here (the rule is the server's; offline the order stays). */
+  $("near").addEventListener("click", function () {
+    locate(async function (coords) {
+      var response;
+      try {
+        response = await fetch("/api/patrol?lon=" + coords.longitude + "&lat=" + coords.latitude,
+          { credentials: "same-origin", cache: "no-store" });
+      } catch (err) { notice(t("no_distance_offline")); return; }
+      if (!response.ok) { notice(t("no_distance_offline")); return; }
+      state.pack.patrol = await response.json();
+      renderPatrol();
+    });
+  });
   $("locate").addEventListener("click", function () {
     locate(function () {
       if (state.hereMarker) { state.hereMarker.remove(); }
@@ -377,10 +395,10 @@
       list.appendChild(item);
     });
   }
-  function parcelName(code) {
-    var entry = ((state.pack && state.pack.patrol) || []).filter(function (e) { return e.code === code; })[0];
-    return entry ? entry.name || "" : "";
+  function entryOf(code) {
+    return ((state.pack && state.pack.patrol) || []).filter(function (e) { return e.code === code; })[0] || {};
   }
+  function parcelName(code) { return entryOf(code).name || ""; }
   /* The form for a parcel: empty, or a queued record to edit (with the server's message beside its field). */
   function openForm(code, record) {
     buildFindings();
@@ -461,6 +479,7 @@
     var record = {
       client_id: state.editing ? state.editing.client_id : crypto.randomUUID(),
       user: state.user, parcel_code: code, parcel_name: parcelName(code),
+      street_code: state.editing ? state.editing.street_code : entryOf(code).street_code,
       inspected_at: new Date(read.when).toISOString(), values: read.values,
       photos: state.photos.slice(), error: null,
       saved_at: state.editing ? state.editing.saved_at : new Date().toISOString(),
