@@ -17,6 +17,7 @@ from PIL import Image
 
 from cases.models import Inspection
 from cases.status_style import STATUS_COLORS
+from layers.models import Parcel
 from tests.maps.conftest import FENGHUANG, QIANJIN
 from tests.maps.web.conftest import PASSWORD, Site, free_port, running
 
@@ -173,9 +174,50 @@ def test_a_refused_record_stays_queued_with_its_message(site: Site, browser: Any
         page.reload()  # still there after a reload
         expect(page.get_by_test_id("queue-count")).to_have_text("1 条待上传")
 
-        page.on("dialog", lambda dialog: dialog.accept())  # "records are still waiting: sign out?"
+        asked: list[str] = []
+        page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
         page.click("#sign-out")
         page.wait_for_url(f"{base[0]}/login?next=/field/")
+        assert asked == ["还有 1 条记录未上传，退出将删除它们。确定退出？"]
         assert page.evaluate(PACKAGES) == [[], 0]  # the offline copy is gone
     context.close()
+    assert outside == []
+
+
+FOREIGN_RECORD = """street => FieldStore.putRecord({
+  client_id: "recorded-by-insp-0001", user: "insp", parcel_code: "FH-BF-001", street_code: street,
+  inspected_at: new Date().toISOString(), values: {sheds_count: "9"}, photos: [], error: null,
+  saved_at: new Date().toISOString()})"""
+
+
+def test_records_wait_for_the_user_who_made_them(site: Site, browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    port = free_port()
+    base = [f"http://127.0.0.1:{port}"]
+    context, outside = _phone(browser, base)
+    page = context.new_page()
+    with running(site.app, port):
+        _sign_in(page, base[0], "insp2")
+        expect(page.locator("body")).to_have_attribute("data-ready", "1")
+        page.evaluate(FOREIGN_RECORD, FENGHUANG)  # left on this phone by another inspector
+        context.clear_cookies()  # the session expires
+        _log(page, "FH-BF-001", {"sheds_count": "1"}, [])
+        expect(page.locator("#notice")).to_contain_text("登录已过期")
+        expect(page.get_by_test_id("queue-count")).to_have_text("1 条待上传")
+
+        page.click("#notice a")  # sign in again: the record goes out
+        page.fill("input[name=name]", "insp2")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{base[0]}/field/")
+        expect(page.locator("body")).to_have_attribute("data-ready", "1")
+        expect(page.get_by_test_id("queue-count")).to_have_text("0 条待上传")
+        page.locator(".tabs button[data-view=queue]").click()
+        expect(page.locator("#queue li.others")).to_contain_text("另有 1 条")
+    context.close()
+    with site.store.session() as session:
+        mine = session.scalars(sa.select(Inspection.inspector).join(Parcel, Parcel.id == Inspection.parcel_id)
+                               .where(Parcel.code == "FH-BF-001")).all()
+    assert mine.count("insp2") == 1 and "insp" not in mine
     assert outside == []

@@ -134,7 +134,7 @@
     try { me = await fetchSession(); } catch (err) { notice(t("no_network")); return false; }
     if (!me || me.user !== state.user) {  // records go out only with the user who made them
       state.expired = true;
-      showExpired();
+      showExpired([]);
       return false;
     }
     state.csrf = me.csrf; state.expired = false;
@@ -182,8 +182,7 @@
     if (sent) { parts.push(t("sent", { n: sent })); }
     if (refused) { parts.push(t("refused", { n: refused })); }
     parts.push.apply(parts, conflicts);
-    if (state.expired) { parts.push(t("expired")); }
-    if (parts.length) { notice(parts.join("；"), refused > 0 || state.expired); }
+    if (state.expired) { showExpired(parts); } else if (parts.length) { notice(parts.join("；"), refused > 0); }
     if (sent) { await fetchPackage().catch(function () { /* the stored copy stays */ }); }
   }
   $("sync").addEventListener("click", sync);
@@ -531,13 +530,14 @@
     renderAll();
     show("list");
     if (me) { await fetchPackage().catch(function () { notice(t("no_network")); }); }
-    if (state.expired) { showExpired(); }
+    if (state.expired) { showExpired([]); }
     await worker;
     document.body.dataset.ready = state.pack ? "1" : "0";
     if (me) { sync(); }
   }
-  function showExpired() {
-    notice(t("expired"), true);
+  /* The session is gone: say so (after what else there is to say), with a link to sign in again. */
+  function showExpired(before) {
+    notice(before.concat([t("expired")]).join("；"), true);
     var link = el("a", null, t("sign_in"));
     link.href = "/login?next=/field/";
     $("notice").appendChild(document.createTextNode(" "));
