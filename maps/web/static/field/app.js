@@ -52,7 +52,7 @@
   var state = {
     lang: /(?:^|;\s*)lp_lang=en/.test(document.cookie) ? "en" : "zh",
     user: null, csrf: null, expired: false, pack: null, records: [], editing: null, photos: [],
-    syncing: false, map: null, parcelLayer: null, here: null,
+    syncing: null, map: null, parcelLayer: null, here: null,
   };
   var $ = function (id) { return document.getElementById(id); };
   var form = $("record");
@@ -141,10 +141,12 @@
     return true;
   }
   /* Send this user's records one by one; stop at the first network or server failure. */
-  async function sync() {
-    if (state.syncing) { return; }
-    state.syncing = true;
-    if (!(await ensureSession())) { state.syncing = false; return; }
+  function sync() {
+    if (!state.syncing) { state.syncing = sendQueue(); }
+    return state.syncing;
+  }
+  async function sendQueue() {
+    if (!(await ensureSession())) { state.syncing = null; return; }
     var sent = 0; var refused = 0; var conflicts = [];
     try {
       await loadRecords();
@@ -170,12 +172,15 @@
         if (response.status === 401) { state.expired = true; state.csrf = null; break; }
         if (response.status >= 500 || response.status === 429) { notice(t("no_network")); break; }
         var body = await response.json().catch(function () { return { detail: response.statusText }; });
-        record.error = { field: body.field || "", message: body.detail || String(response.status) };
-        await S.putRecord(record);
+        var current = await S.getRecord(record.client_id);
+        if (current && current.edited_at === record.edited_at) {  // not edited nor signed out meanwhile
+          current.error = { field: body.field || "", message: body.detail || String(response.status) };
+          await S.putRecord(current);
+        }
         refused += 1;
       }
     } finally {
-      state.syncing = false;
+      state.syncing = null;
       await loadRecords();
     }
     var parts = [];
@@ -482,6 +487,7 @@
       inspected_at: new Date(read.when).toISOString(), values: read.values,
       photos: state.photos.slice(), error: null,
       saved_at: state.editing ? state.editing.saved_at : new Date().toISOString(),
+      edited_at: new Date().toISOString(),
     };
     await S.putRecord(record);
     state.editing = null; state.photos = [];
@@ -496,6 +502,7 @@
   $("sign-out").addEventListener("click", async function () {
     var waiting = state.records.filter(mine).length;
     if (waiting && !window.confirm(t("confirm_sign_out", { n: waiting }))) { return; }
+    await state.syncing;  // an upload under way finishes first, so it cannot put a record back
     if (state.user) { await S.forget(state.user); }
     if (state.csrf) {
       await fetch("/logout", { method: "POST", credentials: "same-origin", redirect: "manual",

@@ -48,6 +48,7 @@
     putPackage: function (user, pack) { return run("packages", "readwrite", function (s) { return s.put(pack, user); }); },
     /* The offline copy holds only the signed-in user's streets: other users' packages go. */
     keepOnlyPackageOf: function (user) { return deleteWhere("packages", function (key) { return key !== user; }); },
+    getRecord: function (id) { return run("queue", "readonly", function (s) { return s.get(id); }); },
     records: function () { return run("queue", "readonly", function (s) { return s.getAll(); }); },
     putRecord: function (record) { return run("queue", "readwrite", function (s) { return s.put(record); }); },
     removeRecord: function (id) { return run("queue", "readwrite", function (s) { return s.delete(id); }); },
