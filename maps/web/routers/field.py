@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import FileResponse, JSONResponse, Response
@@ -24,15 +23,14 @@ from starlette.datastructures import FormData, UploadFile
 from cases.models import User
 from cases.patrol import patrol_entries
 from cases.photos import MAX_BYTES
-from cases.rules import FINDINGS, FINDINGS_BY_NAME, STATUS_LABELS
-from cases.status_page import status_page
+from cases.rules import FINDING_NAMES, FINDINGS, FINDINGS_BY_NAME, STATUS_LABELS
+from cases.status import status_frame
 from cases.status_style import STATUS_COLORS
 from geo.errors import InputError, LandpatrolError
 from geo.local_time import local_iso, local_text
 from geo.orm import utc_now
 from layers.kinds import KINDS
-from layers.models import Parcel
-from layers.query import streets_frame
+from layers.query import parcels_frame, streets_frame
 from maps.geojson import feature_collection, round_geometries, to_json
 from maps.web.deps import CsrfDep, SessionDep, SettingsDep, StoreDep
 from maps.web.i18n import WORDS
@@ -133,21 +131,19 @@ def _text(value: Any) -> str | None:
 
 
 def _parcels(session: Session, codes: list[str]) -> str:
-    """The streets' parcels as GeoJSON: display geometry, properties and latest findings."""
-    page, _ = status_page(session, street_codes=codes, limit=10**9)
-    extra = dict(session.execute(sa.select(Parcel.code, Parcel.properties).where(
-        Parcel.street_code.in_(codes or [""]), Parcel.retired_at.is_(None))).all())
-    names = [f.name for f in FINDINGS]
-    values = page[names].astype(float).fillna(0).to_numpy()
-    props = []
-    for row, (code, kind, name, village, area, status) in enumerate(zip(
-            page["code"], page["kind"], page["name"], page["village"], page["area_m2"], page["status"],
-            strict=True)):
-        latest = {n: v for n, v in zip(names, values[row].tolist(), strict=True) if v}
-        props.append({"code": code, "kind": kind, "name": _text(name), "village": _text(village),
-                      "area_m2": round(float(area), 1), "status": status, "findings": latest,
-                      "properties": extra.get(code) or {}})
-    return feature_collection(np.asarray(page.geometry.to_numpy()), props)
+    """The streets' parcels as GeoJSON: display geometry, properties, status and latest findings."""
+    parcels = parcels_frame(session, street_codes=codes)
+    status = status_frame(session, parcel_ids=parcels["id"].tolist()).reindex(parcels["id"])
+    latest = status[list(FINDING_NAMES)].astype(float).fillna(0).to_numpy()
+    props = [
+        {"code": code, "kind": kind, "name": _text(name), "village": _text(village),
+         "area_m2": round(float(area), 1), "status": state, "properties": extra or {},
+         "findings": {n: v for n, v in zip(FINDING_NAMES, values, strict=True) if v}}
+        for code, kind, name, village, area, extra, state, values in zip(
+            parcels["code"], parcels["kind"], parcels["name"], parcels["village"], parcels["area_m2"],
+            parcels["properties"], status["status"], latest.tolist(), strict=True)
+    ]
+    return feature_collection(np.asarray(parcels.geometry.to_numpy()), props)
 
 
 def _patrol(session: Session, codes: list[str]) -> list[dict[str, Any]]:

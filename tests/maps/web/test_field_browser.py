@@ -219,6 +219,9 @@ def test_records_wait_for_the_user_who_made_them(site: Site, browser: Any) -> No
         expect(page.get_by_test_id("queue-count")).to_have_text("0 条待上传")
         page.locator(".tabs button[data-view=queue]").click()
         expect(page.locator("#queue li.others")).to_contain_text("另有 1 条")
+        page.click("#lang")  # Chinese first, English on request
+        expect(page.locator("#queue li.others")).to_contain_text("1 more were recorded by other users")
+        expect(page.get_by_test_id("queue-count")).to_have_text("0 waiting to upload")
     with site.store.session() as session:
         mine = session.scalars(sa.select(Inspection.inspector).join(Parcel, Parcel.id == Inspection.parcel_id)
                                .where(Parcel.code == "FH-BF-001")).all()
