@@ -46,10 +46,10 @@ def _validated(
     """The one record, checked; the first error (naming its field) is raised."""
     unknown = sorted(set(values) - EDITABLE - {"parcel_code", "client_id"})
     if unknown:
-        raise InputError(f"{unknown[0]}: not a finding (known: {', '.join(FINDING_NAMES)})")
+        raise InputError(f"{unknown[0]}: not a finding (known: {', '.join(FINDING_NAMES)})", field=unknown[0])
     good, errors = check_records(session, _raw_frame(values), now=now, exclude_ids=exclude)
     if errors:
-        raise InputError(str(errors[0]))
+        raise InputError(str(errors[0]), field=errors[0].field)
     return good.iloc[0].to_dict()
 
 
