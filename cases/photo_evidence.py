@@ -120,13 +120,12 @@ def make_thumbnail(source: Path, target: Path) -> bool:
 
 
 def _exif_of(session: Session, photo: Photo, media_dir: Path) -> PhotoExif:
-    """The photo's EXIF row, read from its stored file the first time (and its thumbnail made)."""
+    """The photo's EXIF row, read from its stored file the first time (headers only: fast)."""
     found = session.get(PhotoExif, photo.id)
     if found is not None:
         return found
     source = media_path(media_dir, photo.sha256, EXTENSIONS.get(photo.media_type, "jpg"))
     exif = read_exif(source)
-    make_thumbnail(source, thumbnail_path(media_dir, photo.sha256))
     found = PhotoExif(photo_id=photo.id, taken_at=exif.taken_at, lon=exif.lon, lat=exif.lat,
                       orientation=exif.orientation)
     session.add(found)

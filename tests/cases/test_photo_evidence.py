@@ -13,7 +13,8 @@ from PIL import ExifTags, Image
 
 from cases.inspections import correct_inspection, inspection_history, log_inspection
 from cases.models import PhotoExif, PhotoFlag
-from cases.photo_evidence import read_exif, thumbnail_path
+from cases.photo_evidence import make_thumbnail, read_exif, thumbnail_path
+from cases.photos import media_path
 
 INSIDE = (113.4005, 23.1305)  # the middle of QJ-001 (tests/cases/conftest.py)
 KM_EAST = (113.4105, 23.1305)  # about 1 km east of it
@@ -54,7 +55,7 @@ def flags(session, inspection) -> list[tuple[str, float | None, float | None]]:
     return [(f.reason, f.distance_m, f.minutes_off) for f in rows]
 
 
-def test_a_photo_on_site_and_on_time_is_not_flagged_and_gets_an_upright_thumbnail(store, sites, tmp_path):
+def test_a_photo_on_site_and_on_time_is_not_flagged_and_its_thumbnail_is_upright(store, sites, tmp_path):
     photo = jpeg(tmp_path / "ok.jpg", taken="2022:10:10 10:40:00", at=INSIDE, orientation=6)
     media = store.media_dir()
     with store.session() as session:
@@ -64,9 +65,13 @@ def test_a_photo_on_site_and_on_time_is_not_flagged_and_gets_an_upright_thumbnai
         assert exif.taken_at == datetime(2022, 10, 10, 2, 40, tzinfo=UTC) and exif.orientation == 6
         assert (exif.lon, exif.lat) == pytest.approx(INSIDE, abs=1e-6)
         sha = record.photos[0].sha256
-    with Image.open(thumbnail_path(media, sha)) as thumb:
+    original, small = media_path(media, sha, "jpg"), thumbnail_path(media, sha)
+    assert not small.exists()  # made when first asked for, not on the write
+    assert make_thumbnail(original, small)
+    with Image.open(small) as thumb:
         assert thumb.size == (40, 80)  # turned upright: orientation 6 is a quarter turn
-    assert (media / sha[:2]).is_dir() and any((media / sha[:2]).glob(f"{sha}.jpg"))  # the original kept
+    with Image.open(original) as kept:
+        assert kept.size == (80, 40)  # the original stays as it came
 
 
 def test_far_and_late_photos_flag_the_record_without_refusing_it(store, sites, tmp_path):

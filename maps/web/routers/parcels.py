@@ -12,7 +12,7 @@ from fastapi.responses import FileResponse, Response
 
 from cases.inspections import inspection_history
 from cases.models import Inspection, Photo, User, inspection_photos
-from cases.photo_evidence import thumbnail_path
+from cases.photo_evidence import make_thumbnail, thumbnail_path
 from cases.photos import media_path
 from cases.status import parcel_status
 from geo.errors import NotFoundError
@@ -94,7 +94,7 @@ def post_inspection(
 @router.get("/photos/{name}", include_in_schema=False)
 def photo(name: str, session: SessionDep, store: StoreDep, user: Reader, thumb: bool = False) -> FileResponse:
     """A stored photo, by its content hash, to those who may see one of its parcels (`thumb`: its
-    upright thumbnail for lists, where one was made)."""
+    upright thumbnail for lists, where the photo can be decoded)."""
     match = PHOTO_NAME.fullmatch(name)
     if not match:
         raise NotFoundError("no such photo")
@@ -109,7 +109,7 @@ def photo(name: str, session: SessionDep, store: StoreDep, user: Reader, thumb: 
         check_street(user, None)
     path = media_path(store.media_dir(), found.sha256, match.group(2))
     small = thumbnail_path(store.media_dir(), found.sha256)
-    if thumb and small.is_file():
+    if thumb and path.is_file() and make_thumbnail(path, small):  # made once, on first request
         path, media_type = small, "image/jpeg"
     else:
         media_type = found.media_type
