@@ -27,9 +27,7 @@ import os
 import secrets
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import httpx
 import numpy as np
@@ -43,6 +41,7 @@ from geo.store import Store, open_store
 from maps.web.users import add_user
 from scripts.bench_databases import scratch_database
 from scripts.bench_map import _populate, _street_codes
+from scripts.bench_status import _best
 from scripts.bench_web import PASSWORD, _client, _start_server
 from scripts.migrate import upgrade
 
@@ -56,15 +55,6 @@ FROM parcels p LEFT JOIN streets s ON s.code = p.street_code
 LEFT JOIN parcel_summaries ps ON ps.parcel_id = p.id
 WHERE p.retired_at IS NULL ORDER BY ps.last_inspected_at, p.code
 """
-
-
-def _best(work: Callable[[], Any], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def _photo_bytes(megabytes: float, index: int, base: np.ndarray) -> bytes:
