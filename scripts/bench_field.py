@@ -48,14 +48,12 @@ from scripts.migrate import upgrade
 # The plain query the patrol list is measured against: the same rows (every parcel with its
 # street, its summary and a point on it), as one statement with no rules applied.
 PLAIN_SQL = """
-SELECT p.id, p.code, p.kind, p.name, p.street_code, s.name AS street_name, ps.last_inspected_at,
-  ps.inspections_count, ps.sheds_count, ps.hardened_m2, ps.debris, ps.prev_sheds_count,
-  ST_X(ST_PointOnSurface(p.geom)) AS lon, ST_Y(ST_PointOnSurface(p.geom)) AS lat
+SELECT p.id, p.code, p.kind, p.name, p.street_code, s.name AS street_name, ps.*,
+  ST_AsBinary(ST_PointOnSurface(p.geom)) AS wkb
 FROM parcels p LEFT JOIN streets s ON s.code = p.street_code
 LEFT JOIN parcel_summaries ps ON ps.parcel_id = p.id
-WHERE p.retired_at IS NULL ORDER BY ps.last_inspected_at, p.code
+WHERE p.retired_at IS NULL ORDER BY p.id
 """
-
 
 def _photo_bytes(megabytes: float, index: int, base: np.ndarray) -> bytes:
     """A JPEG of about `megabytes` (noise compresses badly), unique by one pixel, with EXIF."""
