@@ -55,6 +55,7 @@ LEFT JOIN parcel_summaries ps ON ps.parcel_id = p.id
 WHERE p.retired_at IS NULL ORDER BY p.id
 """
 
+
 def _photo_bytes(megabytes: float, index: int, base: np.ndarray) -> bytes:
     """A JPEG of about `megabytes` (noise compresses badly), unique by one pixel, with EXIF."""
     pixels = base.copy()
