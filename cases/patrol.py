@@ -166,4 +166,4 @@ def _entries(frame: pd.DataFrame) -> list[dict[str, Any]]:
         "lat": frame["lat"].astype(float).tolist(),
     }
     keys = list(columns)
-    return [dict(zip(keys, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+    return [dict(zip(keys, values, strict=False)) for values in zip(*columns.values(), strict=False)]

@@ -37,6 +37,7 @@ from sqlalchemy import event
 
 from cases.inspections import log_inspection
 from cases.patrol import patrol_entries
+from geo.dialects.sqlite_connection import connect
 from geo.store import Store, open_store
 from maps.web.users import add_user
 from scripts.bench_databases import scratch_database
@@ -123,6 +124,21 @@ def _write_cost(url: str, codes: list[str], synchronous: str) -> float:
     return elapsed / len(codes)
 
 
+def _commit_cost(path: Path, synchronous: str, commits: int) -> float:
+    """Seconds per commit of one small row: what the synchronous setting alone costs."""
+    connection = connect(str(path))
+    connection.execute(f"PRAGMA synchronous={synchronous}")
+    start = time.perf_counter()
+    for number in range(commits):
+        connection.execute("BEGIN")
+        connection.execute("INSERT INTO audit_events (at, actor, action, entity) VALUES "
+                           "(CURRENT_TIMESTAMP, 'bench', 'bench.commit', ?)", (str(number),))
+        connection.execute("COMMIT")
+    elapsed = time.perf_counter() - start
+    connection.close()
+    return elapsed / commits
+
+
 def _field_store(args: argparse.Namespace, folder: Path) -> None:
     url = f"sqlite:///{folder / 'field.sqlite'}"
     os.environ["LANDPATROL_MEDIA"] = str(folder / "media")
@@ -160,6 +176,11 @@ def _field_store(args: argparse.Namespace, folder: Path) -> None:
     normal = _write_cost(url, small[len(small) // 2:], "NORMAL")
     print(f"durability: {full * 1000:.1f} ms a record with synchronous=FULL, {normal * 1000:.1f} ms with "
           f"NORMAL: FULL costs {(full - normal) * 1000:+.1f} ms a record")
+    path = folder / "field.sqlite"
+    commits = args.durable_records * 5
+    bare_full, bare_normal = (_commit_cost(path, mode, commits) for mode in ("FULL", "NORMAL"))
+    print(f"  a bare commit: {bare_full * 1000:.2f} ms with FULL, {bare_normal * 1000:.2f} ms with NORMAL "
+          f"({(bare_full - bare_normal) * 1000:+.2f} ms: the fsync of the write-ahead log)")
 
 
 def _patrol(args: argparse.Namespace) -> None:
