@@ -1,8 +1,9 @@
 """Today's patrol: the parcels of some streets in order of urgency, for an inspector.
 
 Why here: the order is a status rule (issue 15), computed from the same status
-derivation as maps and reports (`cases.status.status_frame`), so the CLI, the
-API and the phone's offline copy all list the same parcels in the same order.
+derivation as maps and reports (`cases.status`: the summaries' statement, and
+`derive_status` classifying all rows at once), so the CLI, the API and the
+phone's offline copy all list the same parcels in the same order.
 
 Groups, most urgent first:
 1. the land needs action: recurrence, violation, or rectifying (which the status
@@ -28,13 +29,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import shapely
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from cases.rules import STATUS_LABELS, patrol_interval_days
-from cases.status import read_rows, status_frame
+from cases.status import derive_status, is_present, issue_links_frame, read_rows, summary_status_sql
+from geo.frames import WKB_LABEL
+from geo.orm import UTCDateTime
 from layers.kinds import KINDS
-from layers.models import Parcel, Street
 
 ACTION_STATUSES = frozenset({"recurrence", "violation", "rectifying"})
 OVERDUE_STATUSES = frozenset({"overdue", "uninspected"})
@@ -57,29 +60,38 @@ def patrol_entries(
     due_in_days (negative when overdue), open_issues [{ref, state}], distance_m,
     lon, lat.
     """
-    parcels = _parcels(session, street_codes)
-    if parcels.empty:
-        return []
-    status = status_frame(session, as_of=as_of, parcel_ids=parcels.index.tolist())
-    frame = parcels.join(status, how="inner")
+    frame = _status_rows(session, street_codes, as_of)
     frame = _with_patrol_columns(frame, position, today_window_days)
-    ordered = _order(frame, by_distance=position is not None)
-    return [_entry(row) for row in ordered.to_dict("records")]
+    return _entries(_order(frame, by_distance=position is not None))
 
 
-def _parcels(session: Session, street_codes: Collection[str] | None) -> pd.DataFrame:
-    """The non-retired parcels of the streets, with a point on each one's surface."""
-    point = sa.func.ST_PointOnSurface(Parcel.geom)
-    query = (
-        sa.select(Parcel.id.label("parcel_id"), Parcel.code, Parcel.kind, Parcel.name, Parcel.street_code,
-                  Street.name.label("street_name"), sa.func.ST_X(point).label("lon"),
-                  sa.func.ST_Y(point).label("lat"))
-        .outerjoin(Street, Street.code == Parcel.street_code)
-        .where(Parcel.retired_at.is_(None))
-    )
+# The parcel's own columns the patrol needs, read in the status statement itself (one pass over
+# the parcels, as a plain query would make): its name, street and a point on its surface.
+PARCEL_COLUMNS = (", p.code, p.name, st.name AS street_name, "
+                  "ST_AsBinary(ST_PointOnSurface(p.geom)) AS " + WKB_LABEL)
+STREET_JOIN = "LEFT JOIN streets st ON st.code = p.street_code"
+
+
+def _status_rows(session: Session, street_codes: Collection[str] | None,
+                 as_of: datetime | date | str | None) -> pd.DataFrame:
+    """Status rows (`cases.status.derive_status`) of the streets' parcels, with code, name, street
+    name, lon and lat, from one statement."""
+    instant, present = is_present(as_of)
+    params: dict[str, Any] = {} if present else {"as_of": instant}
+    parcel_filter = ""
     if street_codes is not None:
-        query = query.where(Parcel.street_code.in_(list(street_codes)))
-    return read_rows(session, query, {}).set_index("parcel_id")
+        parcel_filter, params["streets"] = "AND p.street_code IN :streets", list(street_codes) or [""]
+    sql = summary_status_sql(session.get_bind().dialect.name, present=present, parcel_filter=parcel_filter,
+                             columns=PARCEL_COLUMNS, joins=STREET_JOIN)
+    statement = sa.text(sql)
+    if not present:
+        statement = statement.bindparams(sa.bindparam("as_of", type_=UTCDateTime))
+    if street_codes is not None:
+        statement = statement.bindparams(sa.bindparam("streets", expanding=True))
+    frame = read_rows(session, statement, params).set_index("parcel_id")
+    points = shapely.from_wkb(frame.pop(WKB_LABEL).to_numpy())
+    frame = frame.assign(lon=shapely.get_x(points), lat=shapely.get_y(points))
+    return derive_status(frame, instant=instant, links=issue_links_frame(session, as_of=instant))
 
 
 def _with_patrol_columns(frame: pd.DataFrame, position: tuple[float, float] | None,
@@ -121,36 +133,37 @@ def _open_issues(issue_states: str) -> list[dict[str, str]]:
     return [{"ref": ref, "state": state} for ref, state in pairs if state != "done"]
 
 
-def _number(value: Any) -> int | None:
-    return None if pd.isna(value) else int(value)
+def _optional(values: pd.Series, convert: Any = None) -> list[Any]:
+    """Plain Python values, None where missing (whole columns: 100,000 rows a call, not a row)."""
+    missing = values.isna().to_numpy()
+    plain = values.astype(object).tolist() if convert is None else convert(values)
+    return [None if gone else value for value, gone in zip(plain, missing, strict=True)]
 
 
-def _text(value: Any) -> str | None:
-    return None if value is None or pd.isna(value) else str(value)
-
-
-def _entry(row: dict[str, Any]) -> dict[str, Any]:
-    kind = KINDS.get(row["kind"])
-    status_zh, status_en = STATUS_LABELS[row["status"]]
-    last = row["last_inspected_at"]
-    return {
-        "code": row["code"],
-        "kind": row["kind"],
-        "kind_label_zh": kind.name_zh if kind else row["kind"],
-        "kind_label_en": kind.name_en if kind else row["kind"],
-        "name": _text(row["name"]),
-        "street_code": _text(row["street_code"]),
-        "street_name": _text(row["street_name"]),
-        "status": row["status"],
-        "status_label_zh": status_zh,
-        "status_label_en": status_en,
-        "group": int(row["group"]),
-        "last_inspected_at": None if pd.isna(last) else last.to_pydatetime(),
-        "days_since": _number(row["days_since"]),
-        "interval_days": int(row["interval_days"]),
-        "due_in_days": _number(row["due_in_days"]),
-        "open_issues": _open_issues(row["issue_states"] or ""),
-        "distance_m": None if pd.isna(row["distance_m"]) else round(float(row["distance_m"]), 1),
-        "lon": float(row["lon"]),
-        "lat": float(row["lat"]),
+def _entries(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The ordered rows as entry dicts, built column by column."""
+    kind_zh = {k: (KINDS[k].name_zh if k in KINDS else k) for k in frame["kind"].unique()}
+    kind_en = {k: (KINDS[k].name_en if k in KINDS else k) for k in frame["kind"].unique()}
+    columns: dict[str, list[Any]] = {
+        "code": frame["code"].tolist(),
+        "kind": frame["kind"].tolist(),
+        "kind_label_zh": frame["kind"].map(kind_zh).tolist(),
+        "kind_label_en": frame["kind"].map(kind_en).tolist(),
+        "name": _optional(frame["name"]),
+        "street_code": _optional(frame["street_code"]),
+        "street_name": _optional(frame["street_name"]),
+        "status": frame["status"].tolist(),
+        "status_label_zh": frame["status"].map(lambda s: STATUS_LABELS[s][0]).tolist(),
+        "status_label_en": frame["status"].map(lambda s: STATUS_LABELS[s][1]).tolist(),
+        "group": frame["group"].astype(int).tolist(),
+        "last_inspected_at": _optional(frame["last_inspected_at"], lambda v: list(v.dt.to_pydatetime())),
+        "days_since": _optional(frame["days_since"], lambda v: v.fillna(0).astype(int).tolist()),
+        "interval_days": frame["interval_days"].astype(int).tolist(),
+        "due_in_days": _optional(frame["due_in_days"], lambda v: v.fillna(0).astype(int).tolist()),
+        "open_issues": [_open_issues(s) if s else [] for s in frame["issue_states"].fillna("")],
+        "distance_m": _optional(frame["distance_m"], lambda v: v.round(1).tolist()),
+        "lon": frame["lon"].astype(float).tolist(),
+        "lat": frame["lat"].astype(float).tolist(),
     }
+    keys = list(columns)
+    return [dict(zip(keys, values, strict=False)) for values in zip(*columns.values(), strict=False)]

@@ -14,22 +14,25 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 
+from cases.field_labels import labelled
 from geo.errors import LandpatrolError
-from maps.web.pages import render
+from maps.web.pages import page_lang, render
 
 log = logging.getLogger("landpatrol.web")
 API_PREFIX = "/api"
 
 
-def _reply(request: Request, status: int, message: str) -> Response:
+def _reply(request: Request, status: int, message: str, field: str | None = None) -> Response:
     if request.url.path.startswith(API_PREFIX) or request.url.path.startswith("/openapi"):
-        return JSONResponse({"detail": message}, status_code=status)
+        body = {"detail": message, **({"field": field} if field else {})}
+        return JSONResponse(body, status_code=status)
     return render(request, "error.html", {"status": status, "message": message}, status_code=status)
 
 
 async def _domain(request: Request, err: Exception) -> Response:
+    """The message names its field by the field's label (`field` keeps the API name for clients)."""
     assert isinstance(err, LandpatrolError)
-    return _reply(request, err.http_status, str(err))
+    return _reply(request, err.http_status, labelled(str(err), err.field, page_lang(request)), err.field)
 
 
 async def _http(request: Request, err: Exception) -> Response:
@@ -40,9 +43,14 @@ async def _http(request: Request, err: Exception) -> Response:
     return response
 
 
+def _problem(error: dict, lang: str) -> str:
+    where = ".".join(str(p) for p in error["loc"][1:]) or "body"
+    return labelled(f"{where}: {error['msg']}", where, lang)
+
+
 async def _validation(request: Request, err: Exception) -> Response:
     assert isinstance(err, RequestValidationError)
-    problems = [f"{'.'.join(str(p) for p in e['loc'][1:]) or 'body'}: {e['msg']}" for e in err.errors()]
+    problems = [_problem(e, page_lang(request)) for e in err.errors()]
     if request.url.path.startswith(API_PREFIX):
         return JSONResponse({"detail": "; ".join(problems)}, status_code=422)
     return _reply(request, 422, "; ".join(problems))

@@ -21,6 +21,7 @@ from starlette.datastructures import UploadFile
 from cases.conflicts import conflicts_of
 from cases.inspections import find_by_client_id, log_inspection
 from cases.models import Inspection, User
+from cases.photo_evidence import flags_of
 from cases.photos import MAX_BYTES
 from cases.rules import FINDING_NAMES
 from geo.errors import ConflictError, InputError
@@ -41,6 +42,7 @@ def inspection_dict(inspection: Inspection, parcel_code: str) -> dict[str, Any]:
         "photos": [p.sha256 for p in inspection.photos],
         "findings": {name: getattr(inspection, name) for name in FINDING_NAMES},
         "conflicts": conflicts_of(object_session(inspection), inspection.id),
+        "photo_flags": flags_of(object_session(inspection), [inspection.id]).get(inspection.id, []),
     }
 
 

@@ -93,6 +93,8 @@ class InspectionOut(BaseModel):
     findings: dict[str, Any]
     conflicts: list[dict[str, Any]] = Field(default_factory=list, description=(
         "What changed on the parcel after the visit (cases.conflicts); the record is stored anyway."))
+    photo_flags: list[dict[str, Any]] = Field(default_factory=list, description=(
+        "Photos taken over 200 m from the parcel or 2 h from the visit (cases.photo_evidence)."))
 
 
 class StreetOut(BaseModel):

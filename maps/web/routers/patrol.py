@@ -65,7 +65,7 @@ def patrol(
 ) -> list[dict[str, Any]]:
     """The parcels of the user's streets in order of urgency (by distance within a group)."""
     if (lon is None) != (lat is None):
-        raise InputError("lon, lat: give both or neither", field="lat" if lat is None else "lon")
+        raise InputError("lon/lat: give both or neither", field="lon/lat")
     streets = limited_to_streets(user)
     if street:
         code = find_street(session, street).code

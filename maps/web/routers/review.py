@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from cases.conflicts import accept_conflict, get_conflict, list_conflicts
 from cases.inspections import correct_inspection
 from cases.models import User
+from cases.photo_evidence import flag_text, flagged_records
 from geo.errors import InputError
 from geo.local_time import local_text
 from maps.web.deps import CsrfDep, SessionDep, SettingsDep, StoreDep
@@ -31,11 +32,11 @@ Resolver = Annotated[User, Depends(conflict_resolver)]
 LABELS = {
     "zh": {"title": "冲突复核", "parcel": "地块", "inspector": "巡查员", "visit": "巡查时间",
            "recorded": "上传时间", "reason": "冲突", "detail": "详情", "action": "处理", "accept": "接受记录",
-           "correct": "更正", "none": "没有待复核的冲突", "photos": "照片核验"},
+           "correct": "更正", "none": "没有待复核的冲突", "photos": "照片核验", "no_flags": "没有照片异常"},
     "en": {"title": "Conflict review", "parcel": "Parcel", "inspector": "Inspector", "visit": "Visited",
            "recorded": "Uploaded", "reason": "Conflict", "detail": "Detail", "action": "Action",
            "accept": "Accept record", "correct": "Correct", "none": "No conflicts to review",
-           "photos": "Photo checks"},
+           "photos": "Photo checks", "no_flags": "No photo flags"},
 }
 
 
@@ -46,11 +47,13 @@ def _accept(store: Any, user: User, conflict_id: int, retries: int) -> dict[str,
 
 @router.get("/review", include_in_schema=False)
 def review_page(request: Request, session: SessionDep, user: Reader) -> Response:
-    """Open conflicts, newest first, each with its accept and correct actions."""
+    """Open conflicts, newest first, each with its accept and correct actions; then photo flags."""
     lang = page_lang(request)
     rows = [{**c, "visited": local_text(c["inspected_at"]), "uploaded": local_text(c["recorded_at"])}
             for c in list_conflicts(session)]
-    return render(request, "review.html", {"conflicts": rows, "r": LABELS[lang]})
+    flagged = [{**f, "visited": local_text(f["inspected_at"]), "text": flag_text(f["flags"], lang)}
+               for f in flagged_records(session)]
+    return render(request, "review.html", {"conflicts": rows, "flagged": flagged, "r": LABELS[lang]})
 
 
 @router.post("/review/conflicts/{conflict_id}/accept", include_in_schema=False, dependencies=[CsrfDep])
@@ -87,7 +90,8 @@ def api_supersede(conflict_id: RowId, body: CorrectionIn, store: StoreDep, setti
         conflict = get_conflict(session, conflict_id)
         if conflict.resolution is not None:
             accept_conflict(session, conflict_id)  # raises: already resolved
-        new = correct_inspection(session, conflict.inspection_id, changes=changes, actor=user.name)
+        new = correct_inspection(session, conflict.inspection_id, changes=changes, actor=user.name,
+                                 media_dir=store.media_dir())
         return inspection_dict(new, new.parcel.code)
 
     return run_write(store, work, retries=settings.write_retries)

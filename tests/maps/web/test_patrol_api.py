@@ -31,4 +31,5 @@ def test_a_position_gives_distances_and_needs_both_coordinates(site: Site) -> No
     for before, after in pairwise(entries):
         assert (before["group"], before["distance_m"]) <= (after["group"], after["distance_m"])
     half = client.get("/api/patrol?lon=113.40")
-    assert half.status_code == 422 and "lon, lat" in half.json()["detail"]
+    assert half.status_code == 422
+    assert half.json() == {"detail": "经纬度: give both or neither", "field": "lon/lat"}

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
 from geo.audit import AuditEvent
+from tests.cases.test_photo_evidence import jpeg
 from tests.maps.conftest import FENGHUANG
 from tests.maps.web.conftest import Site
 
@@ -58,3 +61,20 @@ def test_a_manager_supersedes_a_record_with_a_correction(site: Site) -> None:
     empty = manager.post(f"/api/conflicts/{conflict['id']}/supersede", json={},
                          headers={"X-CSRF-Token": site.csrf(manager)})
     assert empty.status_code == 422
+
+
+def test_photo_flags_show_on_the_parcel_page_and_in_review_with_thumbnails(site: Site, tmp_path) -> None:
+    photo = jpeg(tmp_path / "far.jpg", taken="2022:10:21 09:05:00", at=(113.5, 23.2), size=(400, 300))
+    inspector = site.client("inspector")
+    reply = inspector.post("/inspect", data={
+        "code": "QJ-SP-001", "inspected_at": "2022-10-21T09:00", "client_id": "review-photo-1",
+        "csrf_token": site.csrf(inspector)}, files={"photos": ("far.jpg", photo.read_bytes(), "image/jpeg")})
+    assert reply.status_code == 303, reply.text
+    page = inspector.get("/parcels/QJ-SP-001").text
+    assert "照片拍摄位置距地块超过200米" in page
+    name = re.search(r'src="/photos/([0-9a-f]{64}\.jpg)\?thumb=1"', page).group(1)
+    thumb = inspector.get(f"/photos/{name}?thumb=1")
+    assert thumb.status_code == 200 and thumb.headers["content-type"] == "image/jpeg"
+    assert len(thumb.content) < len(inspector.get(f"/photos/{name}").content)
+    review = site.client("manager").get("/review").text
+    assert "照片拍摄位置距地块超过200米" in review and "QJ-SP-001" in review
