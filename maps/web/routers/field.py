@@ -10,6 +10,7 @@ JSON API, with photos as multipart parts; a refusal names its field by label.
 from __future__ import annotations
 
 import gzip
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,10 +21,11 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
+from cases.field_labels import FIELD_LABELS, field_label, labelled
 from cases.models import User
 from cases.patrol import patrol_entries
 from cases.photos import MAX_BYTES
-from cases.rules import FINDING_NAMES, FINDINGS, FINDINGS_BY_NAME, STATUS_LABELS
+from cases.rules import FINDING_NAMES, FINDINGS, STATUS_LABELS
 from cases.status import status_frame
 from cases.status_style import STATUS_COLORS
 from geo.errors import InputError, LandpatrolError
@@ -33,9 +35,8 @@ from layers.kinds import KINDS
 from layers.query import parcels_frame, streets_frame
 from maps.geojson import feature_collection, round_geometries, to_json
 from maps.web.deps import CsrfDep, SessionDep, SettingsDep, StoreDep
-from maps.web.i18n import WORDS
 from maps.web.inspecting import log_once, saved_uploads
-from maps.web.pages import csrf_for, render
+from maps.web.pages import csrf_for, page_lang, render
 from maps.web.policy import inspection_writer, limited_to_streets
 from maps.web.routers.inspect_form import read_form
 from maps.web.routers.parcels import visible_parcel
@@ -47,19 +48,8 @@ FIELD_STATIC = Path(__file__).resolve().parent.parent / "static" / "field"
 MAX_PHOTOS = 10
 TEXT_FIELDS = ("client_id", "inspected_at", "lon", "lat", "note", "street_code")  # street: as the phone knew
 NO_STORE = {"Cache-Control": "private, no-store"}
-# Form fields that are not findings, labelled as the other pages label them.
-OTHER_LABELS: dict[str, tuple[str, str]] = {
-    "parcel_code": (WORDS["zh"]["parcel_code"], WORDS["en"]["parcel_code"]),
-    "code": (WORDS["zh"]["parcel_code"], WORDS["en"]["parcel_code"]),
-    "inspected_at": (WORDS["zh"]["inspected_at"], WORDS["en"]["inspected_at"]),
-    "note": (WORDS["zh"]["note"], WORDS["en"]["note"]),
-    "photos": (WORDS["zh"]["photos"], WORDS["en"]["photos"]),
-    "lon": (WORDS["zh"]["gps"], WORDS["en"]["gps"]),
-    "lat": (WORDS["zh"]["gps"], WORDS["en"]["gps"]),
-    "lon/lat": (WORDS["zh"]["gps"], WORDS["en"]["gps"]),
-    "client_id": ("记录编号", "Record id"),
-}
 FORM_FIELDS = {"code": "parcel_code", "lon/lat": "lon", "lat": "lon"}  # where the app shows their errors
+PHOTO_FIELD = re.compile(r"photos?(?: (\d+))?")  # "photos", "photo 2"
 
 
 # --- the shell ------------------------------------------------------------------------------------
@@ -182,24 +172,21 @@ def field_package(request: Request, session: SessionDep, user: Writer) -> Respon
 
 # --- uploads --------------------------------------------------------------------------------------
 
-def _label_pair(field: str) -> tuple[str, str] | None:
-    if field in FINDINGS_BY_NAME:
-        return FINDINGS_BY_NAME[field].label_zh, FINDINGS_BY_NAME[field].label_en
-    return OTHER_LABELS.get("photos" if field.startswith("photo") else field)
+def refusal(err: LandpatrolError, lang: str) -> tuple[str, str]:
+    """(form field, message) for a refused record, the message naming its field by its label.
 
-
-def refusal(message: str, lang: str) -> tuple[str, str]:
-    """(form field, message) with the message's leading internal field name replaced by its label.
-
-    Messages name their field first (`hardened_m2: …`, `photo 2: …`); others come back as they are.
+    The field is the error's own, else the message's head (`hardened_m2: …`, `photo 2: …`).
     """
-    head, sep, rest = message.partition(":")
-    pair = _label_pair(head.strip()) if sep else None
-    if pair is None:
+    message = str(err)
+    head, _, rest = message.partition(":")
+    field = err.field or head.strip()
+    photo = PHOTO_FIELD.fullmatch(field)
+    if photo:
+        number = f" {photo.group(1)}" if photo.group(1) else ""
+        return "photos", f"{field_label('photos', lang)}{number}:{rest}"
+    if field not in FIELD_LABELS:
         return "", message
-    field = head.strip()
-    form_field = "photos" if field.startswith("photo") else FORM_FIELDS.get(field, field)
-    return form_field, f"{pair[0 if lang == 'zh' else 1]}:{rest}"
+    return FORM_FIELDS.get(field, field), labelled(message, field, lang)
 
 
 def _upload_values(form: FormData) -> tuple[str, dict[str, Any], list[UploadFile]]:
@@ -208,9 +195,9 @@ def _upload_values(form: FormData) -> tuple[str, dict[str, Any], list[UploadFile
     data |= {f.name: str(form.get(f.name)) for f in FINDINGS if form.get(f.name) not in (None, "")}
     uploads = [u for u in form.getlist("photos") if isinstance(u, UploadFile) and u.filename]
     if not code:
-        raise InputError("parcel_code: choose a parcel")
+        raise InputError("parcel_code: choose a parcel", field="parcel_code")
     if len(uploads) > MAX_PHOTOS:
-        raise InputError(f"photos: at most {MAX_PHOTOS} a record")
+        raise InputError(f"photos: at most {MAX_PHOTOS} a record", field="photos")
     return code, parse_form(InspectionIn, data).model_dump(exclude_none=True), uploads
 
 
@@ -224,7 +211,7 @@ def field_inspection(
 
     A refusal answers `{"detail", "field"}`, the message naming the field by its label.
     """
-    lang = request.query_params.get("lang", "zh")
+    lang = page_lang(request)
     try:
         code, values, uploads = _upload_values(form)
         with store.session() as session:
@@ -235,6 +222,6 @@ def field_inspection(
     except LandpatrolError as err:
         if err.http_status >= 500:
             raise
-        field, message = refusal(str(err), lang)
+        field, message = refusal(err, lang)
         return JSONResponse({"detail": message, "field": field}, status_code=err.http_status)
     return JSONResponse(jsonable_encoder(record), status_code=201 if created else 200)

@@ -20,6 +20,7 @@ from PIL import Image
 
 from cases.models import Inspection
 from cases.rules import FINDINGS
+from geo.errors import InputError
 from maps.web.routers.field import refusal
 from tests.maps.conftest import FENGHUANG, QIANJIN
 from tests.maps.web.conftest import PASSWORD, Site, running
@@ -168,20 +169,22 @@ def test_a_record_sent_late_tells_the_phone_its_conflicts(backend_site: Site) ->
     assert reasons["other_record"]["reason_label_zh"] == "其他巡查员随后记录了不同结果"
 
 
-@given(field=st.sampled_from([f.name for f in FINDINGS]), rest=st.text(max_size=40))
+@given(field=st.sampled_from([f.name for f in FINDINGS]), rest=st.text(max_size=40).map(str.strip))
 def test_every_finding_is_named_by_its_label(field: str, rest: str) -> None:
     finding = next(f for f in FINDINGS if f.name == field)
-    assert refusal(f"{field}:{rest}", "zh") == (field, f"{finding.label_zh}:{rest}")
-    assert refusal(f"{field}:{rest}", "en") == (field, f"{finding.label_en}:{rest}")
+    message = f"{field}: {rest}"
+    assert refusal(InputError(message), "zh") == (field, f"{finding.label_zh}: {rest}")
+    assert refusal(InputError(message, field=field), "en") == (field, f"{finding.label_en}: {rest}")
 
 
 @pytest.mark.parametrize(("message", "expected"), [
-    ("photo 2: not an image", ("photos", "照片: not an image")),
-    ("lon/lat: give both lon and lat, or neither", ("lon", "定位: give both lon and lat, or neither")),
+    ("photo 2: not an image", ("photos", "照片 2: not an image")),
+    ("photos: at most 10 a record", ("photos", "照片: at most 10 a record")),
+    ("lon/lat: give both lon and lat, or neither", ("lon", "经纬度: give both lon and lat, or neither")),
     ("parcel_code: parcel 'X' is retired", ("parcel_code", "地块编号: parcel 'X' is retired")),
     ("this street is not one of yours", ("", "this street is not one of yours")),
     ("no parcel 'Q': did you mean QJ-1?", ("", "no parcel 'Q': did you mean QJ-1?")),
 ])
 def test_other_messages_keep_their_words(message: str, expected: tuple[str, str]) -> None:
-    assert refusal(message, "zh") == expected
+    assert refusal(InputError(message), "zh") == expected
 

@@ -147,7 +147,7 @@
   }
   async function sendQueue() {
     if (!(await ensureSession())) { state.syncing = null; return; }
-    var sent = 0; var refused = 0; var conflicts = [];
+    var sent = 0; var refused = 0; var conflicts = [];  // and photo flags: shown, not refused
     try {
       await loadRecords();
       var waiting = state.records.filter(mine);
@@ -166,6 +166,9 @@
           sent += 1;
           (stored.conflicts || []).forEach(function (c) {
             conflicts.push(t("conflict", { code: record.parcel_code, reason: pick(c, "reason_label") }));
+          });
+          (stored.photo_flags || []).forEach(function (flag) {
+            conflicts.push(record.parcel_code + "：" + pick(flag, "label"));
           });
           continue;
         }
