@@ -129,6 +129,11 @@ def test_a_patrol_offline_is_uploaded_once_back_online(site: Site, browser: Any,
             expect(page.locator("#patrol li[data-parcel-code] .meta").nth(1)).to_contain_text(" 米")
             page.locator(".tabs button[data-view=map]").click()
             assert page.evaluate(FILL_OF, "QJ-BF-003") == STATUS_COLORS["uninspected"]
+            assert page.evaluate("() => window.fieldMap.getZoom()") >= 15  # the parcels, not the street
+            expect(page.locator(".leaflet-control-scale-line")).to_have_count(1)  # metric only
+            page.click("#locate")  # 我的位置: the parcels and a dot for the phone
+            parcels = len(site.sample.codes[QIANJIN])
+            expect(page.locator("path.leaflet-interactive")).to_have_count(parcels + 1)
             page.locator(".tabs button[data-view=list]").click()
 
         context.set_offline(True)  # 2. no network, and the server is stopped: a reload still works
