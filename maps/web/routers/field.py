@@ -101,7 +101,6 @@ def form_definition() -> list[dict[str, Any]]:
         fields.append({
             "name": finding.name, "kind": finding.kind, "label_zh": finding.label_zh,
             "label_en": finding.label_en, "min": bounds.get("Ge"), "max": bounds.get("Le"),
-            "step": 1 if finding.kind == "count" else None,
         })
     return fields
 

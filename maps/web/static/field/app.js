@@ -52,7 +52,7 @@
   var state = {
     lang: /(?:^|;\s*)lp_lang=en/.test(document.cookie) ? "en" : "zh",
     user: null, csrf: null, expired: false, pack: null, records: [], editing: null, photos: [],
-    syncing: null, map: null, parcelLayer: null, here: null,
+    syncing: null, map: null, parcelLayer: null, streetLayer: null, here: null, hereMarker: null,
   };
   var $ = function (id) { return document.getElementById(id); };
   var form = $("record");
@@ -276,6 +276,10 @@
   function renderMap() {
     if (!state.map || !state.pack) { return; }
     if (state.parcelLayer) { state.parcelLayer.remove(); }
+    if (state.streetLayer) { state.streetLayer.remove(); }
+    state.streetLayer = L.geoJSON(state.pack.streets.filter(function (s) { return s.outline; })
+      .map(function (s) { return { type: "Feature", geometry: s.outline, properties: { code: s.code } }; }),
+    { style: { color: "#1f4e3d", weight: 2, fill: false, dashArray: "6 4" }, interactive: false }).addTo(state.map);
     state.parcelLayer = L.geoJSON(state.pack.parcels, {
       style: function (feature) {
         return { color: "#333", weight: 1, fillColor: statusColor(feature.properties.status), fillOpacity: 0.6 };
