@@ -41,6 +41,8 @@ from layers.kinds import KINDS
 
 ACTION_STATUSES = frozenset({"recurrence", "violation", "rectifying"})
 OVERDUE_STATUSES = frozenset({"overdue", "uninspected"})
+STATUS_ZH = {status: zh for status, (zh, _en) in STATUS_LABELS.items()}
+STATUS_EN = {status: en for status, (_zh, en) in STATUS_LABELS.items()}
 EARTH_RADIUS_M = 6_371_008.8  # mean radius: haversine within 0.5 % of geodesic, plenty to rank by
 
 
@@ -153,8 +155,8 @@ def _entries(frame: pd.DataFrame) -> list[dict[str, Any]]:
         "street_code": _optional(frame["street_code"]),
         "street_name": _optional(frame["street_name"]),
         "status": frame["status"].tolist(),
-        "status_label_zh": frame["status"].map(lambda s: STATUS_LABELS[s][0]).tolist(),
-        "status_label_en": frame["status"].map(lambda s: STATUS_LABELS[s][1]).tolist(),
+        "status_label_zh": frame["status"].map(STATUS_ZH).tolist(),
+        "status_label_en": frame["status"].map(STATUS_EN).tolist(),
         "group": frame["group"].astype(int).tolist(),
         "last_inspected_at": _optional(frame["last_inspected_at"], lambda v: list(v.dt.to_pydatetime())),
         "days_since": _optional(frame["days_since"], lambda v: v.fillna(0).astype(int).tolist()),
