@@ -72,6 +72,8 @@ def patrol_entries(
 PARCEL_COLUMNS = (", p.code, p.name, st.name AS street_name, "
                   "ST_AsBinary(ST_PointOnSurface(p.geom)) AS " + WKB_LABEL)
 STREET_JOIN = "LEFT JOIN streets st ON st.code = p.street_code"
+KEPT_COLUMNS = ("code", "kind", "name", "street_code", "street_name", "status", "last_inspected_at",
+                "issue_states", "lon", "lat")
 
 
 def _status_rows(session: Session, street_codes: Collection[str] | None,
@@ -98,7 +100,8 @@ def _status_rows(session: Session, street_codes: Collection[str] | None,
 
 def _with_patrol_columns(frame: pd.DataFrame, position: tuple[float, float] | None,
                          window: int) -> pd.DataFrame:
-    """Add interval, due date, group and distance to status rows."""
+    """The columns an entry needs, with interval, due date, group and distance added (only these
+    are sorted and copied: a status row has some fifty)."""
     intervals = {kind: patrol_interval_days(kind) for kind in frame["kind"].unique()}
     interval = frame["kind"].map(intervals).astype(int)
     exact = frame["days_since"].astype(float)
@@ -111,8 +114,8 @@ def _with_patrol_columns(frame: pd.DataFrame, position: tuple[float, float] | No
     )
     distance = (_haversine_m(position, frame["lon"], frame["lat"]) if position is not None
                 else pd.Series(np.nan, index=frame.index))
-    return frame.assign(interval_days=interval, due_in_days=due, days_since=np.floor(exact),
-                        group=group, distance_m=distance)
+    return frame[list(KEPT_COLUMNS)].assign(interval_days=interval, due_in_days=due,
+                                            days_since=np.floor(exact), group=group, distance_m=distance)
 
 
 def _order(frame: pd.DataFrame, *, by_distance: bool) -> pd.DataFrame:
