@@ -85,7 +85,8 @@ def _later_records(session: Session, inspection: Inspection) -> list[tuple[Inspe
     return pairs
 
 
-def _open_conflict(session: Session, conflict_id: int) -> InspectionConflict:
+def open_conflict(session: Session, conflict_id: int) -> InspectionConflict:
+    """The conflict, if it exists and is not resolved yet (404, 409 otherwise)."""
     conflict = session.get(InspectionConflict, conflict_id)
     if conflict is None:
         raise NotFoundError(f"no conflict {conflict_id}")
@@ -95,17 +96,9 @@ def _open_conflict(session: Session, conflict_id: int) -> InspectionConflict:
     return conflict
 
 
-def get_conflict(session: Session, conflict_id: int) -> InspectionConflict:
-    """The conflict, open or resolved."""
-    conflict = session.get(InspectionConflict, conflict_id)
-    if conflict is None:
-        raise NotFoundError(f"no conflict {conflict_id}")
-    return conflict
-
-
 def accept_conflict(session: Session, conflict_id: int, *, actor: str | None = None) -> dict[str, Any]:
     """A manager keeps the record as it is: the conflict is closed, and audited."""
-    conflict = _open_conflict(session, conflict_id)
+    conflict = open_conflict(session, conflict_id)
     _resolve(session, conflict, "accepted", actor=actor or default_actor())
     return conflict_dict(conflict)
 

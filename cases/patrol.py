@@ -41,6 +41,8 @@ from layers.kinds import KINDS
 
 ACTION_STATUSES = frozenset({"recurrence", "violation", "rectifying"})
 OVERDUE_STATUSES = frozenset({"overdue", "uninspected"})
+STATUS_ZH = {status: zh for status, (zh, _en) in STATUS_LABELS.items()}
+STATUS_EN = {status: en for status, (_zh, en) in STATUS_LABELS.items()}
 EARTH_RADIUS_M = 6_371_008.8  # mean radius: haversine within 0.5 % of geodesic, plenty to rank by
 
 
@@ -70,6 +72,8 @@ def patrol_entries(
 PARCEL_COLUMNS = (", p.code, p.name, st.name AS street_name, "
                   "ST_AsBinary(ST_PointOnSurface(p.geom)) AS " + WKB_LABEL)
 STREET_JOIN = "LEFT JOIN streets st ON st.code = p.street_code"
+KEPT_COLUMNS = ("code", "kind", "name", "street_code", "street_name", "status", "last_inspected_at",
+                "issue_states", "lon", "lat")
 
 
 def _status_rows(session: Session, street_codes: Collection[str] | None,
@@ -96,7 +100,8 @@ def _status_rows(session: Session, street_codes: Collection[str] | None,
 
 def _with_patrol_columns(frame: pd.DataFrame, position: tuple[float, float] | None,
                          window: int) -> pd.DataFrame:
-    """Add interval, due date, group and distance to status rows."""
+    """The columns an entry needs, with interval, due date, group and distance added (only these
+    are sorted and copied: a status row has some fifty)."""
     intervals = {kind: patrol_interval_days(kind) for kind in frame["kind"].unique()}
     interval = frame["kind"].map(intervals).astype(int)
     exact = frame["days_since"].astype(float)
@@ -109,8 +114,8 @@ def _with_patrol_columns(frame: pd.DataFrame, position: tuple[float, float] | No
     )
     distance = (_haversine_m(position, frame["lon"], frame["lat"]) if position is not None
                 else pd.Series(np.nan, index=frame.index))
-    return frame.assign(interval_days=interval, due_in_days=due, days_since=np.floor(exact),
-                        group=group, distance_m=distance)
+    return frame[list(KEPT_COLUMNS)].assign(interval_days=interval, due_in_days=due,
+                                            days_since=np.floor(exact), group=group, distance_m=distance)
 
 
 def _order(frame: pd.DataFrame, *, by_distance: bool) -> pd.DataFrame:
@@ -153,8 +158,8 @@ def _entries(frame: pd.DataFrame) -> list[dict[str, Any]]:
         "street_code": _optional(frame["street_code"]),
         "street_name": _optional(frame["street_name"]),
         "status": frame["status"].tolist(),
-        "status_label_zh": frame["status"].map(lambda s: STATUS_LABELS[s][0]).tolist(),
-        "status_label_en": frame["status"].map(lambda s: STATUS_LABELS[s][1]).tolist(),
+        "status_label_zh": frame["status"].map(STATUS_ZH).tolist(),
+        "status_label_en": frame["status"].map(STATUS_EN).tolist(),
         "group": frame["group"].astype(int).tolist(),
         "last_inspected_at": _optional(frame["last_inspected_at"], lambda v: list(v.dt.to_pydatetime())),
         "days_since": _optional(frame["days_since"], lambda v: v.fillna(0).astype(int).tolist()),

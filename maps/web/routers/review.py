@@ -13,12 +13,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from cases.conflicts import accept_conflict, get_conflict, list_conflicts
+from cases.conflicts import accept_conflict, list_conflicts, open_conflict
 from cases.inspections import correct_inspection
 from cases.models import User
 from cases.photo_evidence import flag_text, flagged_records
 from geo.errors import InputError
 from geo.local_time import local_text
+from geo.store import Store
 from maps.web.deps import CsrfDep, SessionDep, SettingsDep, StoreDep
 from maps.web.inspecting import inspection_dict
 from maps.web.pages import page_lang, render
@@ -40,7 +41,7 @@ LABELS = {
 }
 
 
-def _accept(store: Any, user: User, conflict_id: int, retries: int) -> dict[str, Any]:
+def _accept(store: Store, user: User, conflict_id: int, retries: int) -> dict[str, Any]:
     return run_write(store, lambda session: accept_conflict(session, conflict_id, actor=user.name),
                      retries=retries)
 
@@ -87,9 +88,7 @@ def api_supersede(conflict_id: RowId, body: CorrectionIn, store: StoreDep, setti
         raise InputError("body: give at least one field to correct")
 
     def work(session: Session) -> dict[str, Any]:
-        conflict = get_conflict(session, conflict_id)
-        if conflict.resolution is not None:
-            accept_conflict(session, conflict_id)  # raises: already resolved
+        conflict = open_conflict(session, conflict_id)
         new = correct_inspection(session, conflict.inspection_id, changes=changes, actor=user.name,
                                  media_dir=store.media_dir())
         return inspection_dict(new, new.parcel.code)

@@ -61,6 +61,9 @@ def test_a_manager_supersedes_a_record_with_a_correction(site: Site) -> None:
     empty = manager.post(f"/api/conflicts/{conflict['id']}/supersede", json={},
                          headers={"X-CSRF-Token": site.csrf(manager)})
     assert empty.status_code == 422
+    again = manager.post(f"/api/conflicts/{conflict['id']}/supersede", json={"sheds_count": 0},
+                         headers={"X-CSRF-Token": site.csrf(manager)})
+    assert again.status_code == 409 and "already resolved" in again.json()["detail"]
 
 
 def test_photo_flags_show_on_the_parcel_page_and_in_review_with_thumbnails(site: Site, tmp_path) -> None:
