@@ -528,6 +528,9 @@
   async function start() {
     applyWords();
     var worker = registerWorker();
+    if (navigator.storage && navigator.storage.persist) {  // queued records must not be evicted
+      navigator.storage.persist().catch(function () { /* best effort */ });
+    }
     var me;
     try { me = await fetchSession(); } catch (err) { me = undefined; }  // undefined: no network
     if (me) {
