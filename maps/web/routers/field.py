@@ -31,7 +31,6 @@ from cases.status_style import STATUS_COLORS
 from geo.errors import InputError, LandpatrolError
 from geo.local_time import local_iso, local_text
 from geo.orm import utc_now
-from layers.kinds import KINDS
 from layers.query import parcels_frame, streets_frame
 from maps.geojson import feature_collection, round_geometries, to_json
 from maps.web.deps import CsrfDep, SessionDep, SettingsDep, StoreDep
@@ -151,8 +150,6 @@ def build_package(session: Session, user: User) -> bytes:
         "streets": streets, "patrol": _patrol(session, codes), "form": form_definition(),
         "statuses": {s: {"color": STATUS_COLORS[s], "label_zh": zh, "label_en": en}
                      for s, (zh, en) in STATUS_LABELS.items()},
-        "kinds": {code: {"label_zh": kind.label("zh"), "label_en": kind.label("en")}
-                  for code, kind in KINDS.items()},
         "max_photos": MAX_PHOTOS, "max_photo_bytes": MAX_BYTES,
     }
     return (to_json(head)[:-1] + ',"parcels":' + _parcels(session, codes) + "}").encode()
