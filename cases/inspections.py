@@ -17,7 +17,9 @@ import sqlalchemy as sa
 from geoalchemy2.elements import WKTElement
 from sqlalchemy.orm import Session, aliased
 
+from cases.conflicts import detect_conflicts, resolve_superseded
 from cases.models import Inspection
+from cases.photo_evidence import flag_text, flags_of, record_evidence
 from cases.photos import store_photo
 from cases.rules import FINDING_NAMES
 from cases.validation import check_records
@@ -47,7 +49,7 @@ def _validated(
     """The one record, checked; the first error (naming its field) is raised."""
     unknown = sorted(set(values) - EDITABLE - {"parcel_code", "client_id"})
     if unknown:
-        raise InputError(f"{unknown[0]}: not a finding (known: {', '.join(FINDING_NAMES)})")
+        raise InputError(f"{unknown[0]}: not a finding (known: {', '.join(FINDING_NAMES)})", field=unknown[0])
     good, errors = check_records(session, _raw_frame(values), now=now, exclude_ids=exclude)
     if errors:
         raise errors[0].error()
@@ -118,12 +120,15 @@ def log_inspection(
     client_id: str | None = None,
     actor: str | None = None,
     now: datetime | None = None,
+    known_street: str | None = None,
 ) -> Inspection:
     """Record one site visit, after checking every field; returns the new record.
 
     `findings` maps finding names (`cases.rules.FINDING_NAMES`) to values;
     unnamed findings are zero / no. A GPS point over 200 m from the parcel is
-    kept and flagged `off_site`.
+    kept and flagged `off_site`. A parcel changed since the visit (see
+    `cases.conflicts`; `known_street` is its street as the phone knew it) gets
+    the record stored with a conflict.
     """
     now = now or utc_now()
     if client_id and find_by_client_id(session, client_id) is not None:
@@ -136,6 +141,8 @@ def log_inspection(
     _attach_photos(session, inspection, photos, media_dir)
     session.flush()
     _audit(session, inspection, "inspection.log", actor)
+    detect_conflicts(session, inspection, known_street=known_street)
+    record_evidence(session, inspection, media_dir)
     return inspection
 
 
@@ -177,6 +184,8 @@ def correct_inspection(
     _attach_photos(session, inspection, photos, media_dir)
     session.flush()
     _audit(session, inspection, "inspection.correct", actor)
+    resolve_superseded(session, inspection, actor=actor)
+    record_evidence(session, inspection, media_dir)
     return inspection
 
 
@@ -190,7 +199,7 @@ def _gps(session: Session, inspection: Inspection) -> dict[str, float | None]:
 
 HISTORY_COLUMNS = (
     "id", "inspected_at", "recorded_at", "inspector", "superseded_by", "supersedes_id", "off_site",
-    *FINDING_NAMES, "note", "photos",
+    *FINDING_NAMES, "note", "photos", "photo_flags",
 )
 
 
@@ -205,10 +214,12 @@ def inspection_history(session: Session, parcel_code: str) -> list[dict[str, Any
         .order_by(Inspection.inspected_at.desc(), Inspection.id.desc())
     ).all()
     history = []
+    flags = flags_of(session, [inspection.id for inspection, _ in rows])
     for inspection, superseded_by in rows:
         item = {name: getattr(inspection, name) for name in HISTORY_COLUMNS
-                if name not in ("superseded_by", "photos")}
+                if name not in ("superseded_by", "photos", "photo_flags")}
         item["superseded_by"] = superseded_by
         item["photos"] = ";".join(p.sha256[:12] for p in inspection.photos)
+        item["photo_flags"] = flag_text(flags.get(inspection.id, []))
         history.append(item)
     return history

@@ -231,3 +231,52 @@ class SignInAttempt(Base):
     address: Mapped[str] = mapped_column(String(100), primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
     started: Mapped[float] = mapped_column(Float)  # when the window began, seconds since the epoch
+
+
+class InspectionConflict(Base):
+    """A record stored although its parcel changed after the visit, until a manager resolves it.
+
+    Reasons: `reshaped` (a new shape since the visit), `moved` (another street than
+    the phone knew), `retired`, `other_record` (another inspector's later record
+    with other findings). Resolution: `accepted`, or `superseded` by a correction.
+    """
+
+    __tablename__ = "inspection_conflicts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    other_inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspections.id"))
+    detected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    resolution: Mapped[str | None] = mapped_column(String(20), index=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by: Mapped[str | None] = mapped_column(String(100))
+    correction_id: Mapped[int | None] = mapped_column(ForeignKey("inspections.id"))
+
+    inspection: Mapped[Inspection] = relationship(foreign_keys=[inspection_id])
+
+
+class PhotoExif(Base):
+    """What a stored photo's EXIF says: when and where it was taken, and its orientation."""
+
+    __tablename__ = "photo_exif"
+
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id"), primary_key=True)
+    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    orientation: Mapped[int | None] = mapped_column(Integer)
+
+
+class PhotoFlag(Base):
+    """A record's photo taken over 200 m outside its parcel (`far`) or 2 h from the visit (`time`)."""
+
+    __tablename__ = "photo_flags"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), index=True)
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id"))
+    reason: Mapped[str] = mapped_column(String(20))
+    distance_m: Mapped[float | None] = mapped_column(Float)
+    minutes_off: Mapped[float | None] = mapped_column(Float)

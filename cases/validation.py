@@ -178,9 +178,9 @@ def _check_controls(raw: pd.DataFrame, fields: tuple[str, ...], errors: _Errors)
 
 
 def parcels_by_code(session: Session, codes: pd.Series) -> pd.DataFrame:
-    """Stored parcels (id, area_m2, retired) for the codes, indexed by code."""
+    """Stored parcels (id, area_m2, retired_at) for the codes, indexed by code."""
     wanted = codes.dropna().unique().tolist()
-    query = sa.select(Parcel.code, Parcel.id, Parcel.area_m2, Parcel.retired_at.is_not(None))
+    query = sa.select(Parcel.code, Parcel.id, Parcel.area_m2, Parcel.retired_at)
     backend = select_dialect(session.get_bind().dialect.name)
     chunks = (wanted[start:start + LOOKUP_CHUNK] for start in range(0, len(wanted), LOOKUP_CHUNK))
     rows = [
@@ -188,7 +188,7 @@ def parcels_by_code(session: Session, codes: pd.Series) -> pd.DataFrame:
         for chunk in chunks
         for row in session.execute(query.where(backend.member_of(Parcel.code, chunk)))
     ]
-    frame = pd.DataFrame(rows, columns=["code", "parcel_id", "parcel_area_m2", "retired"])
+    frame = pd.DataFrame(rows, columns=["code", "parcel_id", "parcel_area_m2", "retired_at"])
     return frame.set_index("code")
 
 
@@ -294,10 +294,11 @@ def check_records(
     if unknown.any():
         messages = _unknown_code_messages(session, codes[unknown].unique().tolist())
         errors.add(unknown, "parcel_code", lambda i: messages[codes[i]])
-    retired = codes.map(found["retired"]).astype("boolean").fillna(False).astype(bool)
-    errors.add(retired, "parcel_code", lambda i: f"parcel {codes[i]!r} is retired")
-
     times = _parse_times(raw["inspected_at"])
+    # A visit before the parcel was retired is still recorded (with a conflict, `cases.conflicts`).
+    retired_at = pd.to_datetime(codes.map(found["retired_at"]), utc=True)
+    retired = (retired_at <= times).fillna(False).astype(bool)
+    errors.add(retired, "parcel_code", lambda i: f"parcel {codes[i]!r} was retired before this visit")
     text_times = _text(raw["inspected_at"])
     errors.add(times.isna(), "inspected_at", lambda i: (
         f"{text_times[i]!r} is not a date/time (use 2022-10-25T09:30+08:00)" if text_times[i] else "empty"))

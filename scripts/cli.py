@@ -17,7 +17,16 @@ from typer._click.exceptions import NoArgsIsHelpError, UsageError  # Typer's own
 from typer.core import TyperGroup
 
 from geo.errors import InputError, LandpatrolError, StoreError
-from scripts import cli_cases, cli_demo, cli_export, cli_layers, cli_maps, cli_store, cli_web
+from scripts import (
+    cli_cases,
+    cli_demo,
+    cli_export,
+    cli_layers,
+    cli_maps,
+    cli_patrol,
+    cli_store,
+    cli_web,
+)
 from scripts.cli_common import DbOption
 
 
@@ -98,6 +107,7 @@ cli_cases.register(app)
 cli_maps.register(app)
 cli_demo.register(app)
 cli_web.register(app)
+cli_patrol.register(app)
 
 
 def main() -> None:

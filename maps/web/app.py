@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from xstatic.pkg import leaflet
 
 from geo.store import Store, open_store
 from maps.web.deps import refuse_control_characters
@@ -23,9 +24,12 @@ from maps.web.routers import (
     auth,
     corrections,
     exports,
+    field,
     inspect_form,
     issues,
     parcels,
+    patrol,
+    review,
     streets,
     users,
 )
@@ -90,8 +94,11 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.state.export_dir = _export_dir(settings)
     app.state.response_cache = ResponseCache()
     install_error_handlers(app)
-    for module in (auth, streets, parcels, inspect_form, corrections, issues, exports, users, admin_imports):
+    for module in (auth, streets, parcels, inspect_form, corrections, issues, exports, users, admin_imports,
+                   patrol, review, field):
         app.include_router(module.router)
+    # The field app's Leaflet from xstatic-leaflet (mounted before /static, which would shadow it).
+    app.mount("/static/leaflet", StaticFiles(directory=leaflet.BASE_DIR), name="leaflet")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders)
     return app

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 
+from cases.field_labels import labelled
 from geo.errors import LandpatrolError
 from maps.web.messages import localized, status_line
 from maps.web.pages import page_lang, render
@@ -28,9 +29,10 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith(API_PREFIX) or request.url.path.startswith("/openapi")
 
 
-def _reply(request: Request, status: int, message: str) -> Response:
+def _reply(request: Request, status: int, message: str, field: str | None = None) -> Response:
     if _is_api(request):
-        return JSONResponse({"detail": message}, status_code=status)
+        body = {"detail": message, **({"field": field} if field else {})}
+        return JSONResponse(body, status_code=status)
     return render(request, "error.html", {"status": status, "message": message}, status_code=status)
 
 
@@ -41,12 +43,14 @@ def _sign_in_first(request: Request) -> Response:
 
 
 async def _domain(request: Request, err: Exception) -> Response:
+    """The message names its field by the field's label (`field` keeps the API name for clients)."""
     assert isinstance(err, LandpatrolError)
+    lang = page_lang(request)
     if _is_api(request):
-        return _reply(request, err.http_status, str(err))
+        return _reply(request, err.http_status, labelled(str(err), err.field, lang), err.field)
     if err.http_status == 401 and request.method == "GET":
         return _sign_in_first(request)
-    return _reply(request, err.http_status, localized(err, page_lang(request)))
+    return _reply(request, err.http_status, labelled(localized(err, lang), err.field, lang))
 
 
 async def _http(request: Request, err: Exception) -> Response:
@@ -60,9 +64,14 @@ async def _http(request: Request, err: Exception) -> Response:
     return response
 
 
+def _problem(error: dict, lang: str) -> str:
+    where = ".".join(str(p) for p in error["loc"][1:]) or "body"
+    return labelled(f"{where}: {error['msg']}", where, lang)
+
+
 async def _validation(request: Request, err: Exception) -> Response:
     assert isinstance(err, RequestValidationError)
-    problems = [f"{'.'.join(str(p) for p in e['loc'][1:]) or 'body'}: {e['msg']}" for e in err.errors()]
+    problems = [_problem(e, page_lang(request)) for e in err.errors()]
     if request.url.path.startswith(API_PREFIX):
         return JSONResponse({"detail": "; ".join(problems)}, status_code=422)
     return _reply(request, 422, "; ".join(problems))

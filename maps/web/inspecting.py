@@ -15,11 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 from starlette.datastructures import UploadFile
 
+from cases.conflicts import conflicts_of
 from cases.inspections import find_by_client_id, log_inspection
 from cases.models import Inspection, User
+from cases.photo_evidence import flags_of
 from cases.photos import MAX_BYTES
 from cases.rules import FINDING_NAMES
 from geo.errors import ConflictError, InputError
@@ -39,6 +41,8 @@ def inspection_dict(inspection: Inspection, parcel_code: str) -> dict[str, Any]:
         "supersedes_id": inspection.supersedes_id, "note": inspection.note,
         "photos": [p.sha256 for p in inspection.photos],
         "findings": {name: getattr(inspection, name) for name in FINDING_NAMES},
+        "conflicts": conflicts_of(object_session(inspection), inspection.id),
+        "photo_flags": flags_of(object_session(inspection), [inspection.id]).get(inspection.id, []),
     }
 
 
@@ -66,7 +70,8 @@ def log_once(
         inspection = log_inspection(
             session, parcel_code=parcel_code, inspected_at=values["inspected_at"], inspector=user.name,
             findings=fields, lon=values.get("lon"), lat=values.get("lat"), note=values.get("note") or None,
-            photos=photos, media_dir=store.media_dir(), client_id=client_id, actor=user.name)
+            photos=photos, media_dir=store.media_dir(), client_id=client_id, actor=user.name,
+            known_street=values.get("street_code"))
         return inspection_dict(inspection, parcel_code), True
 
     try:

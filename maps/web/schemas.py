@@ -69,6 +69,8 @@ class InspectionIn(Findings):  # type: ignore[misc,valid-type]
     lon: float | None = Field(None, ge=-180, le=180)
     lat: float | None = Field(None, ge=-90, le=90)
     note: Annotated[str, plain_text(4000)] | None = None
+    street_code: str | None = Field(None, max_length=20, description=(
+        "The parcel's street as the phone knew it; another street now makes a conflict."))
 
 
 class CorrectionIn(Findings):  # type: ignore[misc,valid-type]
@@ -94,6 +96,10 @@ class InspectionOut(BaseModel):
     note: str | None
     photos: list[str]
     findings: dict[str, Any]
+    conflicts: list[dict[str, Any]] = Field(default_factory=list, description=(
+        "What changed on the parcel after the visit (cases.conflicts); the record is stored anyway."))
+    photo_flags: list[dict[str, Any]] = Field(default_factory=list, description=(
+        "Photos taken over 200 m from the parcel or 2 h from the visit (cases.photo_evidence)."))
 
 
 class StreetOut(BaseModel):

@@ -12,6 +12,7 @@ from fastapi.responses import FileResponse, Response
 
 from cases.inspections import inspection_history
 from cases.models import Inspection, Photo, User, inspection_photos
+from cases.photo_evidence import make_thumbnail, thumbnail_path
 from cases.photos import media_path
 from cases.status import parcel_status
 from geo.errors import NotFoundError
@@ -96,8 +97,9 @@ def post_inspection(
 
 
 @router.get("/photos/{name}", include_in_schema=False)
-def photo(name: str, session: SessionDep, store: StoreDep, user: Reader) -> FileResponse:
-    """A stored photo, by its content hash, to those who may see one of its parcels."""
+def photo(name: str, session: SessionDep, store: StoreDep, user: Reader, thumb: bool = False) -> FileResponse:
+    """A stored photo, by its content hash, to those who may see one of its parcels (`thumb`: its
+    upright thumbnail for lists, where the photo can be decoded)."""
     match = PHOTO_NAME.fullmatch(name)
     if not match:
         raise NotFoundError("no such photo")
@@ -111,7 +113,12 @@ def photo(name: str, session: SessionDep, store: StoreDep, user: Reader) -> File
     if user.role == "inspector" and not set(streets) & set(user.streets or []):
         check_street(user, None)
     path = media_path(store.media_dir(), found.sha256, match.group(2))
+    small = thumbnail_path(store.media_dir(), found.sha256)
+    if thumb and path.is_file() and make_thumbnail(path, small):  # made once, on first request
+        path, media_type = small, "image/jpeg"
+    else:
+        media_type = found.media_type
     if not path.is_file():
         raise NotFoundError("no such photo")
-    return FileResponse(path, media_type=found.media_type,
+    return FileResponse(path, media_type=media_type,
                         headers={"Cache-Control": "private, max-age=86400"})

@@ -116,9 +116,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def running(app: object) -> Iterator[str]:
-    """Run the app in uvicorn on a background thread; yields its base URL."""
-    port = free_port()
+def running(app: object, port: int | None = None) -> Iterator[str]:
+    """Run the app in uvicorn on a background thread (on `port`, else a free one); yields its base URL."""
+    port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                                            access_log=False))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -23,7 +23,10 @@ READERS = frozenset({"admin", "manager", "analyst"})
 EDITORS = frozenset({"admin", "manager"})
 LOGGERS = frozenset({"admin", "inspector"})
 ADMINS = frozenset({"admin"})
-PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/lang/{lang}"), ("GET", "/openapi.json")}
+PUBLIC = {("GET", "/login"), ("GET", "/lang/{lang}"), ("GET", "/openapi.json"), ("POST", "/login"),
+          # The field app's shell: the same bytes for everyone, no user data (its data is under /api/field).
+          ("GET", "/field/"), ("GET", "/field/sw.js"), ("GET", "/field/manifest.webmanifest")}
+FIELD_USERS = LOGGERS | {"other"}  # an inspector of another street has a field app of their own
 PNG = image_bytes("PNG")  # photos are decoded in full: a header alone is refused
 CALLERS = ("anon", *ROLES)  # each caller writes rows of its own, so allowed roles never collide
 NUMBER = {who: i for i, who in enumerate(CALLERS, start=1)}
@@ -73,6 +76,7 @@ def matrix(
     return [
         ("GET", "/", EVERYONE, get("/")),
         ("GET", "/api/streets", EVERYONE, get("/api/streets")),
+        ("GET", "/api/patrol", EVERYONE, get("/api/patrol")),
         ("POST", "/logout", EVERYONE, post_form("/logout", lambda r: {})),
         ("GET", "/streets/{code}", STREET_READERS, get(street)),
         ("GET", "/streets/{code}/map", STREET_READERS, get(f"{street}/map")),
@@ -86,6 +90,11 @@ def matrix(
         ("GET", "/inspect", LOGGERS, get("/inspect?code=QJ-BF-001")),
         ("POST", "/inspect", LOGGERS, post_form(
             "/inspect", lambda r: {"code": "QJ-BF-003", **_inspection(r, n)},
+            files={"photos": ("p.png", io.BytesIO(PNG), "image/png")})),
+        ("GET", "/api/field/session", FIELD_USERS, get("/api/field/session")),
+        ("GET", "/api/field/package", FIELD_USERS, get("/api/field/package")),
+        ("POST", "/api/field/inspections", LOGGERS, post_form(
+            "/api/field/inspections", lambda r: {"parcel_code": "QJ-BF-003", **_inspection(r, n)},
             files={"photos": ("p.png", io.BytesIO(PNG), "image/png")})),
         ("GET", "/issues", READERS, get("/issues")),
         ("GET", "/issues/{ref}", READERS, get("/issues/2-1")),
@@ -124,6 +133,16 @@ def matrix(
          post_form("/issues/2-1/parcels", lambda r: {"codes": "QJ-BF-003"})),
         ("POST", "/api/issues/{ref}/parcels", EDITORS,
          post_json("/api/issues/2-1/parcels", lambda r: {"codes": ["QJ-SP-001"]})),
+        ("GET", "/review", READERS, get("/review")),
+        ("GET", "/api/conflicts", READERS, get("/api/conflicts")),
+        ("POST", "/review/conflicts/{conflict_id}/accept", EDITORS, correct(
+            "conflict-form", lambda c, r, k, i: c.post(f"/review/conflicts/{i}/accept",
+                                                       data={"csrf_token": k}))),
+        ("POST", "/api/conflicts/{conflict_id}/accept", EDITORS, correct("conflict-api", lambda c, r, k, i: (
+            c.post(f"/api/conflicts/{i}/accept", headers={"X-CSRF-Token": k})))),
+        ("POST", "/api/conflicts/{conflict_id}/supersede", EDITORS, correct(
+            "conflict-new", lambda c, r, k, i: c.post(f"/api/conflicts/{i}/supersede",
+                                                      json={"sheds_count": 2}, headers={"X-CSRF-Token": k}))),
         ("GET", "/admin/imports", ADMINS, get("/admin/imports")),
         ("POST", "/admin/imports", ADMINS, upload("/admin/imports", headers=False)),
         ("POST", "/api/imports", ADMINS, upload("/api/imports", headers=True)),
@@ -154,6 +173,7 @@ def _routes(site: Site) -> Iterator[tuple[str, str]]:
 @pytest.fixture(scope="module")
 def fixtures(site: Site) -> Fixtures:
     """A photo, a measure, an export file and inspections to correct, to address in the matrix."""
+    from cases.conflicts import conflicts_of
     from cases.inspections import log_inspection
     from maps.web.users import add_user
 
@@ -166,6 +186,10 @@ def fixtures(site: Site) -> Fixtures:
                 inspections[f"{kind}-{who}"] = log_inspection(
                     session, parcel_code="QJ-FP-001", inspected_at="2022-10-02T09:00", inspector="张三",
                     findings={"sheds_count": 1}, actor="test").id
+            for kind in ("conflict-form", "conflict-api", "conflict-new"):  # a record made offline each
+                made = log_inspection(session, parcel_code="QJ-IL-001", inspected_at="2022-10-02T09:00",
+                                      inspector="张三", actor="test", known_street="440106999")
+                inspections[f"{kind}-{who}"] = conflicts_of(session, made.id)[0]["id"]
     inspector = site.client("inspector")
     reply = inspector.post("/inspect", data={
         "code": "QJ-BF-002", "inspected_at": "2022-10-21T09:00", "client_id": "fixture-photo-1",

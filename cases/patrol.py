@@ -1,0 +1,174 @@
+"""Today's patrol: the parcels of some streets in order of urgency, for an inspector.
+
+Why here: the order is a status rule (issue 15), computed from the same status
+derivation as maps and reports (`cases.status`: the summaries' statement, and
+`derive_status` classifying all rows at once), so the CLI, the API and the
+phone's offline copy all list the same parcels in the same order.
+
+Groups, most urgent first:
+1. the land needs action: recurrence, violation, or rectifying (which the status
+   rules give only with an open issue);
+2. overdue patrols (days since the last visit above the kind's interval), and
+   parcels never inspected: a parcel without any visit has no patrol on record,
+   so by the patrol rule it is overdue; they follow the dated overdue ones, since
+   those have a known, aging state and a due date to rank by;
+3. patrols due within `today_window_days`;
+4. the rest.
+
+Within a group: by distance from `position` when given, else by the due date
+(most overdue first); then by code. Distances are geodesic (haversine) to a
+point on the parcel's surface, which is also the point the phone navigates to.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from cases.rules import STATUS_LABELS, patrol_interval_days
+from cases.status import derive_status, is_present, issue_links_frame, read_rows, summary_status_sql
+from geo.frames import WKB_LABEL
+from geo.orm import UTCDateTime
+from layers.kinds import KINDS
+
+ACTION_STATUSES = frozenset({"recurrence", "violation", "rectifying"})
+OVERDUE_STATUSES = frozenset({"overdue", "uninspected"})
+STATUS_ZH = {status: zh for status, (zh, _en) in STATUS_LABELS.items()}
+STATUS_EN = {status: en for status, (_zh, en) in STATUS_LABELS.items()}
+EARTH_RADIUS_M = 6_371_008.8  # mean radius: haversine within 0.5 % of geodesic, plenty to rank by
+
+
+def patrol_entries(
+    session: Session,
+    *,
+    street_codes: Collection[str] | None,
+    as_of: datetime | date | str | None = None,
+    position: tuple[float, float] | None = None,
+    today_window_days: int = 7,
+) -> list[dict[str, Any]]:
+    """Parcels of these streets (None: all) in order of urgency for a patrol.
+
+    `position` is the inspector's (lon, lat) in WGS84/EPSG:4490. Each entry:
+    code, kind (+ labels), name, street_code, street_name, status (+ labels),
+    group 1..4, last_inspected_at (aware UTC), days_since, interval_days,
+    due_in_days (negative when overdue), open_issues [{ref, state}], distance_m,
+    lon, lat.
+    """
+    frame = _status_rows(session, street_codes, as_of)
+    frame = _with_patrol_columns(frame, position, today_window_days)
+    return _entries(_order(frame, by_distance=position is not None))
+
+
+# The parcel's own columns the patrol needs, read in the status statement itself (one pass over
+# the parcels, as a plain query would make): its name, street and a point on its surface.
+PARCEL_COLUMNS = (", p.code, p.name, st.name AS street_name, "
+                  "ST_AsBinary(ST_PointOnSurface(p.geom)) AS " + WKB_LABEL)
+STREET_JOIN = "LEFT JOIN streets st ON st.code = p.street_code"
+KEPT_COLUMNS = ("code", "kind", "name", "street_code", "street_name", "status", "last_inspected_at",
+                "issue_states", "lon", "lat")
+
+
+def _status_rows(session: Session, street_codes: Collection[str] | None,
+                 as_of: datetime | date | str | None) -> pd.DataFrame:
+    """Status rows (`cases.status.derive_status`) of the streets' parcels, with code, name, street
+    name, lon and lat, from one statement."""
+    instant, present = is_present(as_of)
+    params: dict[str, Any] = {} if present else {"as_of": instant}
+    parcel_filter = ""
+    if street_codes is not None:
+        parcel_filter, params["streets"] = "AND p.street_code IN :streets", list(street_codes) or [""]
+    sql = summary_status_sql(session.get_bind().dialect.name, present=present, parcel_filter=parcel_filter,
+                             columns=PARCEL_COLUMNS, joins=STREET_JOIN)
+    statement = sa.text(sql)
+    if not present:
+        statement = statement.bindparams(sa.bindparam("as_of", type_=UTCDateTime))
+    if street_codes is not None:
+        statement = statement.bindparams(sa.bindparam("streets", expanding=True))
+    frame = read_rows(session, statement, params).set_index("parcel_id")
+    points = shapely.from_wkb(frame.pop(WKB_LABEL).to_numpy())
+    frame = frame.assign(lon=shapely.get_x(points), lat=shapely.get_y(points))
+    return derive_status(frame, instant=instant, links=issue_links_frame(session, as_of=instant))
+
+
+def _with_patrol_columns(frame: pd.DataFrame, position: tuple[float, float] | None,
+                         window: int) -> pd.DataFrame:
+    """The columns an entry needs, with interval, due date, group and distance added (only these
+    are sorted and copied: a status row has some fifty)."""
+    intervals = {kind: patrol_interval_days(kind) for kind in frame["kind"].unique()}
+    interval = frame["kind"].map(intervals).astype(int)
+    exact = frame["days_since"].astype(float)
+    # floor(interval - days): negative exactly when the status rules call the patrol late.
+    due = np.floor(interval - exact)
+    status = frame["status"]
+    group = np.select(
+        [status.isin(ACTION_STATUSES), status.isin(OVERDUE_STATUSES), due <= window],
+        [1, 2, 3], default=4,
+    )
+    distance = (_haversine_m(position, frame["lon"], frame["lat"]) if position is not None
+                else pd.Series(np.nan, index=frame.index))
+    return frame[list(KEPT_COLUMNS)].assign(interval_days=interval, due_in_days=due,
+                                            days_since=np.floor(exact), group=group, distance_m=distance)
+
+
+def _order(frame: pd.DataFrame, *, by_distance: bool) -> pd.DataFrame:
+    """Sort within each group by distance (with a position) or due date, then code."""
+    key = "distance_m" if by_distance else "due_in_days"
+    return frame.sort_values(["group", key, "code"], na_position="last", kind="stable")
+
+
+def _haversine_m(position: tuple[float, float], lons: pd.Series, lats: pd.Series) -> pd.Series:
+    """Great-circle metres from (lon, lat) to each point."""
+    lon0, lat0 = (math.radians(v) for v in position)
+    lon, lat = np.radians(lons.astype(float)), np.radians(lats.astype(float))
+    a = np.sin((lat - lat0) / 2) ** 2 + math.cos(lat0) * np.cos(lat) * np.sin((lon - lon0) / 2) ** 2
+    return pd.Series(2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(a)), index=lons.index)
+
+
+def _open_issues(issue_states: str) -> list[dict[str, str]]:
+    """`1-1:in_progress;2-3:done` → the issues not done, as {ref, state}."""
+    pairs = (item.rsplit(":", 1) for item in issue_states.split(";") if item)
+    return [{"ref": ref, "state": state} for ref, state in pairs if state != "done"]
+
+
+def _optional(values: pd.Series, convert: Any = None) -> list[Any]:
+    """Plain Python values, None where missing (whole columns: 100,000 rows a call, not a row)."""
+    missing = values.isna().to_numpy()
+    plain = values.astype(object).tolist() if convert is None else convert(values)
+    return [None if gone else value for value, gone in zip(plain, missing, strict=True)]
+
+
+def _entries(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The ordered rows as entry dicts, built column by column."""
+    kind_zh = {k: (KINDS[k].name_zh if k in KINDS else k) for k in frame["kind"].unique()}
+    kind_en = {k: (KINDS[k].name_en if k in KINDS else k) for k in frame["kind"].unique()}
+    columns: dict[str, list[Any]] = {
+        "code": frame["code"].tolist(),
+        "kind": frame["kind"].tolist(),
+        "kind_label_zh": frame["kind"].map(kind_zh).tolist(),
+        "kind_label_en": frame["kind"].map(kind_en).tolist(),
+        "name": _optional(frame["name"]),
+        "street_code": _optional(frame["street_code"]),
+        "street_name": _optional(frame["street_name"]),
+        "status": frame["status"].tolist(),
+        "status_label_zh": frame["status"].map(STATUS_ZH).tolist(),
+        "status_label_en": frame["status"].map(STATUS_EN).tolist(),
+        "group": frame["group"].astype(int).tolist(),
+        "last_inspected_at": _optional(frame["last_inspected_at"], lambda v: list(v.dt.to_pydatetime())),
+        "days_since": _optional(frame["days_since"], lambda v: v.fillna(0).astype(int).tolist()),
+        "interval_days": frame["interval_days"].astype(int).tolist(),
+        "due_in_days": _optional(frame["due_in_days"], lambda v: v.fillna(0).astype(int).tolist()),
+        "open_issues": [_open_issues(s) if s else [] for s in frame["issue_states"].fillna("")],
+        "distance_m": _optional(frame["distance_m"], lambda v: v.round(1).tolist()),
+        "lon": frame["lon"].astype(float).tolist(),
+        "lat": frame["lat"].astype(float).tolist(),
+    }
+    keys = list(columns)
+    return [dict(zip(keys, values, strict=False)) for values in zip(*columns.values(), strict=False)]

@@ -1,0 +1,207 @@
+"""Photo evidence: where and when each photo was taken, checked against its record.
+
+Why: a photo is the proof of a visit. Its EXIF says when and where it was
+taken; a photo taken more than 200 m outside the parcel, or more than 2 hours
+from the visit's time, is flagged on the record (never refused: a phone's GPS
+drifts, a photo may be taken on the way back). Thumbnails for lists are made
+once per photo, upright (EXIF orientation applied), beside the originals,
+which stay as they came, stored once by their hash (`cases.photos`).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import shapely
+import sqlalchemy as sa
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+from sqlalchemy.orm import Session
+
+from cases.models import Inspection, Photo, PhotoExif, PhotoFlag
+from cases.photos import SIGNATURES, media_path
+from geo.crs import MEASURE_CRS
+from geo.frames import wkb_column
+from geo.local_time import LOCAL_TZ
+from geo.measure import from_storage
+from layers.models import Parcel
+
+FAR_METRES = 200.0
+TIME_WINDOW = timedelta(hours=2)
+THUMB_PIXELS = 320
+EXTENSIONS = {media_type: extension for media_type, extension, _ in SIGNATURES}
+FLAG_LABELS: dict[str, tuple[str, str]] = {
+    "far": ("照片拍摄位置距地块超过200米", "Photo taken over 200 m from the parcel"),
+    "time": ("照片拍摄时间与巡查时间相差超过2小时", "Photo taken over 2 hours from the visit"),
+}
+
+
+@dataclass(frozen=True)
+class Exif:
+    """What a photo's EXIF says; None where it says nothing (or is unreadable)."""
+
+    taken_at: datetime | None = None
+    lon: float | None = None
+    lat: float | None = None
+    orientation: int | None = None
+
+
+def _degrees(parts: Any, ref: Any) -> float | None:
+    """EXIF (degrees, minutes, seconds) rationals and N/S/E/W to signed decimal degrees."""
+    try:
+        value = float(parts[0]) + float(parts[1]) / 60 + float(parts[2]) / 3600
+    except (TypeError, ValueError, IndexError, ZeroDivisionError):
+        return None
+    return -value if str(ref).strip().upper() in ("S", "W") else value
+
+
+def _taken_at(exif_ifd: Any) -> datetime | None:
+    """DateTimeOriginal with its offset; a camera's time without one is Beijing time."""
+    text = exif_ifd.get(ExifTags.Base.DateTimeOriginal)
+    if not text:
+        return None
+    try:
+        moment = datetime.strptime(str(text).strip(), "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        return None
+    offset = exif_ifd.get(ExifTags.Base.OffsetTimeOriginal)
+    if offset:
+        try:
+            return datetime.fromisoformat(f"{moment.isoformat()}{str(offset).strip()}").astimezone(UTC)
+        except ValueError:
+            pass
+    return moment.replace(tzinfo=LOCAL_TZ).astimezone(UTC)
+
+
+def read_exif(path: Path) -> Exif:
+    """The time, GPS position and orientation in a photo file (empty if it has none)."""
+    try:
+        with Image.open(path) as image:
+            exif = image.getexif()
+    except (UnidentifiedImageError, OSError):
+        return Exif()
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    lat = _degrees(gps.get(ExifTags.GPS.GPSLatitude), gps.get(ExifTags.GPS.GPSLatitudeRef))
+    lon = _degrees(gps.get(ExifTags.GPS.GPSLongitude), gps.get(ExifTags.GPS.GPSLongitudeRef))
+    if lat is None or lon is None:
+        lat = lon = None
+    orientation = exif.get(ExifTags.Base.Orientation)
+    return Exif(_taken_at(exif.get_ifd(ExifTags.IFD.Exif)), lon, lat,
+                int(orientation) if orientation else None)
+
+
+def thumbnail_path(media_dir: Path, sha256: str) -> Path:
+    """Where a photo's thumbnail lives: `<media>/thumbs/ab/abcdef….jpg`."""
+    return media_dir / "thumbs" / sha256[:2] / f"{sha256}.jpg"
+
+
+def make_thumbnail(source: Path, target: Path) -> bool:
+    """An upright JPEG at most 320 px a side, written once (atomically); False if not decodable."""
+    if target.exists():
+        return True
+    try:
+        with Image.open(source) as image:
+            image.draft("RGB", (THUMB_PIXELS, THUMB_PIXELS))  # JPEG: decode at a fraction of the size
+            upright = ImageOps.exif_transpose(image)
+            upright.thumbnail((THUMB_PIXELS, THUMB_PIXELS))
+            small = upright.convert("RGB")
+    except (UnidentifiedImageError, OSError):
+        return False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=target.parent, suffix=".part")
+    with os.fdopen(fd, "wb") as handle:
+        small.save(handle, "JPEG", quality=80)
+    os.replace(temporary, target)
+    return True
+
+
+def _exif_of(session: Session, photo: Photo, media_dir: Path) -> PhotoExif:
+    """The photo's EXIF row, read from its stored file the first time (headers only: fast)."""
+    found = session.get(PhotoExif, photo.id)
+    if found is not None:
+        return found
+    source = media_path(media_dir, photo.sha256, EXTENSIONS.get(photo.media_type, "jpg"))
+    exif = read_exif(source)
+    found = PhotoExif(photo_id=photo.id, taken_at=exif.taken_at, lon=exif.lon, lat=exif.lat,
+                      orientation=exif.orientation)
+    session.add(found)
+    return found
+
+
+def _metres_outside(session: Session, parcel_id: int, points: list[tuple[float, float]]) -> list[float]:
+    """Metres from each (lon, lat) to the parcel (0 inside), in the metric CRS."""
+    wkb = session.scalar(sa.select(wkb_column(Parcel.geom)).where(Parcel.id == parcel_id))
+    parcel = from_storage([shapely.from_wkb(wkb)], MEASURE_CRS)[0]
+    projected = from_storage(shapely.points(points), MEASURE_CRS)
+    return [float(d) for d in shapely.distance(projected, parcel)]
+
+
+def record_evidence(session: Session, inspection: Inspection, media_dir: Path | None) -> list[PhotoFlag]:
+    """Read each photo of the record, make its thumbnail, and store the record's flags."""
+    if media_dir is None or not inspection.photos:
+        return []
+    exifs = [(photo, _exif_of(session, photo, media_dir)) for photo in inspection.photos]
+    flags = []
+    placed = [(photo, exif) for photo, exif in exifs if exif.lon is not None and exif.lat is not None]
+    if placed:
+        distances = _metres_outside(session, inspection.parcel_id, [(e.lon, e.lat) for _, e in placed])
+        flags += [PhotoFlag(inspection_id=inspection.id, photo_id=photo.id, reason="far",
+                            distance_m=round(metres, 1))
+                  for (photo, _), metres in zip(placed, distances, strict=True) if metres > FAR_METRES]
+    for photo, exif in exifs:
+        if exif.taken_at is not None and abs(exif.taken_at - inspection.inspected_at) > TIME_WINDOW:
+            minutes = (exif.taken_at - inspection.inspected_at).total_seconds() / 60
+            flags.append(PhotoFlag(inspection_id=inspection.id, photo_id=photo.id, reason="time",
+                                   minutes_off=round(minutes, 1)))
+    session.add_all(flags)
+    session.flush()
+    return flags
+
+
+def flag_dict(flag: PhotoFlag, sha256: str) -> dict[str, Any]:
+    """A flag as the API, the pages and the exports show it."""
+    zh, en = FLAG_LABELS[flag.reason]
+    return {"photo": sha256, "reason": flag.reason, "label_zh": zh, "label_en": en,
+            "distance_m": flag.distance_m, "minutes_off": flag.minutes_off}
+
+
+def flags_of(session: Session, inspection_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The photo flags of these records, by record id (records without flags left out)."""
+    if not inspection_ids:
+        return {}
+    rows = session.execute(
+        sa.select(PhotoFlag, Photo.sha256).join(Photo, Photo.id == PhotoFlag.photo_id)
+        .where(PhotoFlag.inspection_id.in_(inspection_ids)).order_by(PhotoFlag.id)).all()
+    out: dict[int, list[dict[str, Any]]] = {}
+    for flag, sha256 in rows:
+        out.setdefault(flag.inspection_id, []).append(flag_dict(flag, sha256))
+    return out
+
+
+def flag_text(flags: list[dict[str, Any]], lang: str = "zh") -> str:
+    """Flags as one cell of text (exports, CLI): `far 350 m; time +180 min`."""
+    parts = []
+    for flag in flags:
+        label = flag["label_zh"] if lang == "zh" else flag["label_en"]
+        amount = (f"{flag['distance_m']:.0f} m" if flag["reason"] == "far"
+                  else f"{flag['minutes_off']:+.0f} min")
+        parts.append(f"{label} ({amount})")
+    return "; ".join(parts)
+
+
+def flagged_records(session: Session, *, limit: int = 200) -> list[dict[str, Any]]:
+    """The latest records with photo flags, for the review list: newest visit first."""
+    ids = session.scalars(
+        sa.select(Inspection.id).where(Inspection.id.in_(sa.select(PhotoFlag.inspection_id)))
+        .order_by(Inspection.inspected_at.desc(), Inspection.id.desc()).limit(limit)).all()
+    flags = flags_of(session, list(ids))
+    query = (sa.select(Inspection.id, Parcel.code, Inspection.inspector, Inspection.inspected_at)
+             .join(Parcel, Parcel.id == Inspection.parcel_id).where(Inspection.id.in_(ids))
+             .order_by(Inspection.inspected_at.desc(), Inspection.id.desc()))
+    rows = session.execute(query).all()
+    return [{"inspection_id": i, "parcel_code": code, "inspector": who, "inspected_at": at,
+             "flags": flags[i]} for i, code, who, at in rows]
