@@ -73,7 +73,7 @@ PARCEL_COLUMNS = (", p.code, p.name, st.name AS street_name, "
                   "ST_AsBinary(ST_PointOnSurface(p.geom)) AS " + WKB_LABEL)
 STREET_JOIN = "LEFT JOIN streets st ON st.code = p.street_code"
 KEPT_COLUMNS = ("code", "kind", "name", "street_code", "street_name", "status", "last_inspected_at",
-                "issue_states", "lon", "lat")
+                "issue_states", "open_issue_refs", "lon", "lat")
 
 
 def _status_rows(session: Session, street_codes: Collection[str] | None,
@@ -175,7 +175,9 @@ def _entries(frame: pd.DataFrame) -> list[dict[str, Any]]:
         "days_since": _optional(frame["days_since"], lambda v: v.fillna(0).astype(int).tolist()),
         "interval_days": frame["interval_days"].astype(int).tolist(),
         "due_in_days": _optional(frame["due_in_days"], lambda v: v.fillna(0).astype(int).tolist()),
-        "open_issues": [_open_issues(s) if s else [] for s in frame["issue_states"].fillna("")],
+        "open_issues": [_open_issues(states) if refs else []  # parsed only where an issue is open
+                        for states, refs in zip(frame["issue_states"], frame["open_issue_refs"],
+                                                strict=True)],
         "distance_m": _optional(frame["distance_m"], lambda v: v.round(1).tolist()),
         "lon": frame["lon"].astype(float).tolist(),
         "lat": frame["lat"].astype(float).tolist(),
