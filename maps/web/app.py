@@ -24,6 +24,7 @@ from maps.web.routers import (
     exports,
     inspect_form,
     issues,
+    ogc,
     parcels,
     streets,
     users,
@@ -86,7 +87,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.state.export_dir = _export_dir(settings)
     app.state.response_cache = ResponseCache()
     install_error_handlers(app)
-    for module in (auth, streets, parcels, inspect_form, corrections, issues, exports, users, admin_imports):
+    for module in (auth, streets, parcels, inspect_form, corrections, issues, exports, users, admin_imports,
+                   ogc):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders)

@@ -19,10 +19,11 @@ from maps.web.pages import render
 
 log = logging.getLogger("landpatrol.web")
 API_PREFIX = "/api"
+JSON_PREFIXES = (API_PREFIX, "/openapi", "/ogc")  # desktop GIS clients read errors as JSON
 
 
 def _reply(request: Request, status: int, message: str) -> Response:
-    if request.url.path.startswith(API_PREFIX) or request.url.path.startswith("/openapi"):
+    if request.url.path.startswith(JSON_PREFIXES):
         return JSONResponse({"detail": message}, status_code=status)
     return render(request, "error.html", {"status": status, "message": message}, status_code=status)
 
