@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from typer.core import TyperGroup
 
 from geo.errors import LandpatrolError, StoreError
-from scripts import cli_cases, cli_demo, cli_export, cli_layers, cli_maps, cli_store, cli_web
+from scripts import cli_cases, cli_demo, cli_export, cli_layers, cli_maps, cli_ogc, cli_store, cli_web
 from scripts.cli_common import DbOption
 
 
@@ -75,6 +75,7 @@ cli_cases.register(app)
 cli_maps.register(app)
 cli_demo.register(app)
 cli_web.register(app)
+cli_ogc.register(app)
 
 
 

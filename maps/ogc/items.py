@@ -185,3 +185,9 @@ def parcels_by_status(session: Session, as_of: date | None) -> dict[str, list[in
     """The ids of the parcels in each status, today or as of a day, by the existing as-of rules."""
     frame = status_frame(session, as_of=as_of)
     return {str(s): [int(i) for i in ids] for s, ids in frame.groupby("status").groups.items()}
+
+
+def exists(session: Session, collection: Collection, feature_id: str) -> bool:
+    """Whether the collection has this feature at all (whoever may see it)."""
+    key = _key_value(collection, feature_id, field="featureId")
+    return bool(session.scalar(collection.base(sa.func.count()).where(collection.key == key)))

@@ -31,14 +31,14 @@ from maps.ogc import documents
 from maps.ogc.collections import COLLECTIONS, Collection, check_reader, get_collection
 from maps.ogc.crs import BadRequest, header
 from maps.ogc.encoding import compress
-from maps.ogc.items import StatusSets, fetch_page, parcels_by_status
+from maps.ogc.items import StatusSets, exists, fetch_page, parcels_by_status
 from maps.ogc.openapi import openapi
 from maps.ogc.params import items_query
 from maps.ogc.tokens import public_collections, token_user
 from maps.web.deps import SignInRequired, get_current_user
 from maps.web.i18n import pick_lang
 from maps.web.pages import render
-from maps.web.policy import limited_to_streets
+from maps.web.policy import check_street, limited_to_streets
 from maps.web.response_cache import data_version
 
 router = APIRouter(prefix="/ogc", include_in_schema=False)
@@ -261,6 +261,9 @@ def _features(request: Request, collection_id: str, feature_id: str | None) -> R
         page = fetch_page(session, found, query, lang=lang, streets=who.streets,
                           status_sets=_status_sets(request, session) if found.kind else None,
                           feature_id=feature_id)
+        if feature_id is not None and not page.returned and who.streets is not None \
+                and exists(session, found, feature_id):
+            check_street(who.user, None)  # as the web app answers: not one of your streets
     headers = {"Content-Crs": header(query.crs)} if found.geometry is not None else {}
     stamp = utc_now().isoformat(timespec="seconds").replace("+00:00", "Z")
     if feature_id is not None:

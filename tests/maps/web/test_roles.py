@@ -22,7 +22,10 @@ READERS = frozenset({"admin", "manager", "analyst"})
 EDITORS = frozenset({"admin", "manager"})
 LOGGERS = frozenset({"admin", "inspector"})
 ADMINS = frozenset({"admin"})
-PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/lang/{lang}"), ("GET", "/openapi.json")}
+PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/lang/{lang}"), ("GET", "/openapi.json"),
+          # OGC API: these name no data; /ogc/collections lists only what the caller may read
+          ("GET", "/ogc"), ("GET", "/ogc/"), ("GET", "/ogc/conformance"), ("GET", "/ogc/api"),
+          ("GET", "/ogc/collections")}
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 CALLERS = ("anon", *ROLES)  # each caller writes rows of its own, so allowed roles never collide
 NUMBER = {who: i for i, who in enumerate(CALLERS, start=1)}
@@ -135,6 +138,15 @@ def matrix(
         ("POST", "/api/users", ADMINS, post_json("/api/users", lambda r: {
             "name": f"new-api-{r}", "role": "manager", "password": "long-enough-1"})),
         ("POST", "/api/users/{name}/disable", ADMINS, post_json("/api/users/victim2/disable", lambda r: {})),
+        # OGC API: inspectors read their own streets' features (scoped, not refused); anonymous 401
+        ("GET", "/ogc/collections/{collection_id}", EVERYONE, get("/ogc/collections/basic_farmland")),
+        ("GET", "/ogc/collections/{collection_id}/queryables", EVERYONE,
+         get("/ogc/collections/basic_farmland/queryables")),
+        ("GET", "/ogc/collections/{collection_id}/items", EVERYONE,
+         get("/ogc/collections/basic_farmland/items")),
+        ("GET", "/ogc/collections/{collection_id}/items", READERS, get("/ogc/collections/issues/items")),
+        ("GET", "/ogc/collections/{collection_id}/items/{feature_id}", STREET_READERS,
+         get("/ogc/collections/basic_farmland/items/QJ-BF-001")),
     ]
 
 
