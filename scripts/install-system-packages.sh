@@ -9,6 +9,8 @@ needed=()
 if [ "${LANDPATROL_WITH_TEST_TOOLS:-0}" = 1 ]; then
   command -v ogr2ogr >/dev/null || needed+=(gdal-bin)
   [ -x /usr/bin/chromium ] || needed+=(chromium)
+  # QGIS reads the OGC API layers in tests/maps/web/test_ogc_clients.py (headless)
+  /usr/bin/python3 -c 'import qgis.core' >/dev/null 2>&1 || needed+=(python3-qgis)
   [ -d /usr/share/postgresql/15/extension ] && ls /usr/share/postgresql/15/extension/postgis.control >/dev/null 2>&1 \
     || needed+=(postgresql-15-postgis-3)
 fi
