@@ -111,7 +111,7 @@ def fetch_page(session: Session, collection: Collection, query: ItemsQuery, *, l
         statement = collection.base(key.label(KEY), *columns).where(*where, *seek).order_by(key)
         result = session.execute(statement.limit(query.limit))
         frame = pd.DataFrame(result.all(), columns=list(result.keys()))
-    names = list(query.properties if query.properties is not None else collection.properties)
+    names = list(dict.fromkeys(query.properties if query.properties is not None else collection.properties))
     features = geojson_features(frame, names, query)
     return Page(features, matched, len(frame), frame[KEY].iloc[-1] if len(frame) else None)
 
@@ -168,7 +168,8 @@ def geojson_features(frame: pd.DataFrame, names: list[str], query: ItemsQuery) -
     """The features of a page as a JSON array (text): ids, geometries in the CRS asked, properties."""
     if frame.empty:
         return "[]"
-    properties = json.loads(frame[names].to_json(orient="records", date_format="iso", force_ascii=False))
+    properties = (json.loads(frame[names].to_json(orient="records", date_format="iso", force_ascii=False))
+                  if names else [{}] * len(frame))
     ids = [json.dumps(v.item() if hasattr(v, "item") else v, ensure_ascii=False) for v in frame[KEY]]
     if WKB in frame:
         wkb = frame[WKB].map(lambda v: bytes(v) if v is not None else None).to_numpy()

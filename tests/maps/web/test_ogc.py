@@ -386,3 +386,11 @@ def test_compression_follows_accept_encoding(api, accept: str, coding: str | Non
     reply = api.get("/ogc/collections/basic_farmland/items", headers={"Accept-Encoding": accept})
     assert reply.headers.get("content-encoding") == coding
     assert reply.json()["numberMatched"] == 4  # httpx decodes br and gzip
+
+
+def test_an_empty_or_repeated_properties_list(api) -> None:
+    """Found by schemathesis: `properties=` (none) gave a 500."""
+    empty = api.get("/ogc/collections/basic_farmland/items", params={"properties": ""})
+    assert empty.status_code == 200 and all(f["properties"] == {} for f in empty.json()["features"])
+    twice = api.get("/ogc/collections/basic_farmland/items", params={"properties": "code,code"})
+    assert set(twice.json()["features"][0]["properties"]) == {"code"}
