@@ -83,6 +83,7 @@ class Compiler:
         if isinstance(node, ast.Like):
             column = self._operand(node.lhs, "string")
             pattern = self._literal(node.pattern, "string")
+            _like_regex(pattern)  # refuses a pattern the database would refuse
             like = column.like(pattern, escape="\\")
             return sa.not_(like) if node.not_ else like
         if isinstance(node, ast.In):
@@ -230,4 +231,6 @@ def _like_regex(pattern: str) -> re.Pattern[str]:
             escaped = True
         else:
             out.append({"%": ".*", "_": "."}.get(char, re.escape(char)))
+    if escaped:
+        raise _bad("a LIKE pattern cannot end with the escape character \\")
     return re.compile("".join(out), re.DOTALL)
