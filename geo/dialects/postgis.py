@@ -152,3 +152,8 @@ def timestamp(value: datetime) -> datetime:
 def member_of_many(column: Any, values: Sequence[int]) -> sa.ColumnElement[bool]:
     """`column` is one of any number of integer `values`: one array parameter."""
     return column == sa.any_(sa.bindparam(None, [int(v) for v in values], type_=ARRAY(sa.BigInteger)))
+
+
+def member_of_many_sql(column: str, name: str, values: Sequence[int]) -> tuple[str, Any]:
+    """SQL text `column` is one of `values`, with the one parameter `:name` to bind to (an array)."""
+    return f"{column} = ANY(:{name})", [int(v) for v in values]

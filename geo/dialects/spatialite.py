@@ -146,3 +146,8 @@ def member_of_many(column: Any, values: Sequence[int]) -> sa.ColumnElement[bool]
     (an IN list stops at SQLite's 32,766 parameters)."""
     array = json.dumps([int(v) for v in values])
     return column.in_(sa.select(sa.column("value")).select_from(sa.func.json_each(sa.bindparam(None, array))))
+
+
+def member_of_many_sql(column: str, name: str, values: Sequence[int]) -> tuple[str, Any]:
+    """SQL text `column` is one of `values`, with the one parameter `:name` to bind to (JSON text)."""
+    return f"{column} IN (SELECT value FROM json_each(:{name}))", json.dumps([int(v) for v in values])

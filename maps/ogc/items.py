@@ -141,10 +141,11 @@ def parcel_rows(session: Session, kind: str, ids: list[int], as_of: date | None,
     columns = (f", p.code AS {KEY}, p.code, p.name, st.name AS street_name, p.village{own}, "
                f"ST_AsBinary(p.geom) AS {WKB}")
     instant, present = is_present(as_of)
-    sql = summary_status_sql(dialect, present=present, parcel_filter="AND p.id IN :ids", columns=columns,
+    in_page, id_values = backend.member_of_many_sql("p.id", "ids", ids)  # one parameter, not 1,000
+    sql = summary_status_sql(dialect, present=present, parcel_filter=f"AND {in_page}", columns=columns,
                              joins="LEFT JOIN streets st ON st.code = p.street_code", order_by="p.code")
-    statement = sa.text(sql).bindparams(sa.bindparam("ids", expanding=True))
-    params: dict[str, Any] = {"ids": ids or [-1]}
+    statement = sa.text(sql)
+    params: dict[str, Any] = {"ids": id_values}
     if not present:
         statement = statement.bindparams(sa.bindparam("as_of", type_=UTCDateTime))
         params["as_of"] = instant
@@ -168,9 +169,10 @@ def geojson_features(frame: pd.DataFrame, names: list[str], query: ItemsQuery) -
     """The features of a page as a JSON array (text): ids, geometries in the CRS asked, properties."""
     if frame.empty:
         return "[]"
-    properties = (json.loads(frame[names].to_json(orient="records", date_format="iso", force_ascii=False))
-                  if names else [{}] * len(frame))
-    ids = [json.dumps(v.item() if hasattr(v, "item") else v, ensure_ascii=False) for v in frame[KEY]]
+    # pandas writes each row's JSON in C, one line each: no Python object per value
+    properties = (frame[names].to_json(orient="records", lines=True, date_format="iso", force_ascii=False)
+                  .splitlines() if names else ["{}"] * len(frame))
+    ids = [json.dumps(v, ensure_ascii=False) for v in frame[KEY].tolist()]
     if WKB in frame:
         wkb = frame[WKB].map(lambda v: bytes(v) if v is not None else None).to_numpy()
         geometries = shapely.to_geojson(to_output(shapely.from_wkb(wkb), query.crs))
@@ -178,7 +180,7 @@ def geojson_features(frame: pd.DataFrame, names: list[str], query: ItemsQuery) -
     else:
         geometries = ["null"] * len(frame)
     return "[" + ",".join(
-        f'{{"type":"Feature","id":{i},"geometry":{g},"properties":{json.dumps(p, ensure_ascii=False)}}}'
+        f'{{"type":"Feature","id":{i},"geometry":{g},"properties":{p}}}'
         for i, g, p in zip(ids, geometries, properties, strict=True)) + "]"
 
 
