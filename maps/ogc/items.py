@@ -47,6 +47,7 @@ from maps.ogc.params import ItemsQuery
 WKB = "_wkb"
 KEY = "_key"
 StatusSets = Callable[[date | None], dict[str, list[int]]]  # as-of day -> status -> parcel ids
+Links = Callable[[date | None], pd.DataFrame]  # as-of day -> `issue_links_frame` of that day
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ def conditions(session: Session, collection: Collection, query: ItemsQuery, *,
 
 def fetch_page(session: Session, collection: Collection, query: ItemsQuery, *, lang: str,
                streets: Sequence[str] | None, status_sets: StatusSets | None,
-               feature_id: str | None = None) -> Page:
+               feature_id: str | None = None, links: Links | None = None) -> Page:
     """The page the request asks for (or the one feature), and how many features match in all."""
     where = conditions(session, collection, query, streets=streets, status_sets=status_sets)
     if feature_id is not None:
@@ -103,7 +104,7 @@ def fetch_page(session: Session, collection: Collection, query: ItemsQuery, *, l
     if collection.kind is not None:
         ids = session.execute(collection.base(Parcel.id).where(*where, *seek)
                               .order_by(key).limit(query.limit)).scalars().all()
-        frame = parcel_rows(session, collection.kind, list(ids), query.as_of, lang=lang)
+        frame = parcel_rows(session, collection.kind, list(ids), query.as_of, lang=lang, links=links)
     else:
         columns = [q.column.label(name) for name, q in collection.queryables.items()]
         if collection.geometry is not None:
@@ -131,7 +132,7 @@ def _key_value(collection: Collection, text: str, *, field: str) -> Any:
 
 
 def parcel_rows(session: Session, kind: str, ids: list[int], as_of: date | None, *,
-                lang: str) -> pd.DataFrame:
+                lang: str, links: Links | None = None) -> pd.DataFrame:
     """The export's columns for these parcels (in code order), status as of the day or now."""
     dialect = session.get_bind().dialect.name
     backend = select_dialect(dialect)
@@ -150,7 +151,8 @@ def parcel_rows(session: Session, kind: str, ids: list[int], as_of: date | None,
         statement = statement.bindparams(sa.bindparam("as_of", type_=UTCDateTime))
         params["as_of"] = instant
     raw = read_rows(session, statement, params).set_index("parcel_id")
-    frame = derive_status(raw, instant=instant, links=issue_links_frame(session, as_of=instant))
+    issue_links = links(as_of) if links is not None else issue_links_frame(session, as_of=instant)
+    frame = derive_status(raw, instant=instant, links=issue_links)
     frame = frame.rename(columns={"note": "last_note"})
     frame["area_mu"] = frame["area_m2"] / M2_PER_MU
     frame["status_label"] = frame["status"].map({s: STATUS_LABELS[s][lang != "zh"] for s in STATUSES})
@@ -182,6 +184,18 @@ def geojson_features(frame: pd.DataFrame, names: list[str], query: ItemsQuery) -
     return "[" + ",".join(
         f'{{"type":"Feature","id":{i},"geometry":{g},"properties":{p}}}'
         for i, g, p in zip(ids, geometries, properties, strict=True)) + "]"
+
+
+def links_as_json(session: Session, as_of: date | None) -> str:
+    """`issue_links_frame` of the day (or now) as JSON, for a cache of text."""
+    instant, _ = is_present(as_of)
+    return issue_links_frame(session, as_of=instant).to_json(orient="split", index=False)
+
+
+def links_from_json(text: str) -> pd.DataFrame:
+    """`links_as_json` read back."""
+    found = json.loads(text)
+    return pd.DataFrame(found["data"], columns=found["columns"])
 
 
 def parcels_by_status(session: Session, as_of: date | None) -> dict[str, list[int]]:

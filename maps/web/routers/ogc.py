@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from email.utils import format_datetime
 from typing import Any
 
+import pandas as pd
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
@@ -31,7 +32,15 @@ from maps.ogc import documents
 from maps.ogc.collections import COLLECTIONS, Collection, check_reader, get_collection
 from maps.ogc.crs import BadRequest, header
 from maps.ogc.encoding import compress
-from maps.ogc.items import StatusSets, exists, fetch_page, parcels_by_status
+from maps.ogc.items import (
+    Links,
+    StatusSets,
+    exists,
+    fetch_page,
+    links_as_json,
+    links_from_json,
+    parcels_by_status,
+)
 from maps.ogc.openapi import openapi
 from maps.ogc.params import items_query
 from maps.ogc.tokens import public_collections, token_user
@@ -233,16 +242,29 @@ def queryables(request: Request, collection_id: str) -> Response:
     return _document(request, who, build, title=f"{found.id}: queryables", media="application/schema+json")
 
 
+def _cached(request: Request, session: Session, name: str, day: Any, build: Any) -> str:
+    """Text kept in the response cache while the data and the minute stay the same."""
+    key = (f"ogc-{name}", day.isoformat() if day else "now")
+    return request.app.state.response_cache.get_or_build(session, key, build)
+
+
 def _status_sets(request: Request, session: Session) -> StatusSets:
-    """Parcel ids by status, kept in the response cache while the data and the minute stay the same."""
+    """Parcel ids by status (for filters on status), cached."""
 
     def sets(day: Any) -> dict[str, list[int]]:
-        key = ("ogc-status", day.isoformat() if day else "now")
-        text = request.app.state.response_cache.get_or_build(
-            session, key, lambda: json.dumps(parcels_by_status(session, day)))
-        return json.loads(text)
+        return json.loads(_cached(request, session, "status", day,
+                                  lambda: json.dumps(parcels_by_status(session, day))))
 
     return sets
+
+
+def _links(request: Request, session: Session) -> Links:
+    """The issue links of the day, which every page's status needs, cached."""
+
+    def links(day: Any) -> pd.DataFrame:
+        return links_from_json(_cached(request, session, "links", day, lambda: links_as_json(session, day)))
+
+    return links
 
 
 def _features(request: Request, collection_id: str, feature_id: str | None) -> Response:
@@ -260,7 +282,7 @@ def _features(request: Request, collection_id: str, feature_id: str | None) -> R
             return unchanged
         page = fetch_page(session, found, query, lang=lang, streets=who.streets,
                           status_sets=_status_sets(request, session) if found.kind else None,
-                          feature_id=feature_id)
+                          feature_id=feature_id, links=_links(request, session))
         if feature_id is not None and not page.returned and who.streets is not None \
                 and exists(session, found, feature_id):
             check_street(who.user, None)  # as the web app answers: not one of your streets
