@@ -303,7 +303,7 @@ def main(argv: list[str]) -> int:
                   f"{_median(cql_times):.0f} ms over HTTP, "
                   f"plain SQL {_median(sql_times):.0f} ms: {_median(cql_times) / _median(sql_times):.2f}× "
                   "(target ≤ 1.2×)")
-            print("PostGIS plan of a deep page (offset → key by an index-only scan, then a seek):")
+            print("PostGIS plan of a deep page (the offset's key found first, then a seek from it):")
             for line in _plans(url, n):
                 print(f"  {line}")
             for client in ours + theirs:
