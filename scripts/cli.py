@@ -23,6 +23,7 @@ from scripts import (
     cli_export,
     cli_layers,
     cli_maps,
+    cli_ogc,
     cli_patrol,
     cli_store,
     cli_web,
@@ -108,6 +109,7 @@ cli_maps.register(app)
 cli_demo.register(app)
 cli_web.register(app)
 cli_patrol.register(app)
+cli_ogc.register(app)
 
 
 def main() -> None:

@@ -11,6 +11,8 @@ if [ "${LANDPATROL_WITH_TEST_TOOLS:-0}" = 1 ]; then
   [ -x /usr/bin/chromium ] || needed+=(chromium)
   # Without a CJK font Chromium draws every Chinese character of the maps as a box.
   [ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || needed+=(fonts-noto-cjk)
+  # QGIS reads the OGC API layers in tests/maps/web/test_ogc_clients.py (headless)
+  /usr/bin/python3 -c 'import qgis.core' >/dev/null 2>&1 || needed+=(python3-qgis)
   [ -d /usr/share/postgresql/15/extension ] && ls /usr/share/postgresql/15/extension/postgis.control >/dev/null 2>&1 \
     || needed+=(postgresql-15-postgis-3)
 fi

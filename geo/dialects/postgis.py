@@ -147,3 +147,13 @@ def bulk_insert(
 def timestamp(value: datetime) -> datetime:
     """An aware datetime for COPY into a timestamptz column (psycopg sends it as is)."""
     return value
+
+
+def member_of_many(column: Any, values: Sequence[int]) -> sa.ColumnElement[bool]:
+    """`column` is one of any number of integer `values`: one array parameter."""
+    return column == sa.any_(sa.bindparam(None, [int(v) for v in values], type_=ARRAY(sa.BigInteger)))
+
+
+def member_of_many_sql(column: str, name: str, values: Sequence[int]) -> tuple[str, Any]:
+    """SQL text `column` is one of `values`, with the one parameter `:name` to bind to (an array)."""
+    return f"{column} = ANY(:{name})", [int(v) for v in values]

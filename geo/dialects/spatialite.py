@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -146,3 +147,15 @@ def bulk_insert(
 def timestamp(value: datetime) -> str:
     """An aware datetime as SQLAlchemy stores it in SQLite: naive UTC text."""
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def member_of_many(column: Any, values: Sequence[int]) -> sa.ColumnElement[bool]:
+    """`column` is one of any number of integer `values`: one JSON array parameter, read by json_each
+    (an IN list stops at SQLite's 32,766 parameters)."""
+    array = json.dumps([int(v) for v in values])
+    return column.in_(sa.select(sa.column("value")).select_from(sa.func.json_each(sa.bindparam(None, array))))
+
+
+def member_of_many_sql(column: str, name: str, values: Sequence[int]) -> tuple[str, Any]:
+    """SQL text `column` is one of `values`, with the one parameter `:name` to bind to (JSON text)."""
+    return f"{column} IN (SELECT value FROM json_each(:{name}))", json.dumps([int(v) for v in values])

@@ -23,10 +23,11 @@ from maps.web.pages import page_lang, render
 
 log = logging.getLogger("landpatrol.web")
 API_PREFIX = "/api"
+JSON_PREFIXES = (API_PREFIX, "/openapi", "/ogc")  # desktop GIS clients read errors as JSON
 
 
 def _is_api(request: Request) -> bool:
-    return request.url.path.startswith(API_PREFIX) or request.url.path.startswith("/openapi")
+    return request.url.path.startswith(JSON_PREFIXES)
 
 
 def _reply(request: Request, status: int, message: str, field: str | None = None) -> Response:
@@ -72,8 +73,6 @@ def _problem(error: dict, lang: str) -> str:
 async def _validation(request: Request, err: Exception) -> Response:
     assert isinstance(err, RequestValidationError)
     problems = [_problem(e, page_lang(request)) for e in err.errors()]
-    if request.url.path.startswith(API_PREFIX):
-        return JSONResponse({"detail": "; ".join(problems)}, status_code=422)
     return _reply(request, 422, "; ".join(problems))
 
 

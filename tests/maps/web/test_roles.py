@@ -25,7 +25,10 @@ LOGGERS = frozenset({"admin", "inspector"})
 ADMINS = frozenset({"admin"})
 PUBLIC = {("GET", "/login"), ("GET", "/lang/{lang}"), ("GET", "/openapi.json"), ("POST", "/login"),
           # The field app's shell: the same bytes for everyone, no user data (its data is under /api/field).
-          ("GET", "/field/"), ("GET", "/field/sw.js"), ("GET", "/field/manifest.webmanifest")}
+          ("GET", "/field/"), ("GET", "/field/sw.js"), ("GET", "/field/manifest.webmanifest"),
+          # OGC API: these name no data; /ogc/collections lists only what the caller may read
+          ("GET", "/ogc"), ("GET", "/ogc/"), ("GET", "/ogc/conformance"), ("GET", "/ogc/api"),
+          ("GET", "/ogc/collections")}
 FIELD_USERS = LOGGERS | {"other"}  # an inspector of another street has a field app of their own
 PNG = image_bytes("PNG")  # photos are decoded in full: a header alone is refused
 CALLERS = ("anon", *ROLES)  # each caller writes rows of its own, so allowed roles never collide
@@ -155,6 +158,15 @@ def matrix(
         ("POST", "/api/users", ADMINS, post_json("/api/users", lambda r: {
             "name": f"new-api-{r}", "role": "manager", "password": "long-enough-1"})),
         ("POST", "/api/users/{name}/disable", ADMINS, post_json("/api/users/victim2/disable", lambda r: {})),
+        # OGC API: inspectors read their own streets' features (scoped, not refused); anonymous 401
+        ("GET", "/ogc/collections/{collection_id}", EVERYONE, get("/ogc/collections/basic_farmland")),
+        ("GET", "/ogc/collections/{collection_id}/queryables", EVERYONE,
+         get("/ogc/collections/basic_farmland/queryables")),
+        ("GET", "/ogc/collections/{collection_id}/items", EVERYONE,
+         get("/ogc/collections/basic_farmland/items")),
+        ("GET", "/ogc/collections/{collection_id}/items", READERS, get("/ogc/collections/issues/items")),
+        ("GET", "/ogc/collections/{collection_id}/items/{feature_id}", STREET_READERS,
+         get("/ogc/collections/basic_farmland/items/QJ-BF-001")),
     ]
 
 

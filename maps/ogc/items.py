@@ -1,0 +1,210 @@
+"""A page of features: the SQL of a filtered, scoped, keyset-paged request, and its GeoJSON.
+
+Pages follow the collection's key. A `next` link carries the last key of the
+page (`after`), so the database seeks straight to the next one; a bare
+`offset` is turned into the key found `offset` entries into the key's index
+(an index-only scan, no rows fetched), then seeks likewise. Parcels are read
+in two steps: the page's ids first, then their status rows by the export's own
+statement (`cases.status.summary_status_sql`), so status, findings and issues
+are exactly the export's, for today or as of a day.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from cases.rules import STATUS_LABELS
+from cases.status import (
+    STATUSES,
+    derive_status,
+    is_present,
+    issue_links_frame,
+    read_rows,
+    status_frame,
+    summary_status_sql,
+)
+from geo.dialects import select_dialect
+from geo.errors import NotFoundError
+from geo.orm import UTCDateTime
+from geo.units import M2_PER_MU
+from layers.kinds import KINDS
+from layers.models import Parcel
+from maps.ogc.collections import COLLECTIONS, Collection
+from maps.ogc.cql2 import Compiler, box_condition
+from maps.ogc.crs import BadRequest, to_output
+from maps.ogc.params import ItemsQuery
+
+WKB = "_wkb"
+KEY = "_key"
+StatusSets = Callable[[date | None], dict[str, list[int]]]  # as-of day -> status -> parcel ids
+Links = Callable[[date | None], pd.DataFrame]  # as-of day -> `issue_links_frame` of that day
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page: its features as GeoJSON text, the count matched, and the last key."""
+
+    features: str
+    matched: int
+    returned: int
+    last_key: Any
+
+
+def conditions(session: Session, collection: Collection, query: ItemsQuery, *,
+               streets: Sequence[str] | None, status_sets: StatusSets | None) -> list[Any]:
+    """The SQL conditions of the request: scope, bbox, filter."""
+    dialect = session.get_bind().dialect.name
+    found: list[Any] = []
+    if streets is not None and collection.street is not None:
+        found.append(collection.street.in_(list(streets)))
+    if query.bbox is not None and collection.geometry is not None:
+        if collection.spatial_index:
+            found.append(box_condition(collection.spatial_index, dialect, query.bbox))
+        else:
+            envelope = sa.func.ST_GeomFromText(shapely.box(*query.bbox).wkt, 4490)
+            found.append(sa.func.ST_Intersects(collection.geometry, envelope))
+    if query.filter:
+        def status_ids(statuses: Sequence[str]) -> sa.ColumnElement[bool]:
+            assert status_sets is not None
+            sets = status_sets(query.as_of)
+            ids = [i for s in statuses for i in sets.get(s, ())]
+            return select_dialect(dialect).member_of_many(Parcel.id, ids)
+
+        compiler = Compiler(collection, dialect, query.filter_crs,
+                            status_ids if status_sets is not None else None)
+        found.append(compiler.compile(query.filter))
+    return found
+
+
+def fetch_page(session: Session, collection: Collection, query: ItemsQuery, *, lang: str,
+               streets: Sequence[str] | None, status_sets: StatusSets | None,
+               feature_id: str | None = None, links: Links | None = None) -> Page:
+    """The page the request asks for (or the one feature), and how many features match in all."""
+    where = conditions(session, collection, query, streets=streets, status_sets=status_sets)
+    if feature_id is not None:
+        where.append(collection.key == _key_value(collection, feature_id, field="featureId"))
+    key = collection.key
+    matched = int(session.scalar(collection.base(sa.func.count()).where(*where)) or 0)
+    seek: list[Any] = []
+    if query.after is not None:
+        seek.append(key > _key_value(collection, query.after, field="after"))
+    elif query.offset:
+        boundary = collection.base(key).where(*where).order_by(key).offset(query.offset).limit(1)
+        seek.append(key >= boundary.scalar_subquery())
+    if collection.kind is not None:
+        ids = session.execute(collection.base(Parcel.id).where(*where, *seek)
+                              .order_by(key).limit(query.limit)).scalars().all()
+        frame = parcel_rows(session, collection.kind, list(ids), query.as_of, lang=lang, links=links)
+    else:
+        columns = [q.column.label(name) for name, q in collection.queryables.items()]
+        if collection.geometry is not None:
+            columns.append(sa.func.ST_AsBinary(collection.geometry, type_=sa.LargeBinary).label(WKB))
+        statement = collection.base(key.label(KEY), *columns).where(*where, *seek).order_by(key)
+        result = session.execute(statement.limit(query.limit))
+        frame = pd.DataFrame(result.all(), columns=list(result.keys()))
+    names = list(dict.fromkeys(query.properties if query.properties is not None else collection.properties))
+    features = geojson_features(frame, names, query)
+    return Page(features, matched, len(frame), frame[KEY].iloc[-1] if len(frame) else None)
+
+
+def _key_value(collection: Collection, text: str, *, field: str) -> Any:
+    if isinstance(collection.key.type, sa.Integer) or "\x00" in text:
+        try:
+            value = int(text)
+            if abs(value) < 2**62:  # beyond, a bigint parameter would fail in the database
+                return value
+        except ValueError:
+            pass
+        if field == "featureId":
+            raise NotFoundError(f"no feature {text[:40]!r} in {collection.id}", field=field)
+        raise BadRequest(f"{field}: {text[:40]!r} is not a feature id", field=field)
+    return text
+
+
+def parcel_rows(session: Session, kind: str, ids: list[int], as_of: date | None, *,
+                lang: str, links: Links | None = None) -> pd.DataFrame:
+    """The export's columns for these parcels (in code order), status as of the day or now."""
+    dialect = session.get_bind().dialect.name
+    backend = select_dialect(dialect)
+    names = collection_own_columns(kind)
+    own = "".join(f", {backend.json_member('p.properties', prop.name, prop.type)} AS {column}"
+                  for column, prop in names)
+    columns = (f", p.code AS {KEY}, p.code, p.name, st.name AS street_name, p.village{own}, "
+               f"ST_AsBinary(p.geom) AS {WKB}")
+    instant, present = is_present(as_of)
+    in_page, id_values = backend.member_of_many_sql("p.id", "ids", ids)  # one parameter, not 1,000
+    sql = summary_status_sql(dialect, present=present, parcel_filter=f"AND {in_page}", columns=columns,
+                             joins="LEFT JOIN streets st ON st.code = p.street_code", order_by="p.code")
+    statement = sa.text(sql)
+    params: dict[str, Any] = {"ids": id_values}
+    if not present:
+        statement = statement.bindparams(sa.bindparam("as_of", type_=UTCDateTime))
+        params["as_of"] = instant
+    raw = read_rows(session, statement, params).set_index("parcel_id")
+    issue_links = links(as_of) if links is not None else issue_links_frame(session, as_of=instant)
+    frame = derive_status(raw, instant=instant, links=issue_links)
+    frame = frame.rename(columns={"note": "last_note"})
+    frame["area_mu"] = frame["area_m2"] / M2_PER_MU
+    frame["status_label"] = frame["status"].map({s: STATUS_LABELS[s][lang != "zh"] for s in STATUSES})
+    frame["days_since"] = np.floor(frame["days_since"].astype(float))
+    return frame.reset_index(drop=True)
+
+
+def collection_own_columns(kind: str) -> list[tuple[str, Any]]:
+    """The kind's own properties as the export names its columns (the last of its fields)."""
+    properties = KINDS[kind].properties
+    fields = COLLECTIONS[kind].properties
+    return list(zip(fields[len(fields) - len(properties):], properties, strict=True)) if properties else []
+
+
+def geojson_features(frame: pd.DataFrame, names: list[str], query: ItemsQuery) -> str:
+    """The features of a page as a JSON array (text): ids, geometries in the CRS asked, properties."""
+    if frame.empty:
+        return "[]"
+    # pandas writes each row's JSON in C, one line each: no Python object per value
+    properties = (frame[names].to_json(orient="records", lines=True, date_format="iso", force_ascii=False)
+                  .splitlines() if names else ["{}"] * len(frame))
+    ids = [json.dumps(v, ensure_ascii=False) for v in frame[KEY].tolist()]
+    if WKB in frame:
+        wkb = frame[WKB].map(lambda v: bytes(v) if v is not None else None).to_numpy()
+        geometries = shapely.to_geojson(to_output(shapely.from_wkb(wkb), query.crs))
+        geometries = ["null" if g is None else g for g in geometries]
+    else:
+        geometries = ["null"] * len(frame)
+    return "[" + ",".join(
+        f'{{"type":"Feature","id":{i},"geometry":{g},"properties":{p}}}'
+        for i, g, p in zip(ids, geometries, properties, strict=True)) + "]"
+
+
+def links_as_json(session: Session, as_of: date | None) -> str:
+    """`issue_links_frame` of the day (or now) as JSON, for a cache of text."""
+    instant, _ = is_present(as_of)
+    return issue_links_frame(session, as_of=instant).to_json(orient="split", index=False)
+
+
+def links_from_json(text: str) -> pd.DataFrame:
+    """`links_as_json` read back."""
+    found = json.loads(text)
+    return pd.DataFrame(found["data"], columns=found["columns"])
+
+
+def parcels_by_status(session: Session, as_of: date | None) -> dict[str, list[int]]:
+    """The ids of the parcels in each status, today or as of a day, by the existing as-of rules."""
+    frame = status_frame(session, as_of=as_of)
+    return {str(s): [int(i) for i in ids] for s, ids in frame.groupby("status").groups.items()}
+
+
+def exists(session: Session, collection: Collection, feature_id: str) -> bool:
+    """Whether the collection has this feature at all (whoever may see it)."""
+    key = _key_value(collection, feature_id, field="featureId")
+    return bool(session.scalar(collection.base(sa.func.count()).where(collection.key == key)))
