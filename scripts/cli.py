@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from typer.core import TyperGroup
 
 from geo.errors import LandpatrolError, StoreError
-from scripts import cli_cases, cli_demo, cli_export, cli_layers, cli_maps, cli_store, cli_web
+from scripts import cli_backup, cli_cases, cli_demo, cli_export, cli_layers, cli_maps, cli_store, cli_web
 from scripts.cli_common import DbOption
 
 
@@ -69,6 +69,7 @@ def _root(
 
 
 cli_store.register(app)
+cli_backup.register(app)
 cli_layers.register(app)
 cli_export.register(app)
 cli_cases.register(app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -138,3 +139,30 @@ def bulk_insert(
 def timestamp(value: datetime) -> str:
     """An aware datetime as SQLAlchemy stores it in SQLite: naive UTC text."""
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def backup_database(url: str, dest: Path, tables: Sequence[str]) -> dict[str, int]:
+    """Copy the file to `dest` with SQLite's online backup API (one consistent snapshot, while
+    others keep writing); returns the row count of each of `tables` in the copy."""
+    source = driver_module().connect(make_url(url).database)
+    copy = driver_module().connect(dest)
+    try:
+        source.backup(copy)
+        present = {row[0] for row in copy.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        return {t: copy.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables if t in present}
+    finally:
+        copy.close()
+        source.close()
+
+
+def restore_database(url: str, source: Path) -> None:
+    """Replace the store's file by the copy at `source`, through the same backup API."""
+    copy = driver_module().connect(source)
+    target = driver_module().connect(make_url(url).database)
+    try:
+        copy.backup(target)
+    except Exception as err:
+        raise StoreError(f"cannot restore into {make_url(url).database}: {err}") from err
+    finally:
+        target.close()
+        copy.close()
