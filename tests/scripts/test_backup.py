@@ -3,6 +3,7 @@ is restored, and a store holding data is never replaced without --force."""
 
 from __future__ import annotations
 
+import json
 import random
 import tarfile
 import threading
@@ -44,10 +45,11 @@ def _cli(*args: str) -> object:
     return CliRunner().invoke(app, list(args))
 
 
-def _views(store: Store) -> tuple[object, object]:
+def _views(store: Store) -> tuple[str, str]:
+    """Status and the report as of a fixed day, as text (NaN compares equal to itself there)."""
     with store.session() as session:
-        return (status_frame(session, as_of="2026-12-01").to_dict(),
-                build_report(session, as_of="2026-12-01", lang="zh"))
+        return (status_frame(session, as_of="2026-12-01").to_json(),
+                json.dumps(build_report(session, as_of="2026-12-01", lang="zh"), default=str, sort_keys=True))
 
 
 @pytest.mark.parametrize(("store_url", "empty_store_url"), PAIRS, indirect=True)
@@ -142,3 +144,19 @@ def test_restore_refuses_a_damaged_archive_and_a_store_holding_data_leaving_it_u
     assert f"{name} is damaged (checksum)" in damaged.output and "Traceback" not in damaged.output
     assert row_counts(store, _tables()) == before
     assert sorted((tmp_path / "media").rglob("*")) == media_before
+
+
+def test_restore_with_force_replaces_a_store_holding_data_by_the_backup(store, store_url, tmp_path):
+    _seed(store, tmp_path)
+    archive = tmp_path / "backup.tar"
+    assert _cli("--db", store_url, "backup", str(archive)).exit_code == 0
+    assert _cli("--db", store_url, "backup", str(archive)).exit_code == 4  # never over a file
+    expected = _views(store)
+    with store.session() as session:
+        log_inspection(session, parcel_code="QJ-BF-001", inspected_at="2023-01-01", inspector="李",
+                       findings={"debris": True})
+    store.dispose()
+    done = _cli("--db", store_url, "restore", "--force", str(archive))
+    assert done.exit_code == 0, done.output
+    assert row_counts(store, _tables()) == read_manifest(archive).tables
+    assert _views(store) == expected
