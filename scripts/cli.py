@@ -17,7 +17,7 @@ from typer.core import TyperGroup
 
 from geo.errors import LandpatrolError, StoreError
 from scripts import cli_backup, cli_cases, cli_demo, cli_export, cli_layers, cli_maps, cli_store, cli_web
-from scripts.cli_common import DbOption
+from scripts.cli_common import DbOption, DbReadOption
 
 
 class _Group(TyperGroup):
@@ -60,12 +60,13 @@ def _version(value: bool) -> None:
 def _root(
     ctx: typer.Context,
     db: DbOption = None,
+    db_read: DbReadOption = None,
     _version_flag: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
 ) -> None:
     """Field inspection of protected land parcels: store, inspections, issues, maps, exports."""
-    ctx.obj = {"db": db}
+    ctx.obj = {"db": db, "db_read": db_read}
 
 
 cli_store.register(app)

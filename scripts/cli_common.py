@@ -24,6 +24,15 @@ DbOption = Annotated[
     ),
 ]
 
+DbReadOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db-read", envvar="LANDPATROL_DB_READ", show_envvar=True,
+        help="Read-only replica for exports and reports (e.g. a PostGIS streaming standby); "
+        "default: the --db store.",
+    ),
+]
+
 
 class OutputFormat(StrEnum):
     """How a listing is printed."""
@@ -43,7 +52,7 @@ class Lang(StrEnum):
 def store_from(ctx: typer.Context, db: str | None = None, *, require_schema: bool = True) -> Store:
     """The store named on this command, else on the root command, else the default."""
     root = ctx.find_root().obj or {}
-    store = open_store(db or root.get("db"))
+    store = open_store(db or root.get("db"), root.get("db_read"))
     if require_schema:
         store.require_schema()
     return store

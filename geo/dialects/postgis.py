@@ -29,9 +29,12 @@ INSTALL_HINT = (
 )
 
 
-def make_engine(url: str) -> Engine:
-    """An engine with a pool sized for a few web workers."""
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+def make_engine(url: str, *, read_only: bool = False, pool_size: int = 10, max_overflow: int = 20) -> Engine:
+    """An engine with a pool of `pool_size` connections (and `max_overflow` more under load);
+    with `read_only`, every transaction is read-only (a replica, or reads kept off the primary)."""
+    options = {"options": "-c default_transaction_read_only=on"} if read_only else {}
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow,
+                         connect_args=options)
 
 
 def ensure_spatial(conn: Connection) -> None:

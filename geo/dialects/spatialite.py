@@ -29,11 +29,13 @@ def _on_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN")
 
 
-def make_engine(url: str) -> Engine:
-    """An engine whose every connection has SpatiaLite loaded."""
+def make_engine(url: str, *, read_only: bool = False, pool_size: int = 10, max_overflow: int = 20) -> Engine:
+    """An engine whose every connection has SpatiaLite loaded; with `read_only`, writes fail."""
     parsed = make_url(url)
-    engine = create_engine(parsed, module=driver_module(), connect_args={"isolation_level": None})
-    event.listen(engine, "connect", lambda dbapi_conn, _record: prepare_connection(dbapi_conn))
+    engine = create_engine(parsed, module=driver_module(), connect_args={"isolation_level": None},
+                           pool_size=pool_size, max_overflow=max_overflow)
+    event.listen(engine, "connect",
+                 lambda dbapi_conn, _record: prepare_connection(dbapi_conn, read_only=read_only))
     event.listen(engine, "begin", _on_begin)
     return engine
 

@@ -32,8 +32,9 @@ def driver_module() -> Any:
     return pysqlite3
 
 
-def prepare_connection(dbapi_conn: Any) -> None:
-    """Load SpatiaLite and set WAL and a busy timeout on every new connection."""
+def prepare_connection(dbapi_conn: Any, *, read_only: bool = False) -> None:
+    """Load SpatiaLite and set WAL and a busy timeout on every new connection (`query_only`
+    for a read-only one)."""
     dbapi_conn.enable_load_extension(True)
     try:
         dbapi_conn.load_extension(EXTENSION)
@@ -47,6 +48,8 @@ def prepare_connection(dbapi_conn: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
+    if read_only:
+        cursor.execute("PRAGMA query_only=ON")
     cursor.close()
 
 
