@@ -81,6 +81,8 @@ def write_backup(store: Store, out: Path, *, media_dir: Path, tables: Sequence[s
     """
     if out.exists():
         raise ConflictError(f"{out} already exists; choose another file", field="out", code="exists")
+    if not out.parent.is_dir():
+        raise InputError(f"{out}: no folder {out.parent}", field="out", code="missing")
     with tempfile.TemporaryDirectory(prefix="landpatrol-backup-", dir=out.parent) as tmp:
         dump = Path(tmp) / DATABASE
         counts = store.backend.backup_database(store.url, dump, tables)
