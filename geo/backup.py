@@ -179,8 +179,8 @@ def restore_backup(store: Store, archive: Path, *, media_dir: Path, tables: Sequ
     path = store.file_path()
     held = {t: n for t, n in row_counts(store, tables).items() if n} if not path or path.exists() else {}
     if held and not force:
-        raise ConflictError(f"the target store is not empty ({sum(held.values())} rows, e.g. "
-                                f"{next(iter(held))}); use --force to replace it", code="not_empty")
+        raise ConflictError(f"the target store is not empty ({sum(held.values())} rows, e.g. in "
+                            f"{next(iter(held))}); use --force to replace it", code="not_empty")
     store.dispose()
     with tarfile.open(archive, "r:") as tar, tempfile.TemporaryDirectory(prefix="landpatrol-restore-") as tmp:
         tar.extract(DATABASE, tmp, filter="data")
