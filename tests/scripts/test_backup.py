@@ -48,7 +48,7 @@ def _cli(*args: str) -> object:
 def _views(store: Store) -> tuple[str, str]:
     """Status and the report as of a fixed day, as text (NaN compares equal to itself there)."""
     with store.session() as session:
-        return (status_frame(session, as_of="2026-12-01").to_json(),
+        return (status_frame(session, as_of="2026-12-01").to_json(date_format="iso"),
                 json.dumps(build_report(session, as_of="2026-12-01", lang="zh"), default=str, sort_keys=True))
 
 
