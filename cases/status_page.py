@@ -2,7 +2,9 @@
 
 Parcels, their stored summaries and latest records come in one statement,
 filtered by box through the spatial index and paged in the database, so a
-page costs the same in a street of 100 parcels or of 100,000.
+page costs the same in a street of 100 parcels or of 100,000. Pages follow
+(street_code, code): the page's ids come first from that index of current
+parcels alone (keyset `after` a code, or an offset), then their rows by id.
 """
 
 from __future__ import annotations
@@ -29,8 +31,10 @@ def status_page(
     bbox: tuple[float, float, float, float] | None = None,
     limit: int,
     offset: int = 0,
+    after: str | None = None,
 ) -> tuple[gpd.GeoDataFrame, int]:
-    """Parcels ordered by code (`limit` from `offset`) with their status now, and how many match.
+    """Parcels ordered by code (`limit` of those coded after `after`, skipping `offset`) with their
+    status now, and how many match in all (`after` and `offset` aside).
 
     The box is west, south, east, north in EPSG:4490. Columns: those of
     `status_frame` plus kind, code, name, village and geometry, indexed by parcel id.
@@ -46,11 +50,14 @@ def status_page(
         params |= dict(zip(("minx", "miny", "maxx", "maxy"), bbox, strict=True))
     count = sa.text(f"SELECT COUNT(*) FROM parcels p WHERE p.retired_at IS NULL {conditions}")
     matched = session.execute(_expanding(count, params), params).scalar_one()
-    page = (f"(SELECT * FROM parcels p WHERE p.retired_at IS NULL {conditions} "
-            "ORDER BY p.code LIMIT :limit OFFSET :offset)")  # the page first, then its joins
+    keyset = "" if after is None else " AND p.code > :after"
+    keys = sa.text(f"SELECT p.id FROM parcels p WHERE p.retired_at IS NULL {conditions}{keyset} "
+                   "ORDER BY p.code LIMIT :limit OFFSET :offset")
+    ids = session.execute(_expanding(keys, params),
+                          params | {"limit": limit, "offset": offset, "after": after}).scalars().all()
+    page = "(SELECT * FROM parcels WHERE id IN :ids)"  # the page's keys first, then its rows and joins
     sql = summary_status_sql(dialect, present=True, columns=PAGE_COLUMNS, order_by="p.code", parcels=page)
-    rows = read_rows(session, _expanding(sa.text(sql), params),
-                     params | {"limit": limit, "offset": offset})
+    rows = read_rows(session, sa.text(sql).bindparams(sa.bindparam("ids", expanding=True)), {"ids": ids})
     geometry = shapely.from_wkb(rows.pop("wkb").to_numpy())
     instant = utc_now()
     frame = derive_status(rows.set_index("parcel_id"), instant=instant,

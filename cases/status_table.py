@@ -142,10 +142,11 @@ def export_status(
     """Export parcel status to `out` and record the export in the audit log.
 
     Options and output path are checked before the database is read, so a bad
-    path fails in a second, not after a long query.
+    path fails in a second, not after a long query. The rows come from the
+    store's reader (a replica, when one is configured); the audit entry goes to the primary.
     """
     options = check_export(out, options)
-    with store.session() as session:
+    with store.reader().session() as session:
         resolved = _resolve(session, query)
         spec = status_spec(resolved.kinds, lang=lang,
                            metadata=_metadata(store, resolved, query, options, lang))

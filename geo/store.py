@@ -24,7 +24,11 @@ from geo.errors import StoreError
 from geo.write_turn import write_turn
 
 ENV_VAR = "LANDPATROL_DB"
+READ_ENV_VAR = "LANDPATROL_DB_READ"  # a read-only replica for exports, reports and analysts
 DEFAULT_URL = "sqlite:///landpatrol.sqlite"
+# Connections each process keeps (and may add under load) per engine: a web worker serves
+# requests on a thread pool, so N workers hold up to N x (size + overflow) connections.
+POOL_ENV = {"pool_size": ("LANDPATROL_POOL_SIZE", 10), "max_overflow": ("LANDPATROL_POOL_OVERFLOW", 20)}
 
 
 def resolve_url(url: str | None = None) -> str:
@@ -42,11 +46,24 @@ def resolve_url(url: str | None = None) -> str:
     return chosen
 
 
+def pool_sizes() -> dict[str, int]:
+    """Pool size and overflow per engine, from $LANDPATROL_POOL_SIZE / $LANDPATROL_POOL_OVERFLOW."""
+    sizes = {}
+    for name, (variable, default) in POOL_ENV.items():
+        text = os.environ.get(variable) or str(default)
+        if not text.isdigit():
+            raise StoreError(f"{variable}: a whole number, not {text!r}")
+        sizes[name] = int(text)
+    return sizes
+
+
 @dataclass
 class Store:
-    """A database, its backend module, and sessions on it."""
+    """A database, its backend module, and sessions on it; reads that may lag go to `reader()`."""
 
     url: str
+    read_url: str | None = None
+    read_only: bool = False
     _engine: Engine | None = field(default=None, repr=False)
     on_wait: Callable[[], None] | None = field(default=None, repr=False)
     """Called once when a writer must wait for another (the CLI says so)."""
@@ -60,8 +77,17 @@ class Store:
     def engine(self) -> Engine:
         """The engine, created on first use (never at import time)."""
         if self._engine is None:
-            self._engine = self.backend.make_engine(self.url)
+            self._engine = self.backend.make_engine(self.url, read_only=self.read_only, **pool_sizes())
         return self._engine
+
+    @cached_property
+    def _reader(self) -> Store:
+        return Store(self.read_url, read_only=True) if self.read_url else self
+
+    def reader(self) -> Store:
+        """The store for reads that may lag a little (exports, reports): the read-only replica
+        given by `--db-read` / $LANDPATROL_DB_READ, else this store itself."""
+        return self._reader
 
     @property
     def is_spatialite(self) -> bool:
@@ -121,11 +147,15 @@ class Store:
             raise StoreError(f"the store at {self.url} has no schema; run `landpatrol init`")
 
     def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection (the replica's too)."""
         if self._engine is not None:
             self._engine.dispose()
+        if self.read_url and "_reader" in self.__dict__:
+            self._reader.dispose()
 
 
-def open_store(url: str | None = None) -> Store:
-    """The store named by `url` (or the environment, or the default file)."""
-    return Store(resolve_url(url))
+def open_store(url: str | None = None, read_url: str | None = None) -> Store:
+    """The store named by `url` (or the environment, or the default file), with its replica
+    for reads if one is named by `read_url` or $LANDPATROL_DB_READ."""
+    replica = read_url or os.environ.get(READ_ENV_VAR)
+    return Store(resolve_url(url), read_url=resolve_url(replica) if replica else None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from geo.orm import Base, UTCDateTime, geometry, utc_now
@@ -49,7 +49,9 @@ class Parcel(Base):
     __tablename__ = "parcels"
     __table_args__ = (  # exports read a kind, the web map a street, each ordered by code
         Index("ix_parcels_kind_code", "kind", "code"),
-        Index("ix_parcels_street_code_code", "street_code", "code"),
+        Index("ix_parcels_street_code_code", "street_code", "code",  # current parcels (0008)
+              postgresql_include=["id"], postgresql_where=text("retired_at IS NULL"),
+              sqlite_where=text("retired_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

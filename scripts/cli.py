@@ -18,6 +18,7 @@ from typer.core import TyperGroup
 
 from geo.errors import InputError, LandpatrolError, StoreError
 from scripts import (
+    cli_backup,
     cli_cases,
     cli_demo,
     cli_export,
@@ -28,7 +29,7 @@ from scripts import (
     cli_store,
     cli_web,
 )
-from scripts.cli_common import DbOption
+from scripts.cli_common import DbOption, DbReadOption
 
 
 class _Group(TyperGroup):
@@ -93,15 +94,17 @@ def _version(value: bool) -> None:
 def _root(
     ctx: typer.Context,
     db: DbOption = None,
+    db_read: DbReadOption = None,
     _version_flag: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
 ) -> None:
     """Field inspection of protected land parcels: store, inspections, issues, maps, exports."""
-    ctx.obj = {"db": db}
+    ctx.obj = {"db": db, "db_read": db_read}
 
 
 cli_store.register(app)
+cli_backup.register(app)
 cli_layers.register(app)
 cli_export.register(app)
 cli_cases.register(app)

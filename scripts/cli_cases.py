@@ -354,7 +354,7 @@ def report_command(
     if fmt is ReportFormat.docx and output is None:
         raise InputError("--output: a Word report needs a file, e.g. -o report.docx", field="output")
     check_output(output, "--output")
-    with store_from(ctx, db).session() as session:
+    with store_from(ctx, db).reader().session() as session:  # the replica, if one is given
         built = report.build_report(session, as_of=as_of, lang=lang.value)
     if output is None:
         typer.echo(report_text.render_report(built, fmt.value, lang.value))

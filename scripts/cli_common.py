@@ -30,6 +30,15 @@ DbOption = Annotated[
     ),
 ]
 
+DbReadOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db-read", envvar="LANDPATROL_DB_READ", show_envvar=True,
+        help="Read-only replica for exports and reports (e.g. a PostGIS streaming standby); "
+        "default: the --db store.",
+    ),
+]
+
 
 class Lang(StrEnum):
     """The language of maps, reports and headers."""
@@ -47,7 +56,7 @@ def store_from(
     writers queue (saying so) instead of one failing with "database is locked".
     """
     root = ctx.find_root().obj or {}
-    store = open_store(db or root.get("db"))
+    store = open_store(db or root.get("db"), root.get("db_read"))
     store.on_wait = _say_waiting
     if require_schema:
         store.require_schema()

@@ -32,6 +32,8 @@ def serve(
 
     store = store_from(ctx, db)
     os.environ["LANDPATROL_DB"] = store.url
+    if store.read_url:  # --db-read: every worker's exports read the replica
+        os.environ["LANDPATROL_DB_READ"] = store.read_url
     # Every worker must sign and check cookies with the same key.
     os.environ.setdefault("LANDPATROL_SECRET_KEY", secrets.token_urlsafe(32))
     typer.echo(f"landpatrol web app on http://{host}:{port}/ ({workers} worker(s))")

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,8 +17,9 @@ import sqlalchemy as sa
 from numpy.typing import NDArray
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from geo.errors import StoreError
 
@@ -24,9 +29,12 @@ INSTALL_HINT = (
 )
 
 
-def make_engine(url: str) -> Engine:
-    """An engine with a pool sized for a few web workers."""
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+def make_engine(url: str, *, read_only: bool = False, pool_size: int = 10, max_overflow: int = 20) -> Engine:
+    """An engine with a pool of `pool_size` connections (and `max_overflow` more under load);
+    with `read_only`, every transaction is read-only (a replica, or reads kept off the primary)."""
+    options = {"options": "-c default_transaction_read_only=on"} if read_only else {}
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow,
+                         connect_args=options)
 
 
 def ensure_spatial(conn: Connection) -> None:
@@ -157,3 +165,45 @@ def member_of_many(column: Any, values: Sequence[int]) -> sa.ColumnElement[bool]
 def member_of_many_sql(column: str, name: str, values: Sequence[int]) -> tuple[str, Any]:
     """SQL text `column` is one of `values`, with the one parameter `:name` to bind to (an array)."""
     return f"{column} = ANY(:{name})", [int(v) for v in values]
+
+
+def _client(tool: str, url: str) -> tuple[list[str], dict[str, str]]:
+    """The PostgreSQL client `tool` with the database's libpq URL, and its password in the environment."""
+    if shutil.which(tool) is None:
+        raise StoreError(f"{tool} not found: install the PostgreSQL client of the server's version "
+                         "(Debian `apt-get install postgresql-client-15`)")
+    parsed = make_url(url)
+    env = {**os.environ, "PGPASSWORD": parsed.password or ""}
+    target = parsed.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+    return [tool, "--dbname", target], env
+
+
+def _run(command: list[str], env: dict[str, str]) -> None:
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if done.returncode:
+        reason = (done.stderr.strip().splitlines() or ["failed"])[-1]
+        raise StoreError(f"{command[0]}: {reason}")
+
+
+def backup_database(url: str, dest: Path, tables: Sequence[str]) -> dict[str, int]:
+    """`pg_dump -Fc` of the database into `dest`, in the snapshot where `tables` are counted
+    (a repeatable-read transaction exports it and stays open until the dump is done)."""
+    engine = create_engine(url, poolclass=NullPool, isolation_level="REPEATABLE READ")
+    command, env = _client("pg_dump", url)
+    try:
+        with engine.connect() as conn, conn.begin():
+            snapshot = conn.scalar(text("SELECT pg_export_snapshot()"))
+            present = set(sa.inspect(conn).get_table_names())
+            counts = {t: conn.scalar(text(f'SELECT COUNT(*) FROM "{t}"')) for t in tables if t in present}
+            _run([*command, "--format=custom", "--no-owner", f"--snapshot={snapshot}", "--file", str(dest)],
+                 env)
+    finally:
+        engine.dispose()
+    return counts
+
+
+def restore_database(url: str, source: Path) -> None:
+    """`pg_restore` the dump into the database, replacing what is there, in one transaction."""
+    command, env = _client("pg_restore", url)
+    _run([*command, "--clean", "--if-exists", "--no-owner", "--single-transaction", "--exit-on-error",
+          str(source)], env)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -37,11 +38,13 @@ def _on_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def make_engine(url: str) -> Engine:
-    """An engine whose every connection has SpatiaLite loaded."""
+def make_engine(url: str, *, read_only: bool = False, pool_size: int = 10, max_overflow: int = 20) -> Engine:
+    """An engine whose every connection has SpatiaLite loaded; with `read_only`, writes fail."""
     parsed = make_url(url)
-    engine = create_engine(parsed, module=driver_module(), connect_args={"isolation_level": None})
-    event.listen(engine, "connect", lambda dbapi_conn, _record: prepare_connection(dbapi_conn))
+    engine = create_engine(parsed, module=driver_module(), connect_args={"isolation_level": None},
+                           pool_size=pool_size, max_overflow=max_overflow)
+    event.listen(engine, "connect",
+                 lambda dbapi_conn, _record: prepare_connection(dbapi_conn, read_only=read_only))
     event.listen(engine, "begin", _on_begin)
     return engine
 
@@ -159,3 +162,30 @@ def member_of_many(column: Any, values: Sequence[int]) -> sa.ColumnElement[bool]
 def member_of_many_sql(column: str, name: str, values: Sequence[int]) -> tuple[str, Any]:
     """SQL text `column` is one of `values`, with the one parameter `:name` to bind to (JSON text)."""
     return f"{column} IN (SELECT value FROM json_each(:{name}))", json.dumps([int(v) for v in values])
+
+
+def backup_database(url: str, dest: Path, tables: Sequence[str]) -> dict[str, int]:
+    """Copy the file to `dest` with SQLite's online backup API (one consistent snapshot, while
+    others keep writing); returns the row count of each of `tables` in the copy."""
+    source = driver_module().connect(make_url(url).database)
+    copy = driver_module().connect(dest)
+    try:
+        source.backup(copy)
+        present = {row[0] for row in copy.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        return {t: copy.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables if t in present}
+    finally:
+        copy.close()
+        source.close()
+
+
+def restore_database(url: str, source: Path) -> None:
+    """Replace the store's file by the copy at `source`, through the same backup API."""
+    copy = driver_module().connect(source)
+    target = driver_module().connect(make_url(url).database)
+    try:
+        copy.backup(target)
+    except Exception as err:
+        raise StoreError(f"cannot restore into {make_url(url).database}: {err}") from err
+    finally:
+        target.close()
+        copy.close()

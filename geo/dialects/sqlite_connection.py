@@ -33,8 +33,9 @@ def driver_module() -> Any:
     return pysqlite3
 
 
-def prepare_connection(dbapi_conn: Any) -> None:
-    """Load SpatiaLite and set WAL and a busy timeout on every new connection.
+def prepare_connection(dbapi_conn: Any, *, read_only: bool = False) -> None:
+    """Load SpatiaLite and set WAL and a busy timeout on every new connection (`query_only`
+    for a read-only one).
 
     The busy timeout is the writers' wait ($LANDPATROL_WRITE_WAIT): a writer
     outside the write turn (another program) is waited for as long.
@@ -52,6 +53,8 @@ def prepare_connection(dbapi_conn: Any) -> None:
     cursor.execute(f"PRAGMA synchronous={SYNCHRONOUS}")
     cursor.execute(f"PRAGMA busy_timeout={int(write_wait_seconds() * 1000)}")
     cursor.execute("PRAGMA foreign_keys=ON")
+    if read_only:
+        cursor.execute("PRAGMA query_only=ON")
     cursor.close()
 
 

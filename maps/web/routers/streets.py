@@ -101,21 +101,30 @@ def street_parcels(
     request: Request, code: str, session: SessionDep, user: Reader,
     bbox: Annotated[str | None, Query(description="west,south,east,north in lon/lat")] = None,
     limit: Annotated[int, Query(ge=1, le=PAGE_MAX)] = 1000,
-    offset: Annotated[int, Query(ge=0, le=OFFSET_MAX)] = 0,
+    after: Annotated[str | None, Query(max_length=60, description="the page after this parcel code")] = None,
+    offset: Annotated[int, Query(ge=0, le=OFFSET_MAX, description="kept for old links; `after` is the way")] = 0,
 ) -> Response:
-    """The street's parcels with their status as GeoJSON, ordered by code, a page at a time."""
+    """The street's parcels with their status as GeoJSON, ordered by code, a page at a time.
+
+    The `next` link carries `after=` the page's last code (keyset paging: every page costs
+    the same); `offset` still works, and skips within the street's index."""
     street = _street(session, user, code)
     box = _bbox(bbox)
     cache = request.app.state.response_cache
     body = cache.get_or_build(session, ("geojson", str(request.url)),
-                              lambda: _parcels_geojson(request, session, street.code, box, limit, offset))
+                              lambda: _parcels_geojson(request, session, street.code, box, limit,
+                                                       (after, offset)))
     return Response(body, media_type=GEOJSON)
 
 
 def _parcels_geojson(request: Request, session: SessionDep, street_code: str,
-                     box: tuple[float, float, float, float] | None, limit: int, offset: int) -> str:
+                     box: tuple[float, float, float, float] | None, limit: int,
+                     start: tuple[str | None, int]) -> str:
     """One page of a street's parcels with their status, as a GeoJSON FeatureCollection."""
-    page, matched = status_page(session, street_codes=[street_code], bbox=box, limit=limit, offset=offset)
+    after, offset = start
+    page, matched = status_page(session, street_codes=[street_code], bbox=box, limit=limit + 1,
+                                offset=offset, after=after)  # one more: is there a next page?
+    more, page = len(page) > limit, page.iloc[:limit]
     at = page["last_inspected_at"].map(lambda v: None if pd.isna(v) else v.isoformat())
     props = [
         {"code": code, "kind": kind, "name": name, "village": village, "area_m2": round(float(area), 2),
@@ -126,8 +135,9 @@ def _parcels_geojson(request: Request, session: SessionDep, street_code: str,
     ]
     body = feature_collection(page.geometry.to_numpy(), props, decimals=7, simplify=None)
     links = []
-    if offset + limit < matched:
-        query = urlencode(dict(request.query_params) | {"offset": offset + limit, "limit": limit})
+    if more:
+        params = {k: v for k, v in request.query_params.items() if k != "offset"}
+        query = urlencode(params | {"after": page["code"].iloc[-1], "limit": limit})
         links.append({"rel": "next", "type": GEOJSON, "href": f"{request.url.path}?{query}"})
     tail = {"numberMatched": matched, "numberReturned": len(page), "links": links}
     return body[:-1] + "," + to_json(tail)[1:]

@@ -26,6 +26,21 @@ def test_street_parcels_as_geojson_with_bbox_and_paging(backend_site: Site) -> N
     assert client.get(url, params={"bbox": "1,2,3"}).status_code == 422
 
 
+def test_street_pages_link_on_by_the_last_code_and_end_exactly_at_the_last_parcel(backend_site: Site) -> None:
+    client = backend_site.client("analyst")
+    url, codes, hrefs = f"/api/streets/{QIANJIN}/parcels?limit=2", [], []
+    while url:
+        page = client.get(url).json()
+        codes += [f["properties"]["code"] for f in page["features"]]
+        url = page["links"][0]["href"] if page["links"] else None
+        hrefs += [url] if url else []
+    # six parcels: three full pages, and no empty fourth one
+    assert codes == sorted(backend_site.sample.codes[QIANJIN])
+    assert len(hrefs) == 2 and all(f"after={c}" in h for c, h in zip(codes[1::2], hrefs, strict=False))
+    old = client.get(f"/api/streets/{QIANJIN}/parcels", params={"limit": 2, "offset": 4}).json()
+    assert [f["properties"]["code"] for f in old["features"]] == codes[4:] and old["links"] == []
+
+
 def test_a_retried_post_is_stored_once_and_audited_with_the_user(backend_site: Site) -> None:
     client = backend_site.client("inspector")
     body = {"inspected_at": "2022-10-20T10:00:00+08:00", "sheds_count": 2, "client_id": "phone-0001-a"}

@@ -1,0 +1,198 @@
+"""One-file backups of a store: its database, its media folder and a manifest that checks both.
+
+The archive is a tar holding `database` (SQLite's online-backup copy, or
+`pg_dump -Fc`), `media/…` (every file of the media folder) and `manifest.json`
+(format, backend, schema revision, each table's row count in the copied
+database, each member's sha256, when it was made), then `manifest.sha256`,
+the manifest's own checksum. A restore checks every byte before it touches the
+target, and the target's row counts after it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tarfile
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import sqlalchemy as sa
+
+from geo.errors import ConflictError, InputError, StoreError
+from geo.local_time import local_iso
+from geo.orm import utc_now
+from geo.store import Store
+
+FORMAT = 1
+DATABASE = "database"
+MANIFEST = "manifest.json"
+MANIFEST_SUM = "manifest.sha256"
+MEDIA = "media"
+CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What an archive says it holds."""
+
+    backend: str
+    revision: str | None
+    tables: dict[str, int]
+    members: dict[str, str]
+    created_at: str
+
+    def to_json(self) -> bytes:
+        """The manifest as stored in the archive."""
+        return json.dumps({"format": FORMAT, "backend": self.backend, "schema_revision": self.revision,
+                           "created_at": self.created_at, "tables": self.tables, "members": self.members},
+                          ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8")
+
+
+def _sha256(stream: Any) -> str:
+    digest = hashlib.sha256()
+    while block := stream.read(CHUNK):
+        digest.update(block)
+    return digest.hexdigest()
+
+
+def _backend_name(store: Store) -> str:
+    return "spatialite" if store.is_spatialite else "postgis"
+
+
+def _media_files(media_dir: Path) -> list[Path]:
+    if not media_dir.is_dir():
+        return []
+    # `.part` files are photos still being written: no record refers to them yet.
+    return sorted(p for p in media_dir.rglob("*")
+                  if p.is_file() and not p.is_symlink() and p.suffix != ".part")
+
+
+def write_backup(store: Store, out: Path, *, media_dir: Path, tables: Sequence[str],
+                 revision: str | None) -> Manifest:
+    """Write the archive `out` (never over an existing file; nothing left behind on failure).
+
+    The database is copied first, in one consistent snapshot whose row counts go
+    into the manifest; media files are never changed once written, so those
+    present after the copy include every one the copy refers to.
+    """
+    if out.exists():
+        raise ConflictError(f"{out} already exists; choose another file", field="out", code="exists")
+    if not out.parent.is_dir():
+        raise InputError(f"{out}: no folder {out.parent}", field="out", code="missing")
+    with tempfile.TemporaryDirectory(prefix="landpatrol-backup-", dir=out.parent) as tmp:
+        dump = Path(tmp) / DATABASE
+        counts = store.backend.backup_database(store.url, dump, tables)
+        media = {f"{MEDIA}/{p.relative_to(media_dir).as_posix()}": p for p in _media_files(media_dir)}
+        members = {DATABASE: dump, **media}
+        sums = {}
+        for name, path in members.items():
+            with path.open("rb") as stream:
+                sums[name] = _sha256(stream)
+        manifest = Manifest(_backend_name(store), revision, counts, sums, local_iso(utc_now()))
+        body = manifest.to_json()
+        (Path(tmp) / MANIFEST).write_bytes(body)
+        (Path(tmp) / MANIFEST_SUM).write_text(hashlib.sha256(body).hexdigest(), encoding="ascii")
+        partial = Path(tmp) / "archive.tar"
+        with tarfile.open(partial, "w") as archive:
+            for name, path in members.items():
+                archive.add(path, arcname=name, recursive=False)
+            archive.add(Path(tmp) / MANIFEST, arcname=MANIFEST)
+            archive.add(Path(tmp) / MANIFEST_SUM, arcname=MANIFEST_SUM)
+        os.replace(partial, out)
+    return manifest
+
+
+def read_manifest(path: Path) -> Manifest:
+    """The manifest of the archive at `path`, once every member's checksum is verified."""
+    try:
+        with tarfile.open(path, "r:") as archive:
+            members = {m.name: m for m in archive.getmembers()}
+            manifest = _manifest(path, archive, members)
+            extra = set(members) - set(manifest.members) - {MANIFEST, MANIFEST_SUM}
+            if extra or DATABASE not in manifest.members:
+                raise InputError(f"{path}: members not in the manifest: {sorted(extra)[:3]}", field="archive")
+            for name, expected in manifest.members.items():
+                _check_name(path, name)
+                if _sha256(_open_member(path, archive, members, name)) != expected:
+                    raise InputError(f"{path}: member {name} is damaged (checksum)", field="archive",
+                                     code="checksum")
+    except (tarfile.TarError, OSError, EOFError, ValueError, KeyError, TypeError) as err:
+        raise InputError(f"{path}: not a readable backup archive ({err})", field="archive") from None
+    return manifest
+
+
+def _manifest(path: Path, archive: tarfile.TarFile, members: dict[str, tarfile.TarInfo]) -> Manifest:
+    body = _open_member(path, archive, members, MANIFEST).read()
+    stated = _open_member(path, archive, members, MANIFEST_SUM).read().decode("ascii", "replace").strip()
+    if stated != hashlib.sha256(body).hexdigest():
+        raise InputError(f"{path}: {MANIFEST} is damaged (checksum)", field="archive", code="checksum")
+    data = json.loads(body)
+    if data.get("format") != FORMAT:
+        raise InputError(f"{path}: unknown backup format {data.get('format')!r}", field="archive")
+    return Manifest(data["backend"], data["schema_revision"], data["tables"], data["members"],
+                    data["created_at"])
+
+
+def _open_member(path: Path, archive: tarfile.TarFile, members: dict[str, tarfile.TarInfo],
+                 name: str) -> Any:
+    stream = archive.extractfile(members[name]) if name in members else None
+    if stream is None:
+        raise InputError(f"{path}: member {name} is missing", field="archive", code="missing")
+    return stream
+
+
+def _check_name(path: Path, name: str) -> None:
+    """Members land only in the media folder: no absolute paths, no `..`."""
+    parts = PurePosixPath(name).parts
+    if name != DATABASE and (len(parts) < 2 or parts[0] != MEDIA or ".." in parts or name.startswith("/")):
+        raise InputError(f"{path}: member {name!r} is not a database or media file", field="archive")
+
+
+def row_counts(store: Store, tables: Sequence[str]) -> dict[str, int]:
+    """Rows in each of `tables` that the store has (absent tables are left out)."""
+    present = set(sa.inspect(store.engine).get_table_names())
+    with store.engine.connect() as conn:
+        return {t: conn.execute(sa.text(f'SELECT COUNT(*) FROM "{t}"')).scalar_one()
+                for t in tables if t in present}
+
+
+def restore_backup(store: Store, archive: Path, *, media_dir: Path, tables: Sequence[str],
+                   known_revisions: Sequence[str], force: bool = False) -> Manifest:
+    """Restore the archive into the store and media folder, checking everything first.
+
+    Refuses (and changes nothing) when the archive is damaged, is of another
+    backend or of a schema revision not in `known_revisions` (a newer
+    program's), or the target holds rows and `force` is not given. Afterwards
+    each table must hold the manifest's count.
+    """
+    manifest = read_manifest(archive)
+    if manifest.backend != _backend_name(store):
+        raise InputError(f"{archive} is a {manifest.backend} backup; the target is {_backend_name(store)}",
+                         field="archive", code="backend")
+    if manifest.revision not in known_revisions:
+        raise InputError(f"{archive} has schema {manifest.revision}, unknown to this version; upgrade first",
+                         field="archive", code="revision")
+    path = store.file_path()
+    held = {t: n for t, n in row_counts(store, tables).items() if n} if not path or path.exists() else {}
+    if held and not force:
+        raise ConflictError(f"the target store is not empty ({sum(held.values())} rows, e.g. in "
+                            f"{next(iter(held))}); use --force to replace it", code="not_empty")
+    store.dispose()
+    with tarfile.open(archive, "r:") as tar, tempfile.TemporaryDirectory(prefix="landpatrol-restore-") as tmp:
+        tar.extract(DATABASE, tmp, filter="data")
+        store.backend.restore_database(store.url, Path(tmp) / DATABASE)
+        media = [m for m in tar.getmembers() if m.name.startswith(f"{MEDIA}/")]
+        media_dir.mkdir(parents=True, exist_ok=True)
+        for member in media:
+            member.name = member.name[len(MEDIA) + 1:]
+            tar.extract(member, media_dir, filter="data")
+    store.dispose()
+    found = row_counts(store, list(manifest.tables))
+    if found != manifest.tables:
+        wrong = sorted(t for t in manifest.tables if found.get(t) != manifest.tables[t])
+        raise StoreError(f"restored counts differ from the manifest in {', '.join(wrong)}")
+    return manifest

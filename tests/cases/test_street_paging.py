@@ -1,0 +1,86 @@
+"""A street's pages follow (street_code, code): every parcel once, and the plan reads that index."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+import shapely
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cases.status_page import status_page
+from geo.store import Store
+
+STREETS = ("440106001", "440106002", "440106003")
+
+
+def _fill(store: Store, count: int) -> None:
+    """`count` parcels stored in code order, the streets interleaved (as a district's import is)."""
+    stamp = store.backend.timestamp(datetime(2024, 1, 1, tzinfo=UTC))
+    x = 113.30 + (np.arange(count) % 200) * 0.0006
+    y = 23.10 + (np.arange(count) // 200) * 0.0006
+    squares = shapely.box(x, y, x + 0.0005, y + 0.0005)
+    geoms = np.asarray(shapely.multipolygons(squares[:, None]), dtype=object)
+    rows = [(f"P{i:06d}", "basic_farmland", STREETS[i % len(STREETS)], 100.0, "{}", stamp, stamp)
+            for i in range(count)]
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO streets (code, name, short_name, schematic, updated_at) "
+                             "VALUES (:c, :c, :c, false, :t)"), [{"c": c, "t": stamp} for c in STREETS])
+        store.backend.bulk_insert(conn, "parcels", ("code", "kind", "street_code", "area_m2", "properties",
+                                                    "created_at", "updated_at"), "geom", 4490, rows, geoms)
+
+
+def test_keyset_and_offset_pages_return_every_current_parcel_of_the_street_once(store):
+    _fill(store, 90)
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE parcels SET retired_at = created_at "
+                             "WHERE code IN ('P000001', 'P000040')"))
+    expected = [f"P{i:06d}" for i in range(1, 90, 3) if i not in (1, 40)]
+
+    @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(limit=st.integers(1, 35))
+    def walk(limit: int) -> None:
+        by_key, by_offset, after = [], [], None
+        with store.session() as session:
+            while True:
+                page, matched = status_page(session, street_codes=[STREETS[1]], limit=limit, after=after)
+                assert matched == len(expected) and len(page) <= limit
+                by_key += list(page["code"])
+                if len(page) < limit:
+                    break
+                after = page["code"].iloc[-1]
+            for offset in range(0, matched, limit):
+                by_offset += list(status_page(session, street_codes=[STREETS[1]], limit=limit,
+                                              offset=offset)[0]["code"])
+        assert by_key == expected and by_offset == expected
+
+    walk()
+
+
+@pytest.mark.parametrize("store_url", ["postgis"], indirect=True)
+@pytest.mark.parametrize("start", [{"after": "P030000"}, {"offset": 5000}, {}],
+                         ids=["after", "offset", "first"])
+def test_a_street_page_reads_the_street_index_not_the_whole_table_or_code_index(store, start):
+    _fill(store, 60_000)
+    with store.engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(sa.text("VACUUM ANALYZE parcels"))
+    seen: list[tuple[str, object]] = []
+
+    def capture(_conn, _cursor, statement, parameters, _context, _many):
+        if "FROM parcels" in statement:
+            seen.append((statement, parameters))
+
+    sa.event.listen(store.engine, "before_cursor_execute", capture)
+    with store.session() as session:
+        page, _ = status_page(session, street_codes=[STREETS[2]], limit=1000, **start)
+    sa.event.remove(store.engine, "before_cursor_execute", capture)
+    with store.engine.connect() as conn:
+        plans = ["\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + statement, parameters))
+                 for statement, parameters in seen]
+    for plan in plans:
+        assert "Seq Scan on parcels " not in plan and "parcels_code_key" not in plan, plan
+    assert len(page) == 1000 and len(seen) == 3  # the count, the page's keys, the page
+    assert all("Index Only Scan using ix_parcels_street_code_code on parcels" in p for p in plans[:2]), plans
