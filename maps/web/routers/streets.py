@@ -102,7 +102,8 @@ def street_parcels(
     bbox: Annotated[str | None, Query(description="west,south,east,north in lon/lat")] = None,
     limit: Annotated[int, Query(ge=1, le=PAGE_MAX)] = 1000,
     after: Annotated[str | None, Query(max_length=60, description="the page after this parcel code")] = None,
-    offset: Annotated[int, Query(ge=0, le=OFFSET_MAX, description="kept for old links; `after` is the way")] = 0,
+    offset: Annotated[int, Query(ge=0, le=OFFSET_MAX,
+                                 description="kept for old links; `after` is the way")] = 0,
 ) -> Response:
     """The street's parcels with their status as GeoJSON, ordered by code, a page at a time.
 
