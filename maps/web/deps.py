@@ -71,7 +71,7 @@ def refuse_control_characters(request: Request) -> None:
     pairs = [*request.path_params.items(), *request.query_params.multi_items()]
     for name, value in pairs:
         if isinstance(value, str) and any(unicodedata.category(c) == "Cc" for c in value):
-            raise InputError(f"{name}: control characters are not allowed")
+            raise InputError(f"{name}: control characters are not allowed", field=name)
 
 
 def get_current_user(request: Request) -> User:

@@ -23,7 +23,8 @@ from maps.web.pages import page_lang, render
 
 log = logging.getLogger("landpatrol.web")
 API_PREFIX = "/api"
-JSON_PREFIXES = (API_PREFIX, "/openapi", "/ogc")  # desktop GIS clients read errors as JSON
+OGC_PREFIX = "/ogc"
+JSON_PREFIXES = (API_PREFIX, "/openapi", OGC_PREFIX)  # desktop GIS clients read errors as JSON
 
 
 def _is_api(request: Request) -> bool:
@@ -31,6 +32,8 @@ def _is_api(request: Request) -> bool:
 
 
 def _reply(request: Request, status: int, message: str, field: str | None = None) -> Response:
+    if status == 422 and request.url.path.startswith(OGC_PREFIX):
+        status = 400  # OGC API - Features answers 400 for any parameter it cannot accept
     if _is_api(request):
         body = {"detail": message, **({"field": field} if field else {})}
         return JSONResponse(body, status_code=status)
@@ -72,8 +75,10 @@ def _problem(error: dict, lang: str) -> str:
 
 async def _validation(request: Request, err: Exception) -> Response:
     assert isinstance(err, RequestValidationError)
-    problems = [_problem(e, page_lang(request)) for e in err.errors()]
-    return _reply(request, 422, "; ".join(problems))
+    errors = err.errors()
+    problems = [_problem(e, page_lang(request)) for e in errors]
+    first = ".".join(str(p) for p in errors[0]["loc"][1:]) if errors else ""
+    return _reply(request, 422, "; ".join(problems), first or None)
 
 
 async def _database(request: Request, err: Exception) -> Response:

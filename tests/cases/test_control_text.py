@@ -78,10 +78,14 @@ def test_an_inspection_import_with_nul_names_row_and_field(store, sites, tmp_pat
 
 def test_the_cli_inspect_import_exits_2_without_a_traceback(store, sites, tmp_path):
     path = tmp_path / "field.csv"
-    path.write_text(f"parcel_code,inspected_at,inspector\nQJ-0{NUL}1,2022-10-20,王\n", encoding="utf-8")
+    path.write_text("parcel_code,inspected_at,inspector\nQJ-0\x011,2022-10-20,王\n", encoding="utf-8")
     result = runner.invoke(app, ["--db", store.url, "inspect", "import", str(path)])
     assert result.exit_code == 2, result.output
-    assert "parcel_code: contains control character U+0000" in result.output
+    assert "parcel_code: contains control character U+0001" in result.output
+    assert count(store, Inspection) == 0
+    path.write_text(f"parcel_code,inspected_at,inspector\nQJ-0{NUL}1,2022-10-20,王\n", encoding="utf-8")
+    result = runner.invoke(app, ["--db", store.url, "inspect", "import", str(path)])
+    assert result.exit_code == 2 and "is not a text file" in result.output  # a NUL: refused as binary
     assert count(store, Inspection) == 0
 
 

@@ -61,7 +61,7 @@ def test_the_cli_refuses_unknown_categories_with_exit_2(store):
     added = run(store, "issues", "add", "9-1", "--category", "999", "--title", "x")
     assert added.exit_code == 2 and "category: 999 is not a category" in added.output
     listed = run(store, "issues", "list", "--category", "-1")
-    assert listed.exit_code == 2 and "category: -1 is not a category" in listed.output
+    assert listed.exit_code == 2 and "--category: '-1' is neither a category number" in listed.output
     assert counts(store) == (0, 0, 0)
 
 

@@ -278,13 +278,13 @@ def test_a_field_name_with_a_control_character_is_refused(store: Store, tmp_path
     assert _count(store) == 0
 
 
-def test_the_cli_refuses_nul_in_a_parcel_file_with_exit_2(store: Store, tmp_path):
+def test_the_cli_refuses_control_characters_in_a_parcel_file_with_exit_2(store: Store, tmp_path):
     from typer.testing import CliRunner
 
     from scripts.cli import app
 
-    path = _csv(tmp_path / "nul.csv", [f"A\x001,甲,{_wkt(0)}"])
+    path = _csv(tmp_path / "control.csv", [f"A\x011,甲,{_wkt(0)}"])
     result = CliRunner().invoke(app, ["--db", store.url, "parcels", "import", str(path), "--kind",
                                       "basic_farmland", "--crs", "EPSG:4490"])
     assert result.exit_code == 2, result.output
-    assert "contains control character U+0000" in result.output and _count(store) == 0
+    assert "contains control character U+0001" in result.output and _count(store) == 0

@@ -39,7 +39,7 @@ from maps.web.pages import csrf_for, page_lang, render
 from maps.web.policy import inspection_writer, limited_to_streets
 from maps.web.routers.inspect_form import read_form
 from maps.web.routers.parcels import visible_parcel
-from maps.web.schemas import Findings, InspectionIn, parse_form
+from maps.web.schemas import InspectionIn, parse_form
 
 router = APIRouter(tags=["field app"])
 Writer = Annotated[User, Depends(inspection_writer)]
@@ -92,16 +92,10 @@ def field_session(request: Request, user: Writer) -> JSONResponse:
 
 
 def form_definition() -> list[dict[str, Any]]:
-    """The findings' inputs (name, labels, type, bounds) as the API checks them."""
-    fields = []
-    for finding in FINDINGS:
-        bounds = {type(m).__name__: getattr(m, type(m).__name__.lower())
-                  for m in Findings.model_fields[finding.name].metadata}
-        fields.append({
-            "name": finding.name, "kind": finding.kind, "label_zh": finding.label_zh,
-            "label_en": finding.label_en, "min": bounds.get("Ge"), "max": bounds.get("Le"),
-        })
-    return fields
+    """The findings' inputs (name, labels, type, bounds): the bounds the API checks, from `FINDINGS`."""
+    flag = "flag"
+    return [{"name": f.name, "kind": f.kind, "label_zh": f.label_zh, "label_en": f.label_en,
+             "min": None if f.kind == flag else f.minimum, "max": f.maximum} for f in FINDINGS]
 
 
 def _streets(session: Session, codes: list[str] | None) -> list[dict[str, Any]]:

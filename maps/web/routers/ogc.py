@@ -103,7 +103,7 @@ def caller(request: Request) -> Caller:
             raise PermissionDeniedError("this token is read-only")
         return Caller(user)
     try:
-        return Caller(get_current_user(request, store))
+        return Caller(get_current_user(request))
     except SignInRequired:
         return Caller(None)
 

@@ -13,6 +13,7 @@ from shapely.geometry import box
 
 from geo.errors import InputError
 from maps.web.importing import safe_name, saved_upload, unzip
+from tests.cases.images import image_bytes
 from tests.maps.conftest import QIANJIN, XSS_NAME
 from tests.maps.web.conftest import Site
 
@@ -237,13 +238,13 @@ def test_photos_named_in_an_uploaded_table_come_only_from_the_upload(
     backend_site: Site, tmp_path: Path,
 ) -> None:
     secret = tmp_path / "server-secret.png"
-    secret.write_bytes(PNG + b"secret")
+    secret.write_bytes(image_bytes("PNG", colour="red"))  # a real image: only where it lies may refuse it
     climb = "../" * 12 + str(secret).lstrip("/")
     names = [str(secret), climb, "/no/such/photo.png", "photos/../../x.png"]
     rows = [f"QJ-BF-003,2022-10-03 09:0{n},张三,upload-photo-{n},{name}" for n, name in enumerate(names)]
     rows.append("QJ-BF-003,2022-10-03 09:00,张三,upload-photo-9,photos/ok.png")
     table = "parcel_code,inspected_at,inspector,client_id,photos\n" + "\n".join(rows) + "\n"
-    upload = _zip({"visits.csv": table.encode(), "photos/ok.png": PNG + b"ok"})
+    upload = _zip({"visits.csv": table.encode(), "photos/ok.png": image_bytes("PNG")})
     client = backend_site.client("admin")
     reply = client.post("/api/imports", data={"target": "inspections", "on_invalid": "skip"},
                         files={"file": ("visits.zip", upload)},
@@ -255,4 +256,4 @@ def test_photos_named_in_an_uploaded_table_come_only_from_the_upload(
                for note, name in zip(report["skipped"], names, strict=True)}
     assert reasons == {"photos: NAME is not a file of this upload"}  # one message: nothing tells what exists
     stored = [p.read_bytes() for p in backend_site.store.media_dir().rglob("*.png")]
-    assert PNG + b"ok" in stored and PNG + b"secret" not in stored
+    assert image_bytes("PNG") in stored and image_bytes("PNG", colour="red") not in stored

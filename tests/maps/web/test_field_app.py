@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from cases.models import Inspection
-from cases.rules import FINDINGS
+from cases.rules import FINDINGS, MAX_COUNT
 from geo.errors import InputError
 from maps.web.routers.field import refusal
 from tests.maps.conftest import FENGHUANG, QIANJIN
@@ -66,7 +66,7 @@ def test_the_form_is_the_findings_with_the_apis_bounds(site: Site) -> None:
     assert [(f["name"], f["label_zh"], f["kind"]) for f in form] == [
         (f.name, f.label_zh, f.kind) for f in FINDINGS]
     bounds = {f["name"]: (f["min"], f["max"]) for f in form}
-    assert bounds["sheds_count"] == (0, 100_000) and bounds["debris"] == (None, None)
+    assert bounds["sheds_count"] == (0, MAX_COUNT) and bounds["debris"] == (None, None)
 
 
 def test_the_shell_holds_no_user_data_and_every_cached_file_is_served(site: Site) -> None:

