@@ -78,12 +78,12 @@ def test_a_disguised_photo_stores_nothing_on_either_path(store, sites, tmp_path)
     with pytest.raises(InputError, match=r"photo 1: evil\.jpg is not a readable image"), \
             store.session() as session:
         log_inspection(session, parcel_code="QJ-001", inspected_at="2022-10-20", inspector="李",
-                       photos=[evil], media_dir=store.media_dir())
+                       photos=[evil], media=store.media())
     table = tmp_path / "field.csv"
     table.write_text("parcel_code,inspected_at,inspector,photos\nQJ-001,2022-10-20,王,evil.jpg\n",
                      encoding="utf-8")
     with pytest.raises(InputError, match=r"row 2, photos: evil\.jpg is not a readable image"), \
             store.session() as session:
-        import_inspections(session, table, media_dir=store.media_dir())
+        import_inspections(session, table, media=store.media())
     assert count(store, Inspection) == 0 and count(store, Photo) == 0
     assert not list(store.media_dir().rglob("*.*"))
