@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from geo.audit import record
 from maps.web.response_cache import ResponseCache
 
@@ -41,3 +43,26 @@ def test_the_geojson_api_shows_a_new_inspection_at_once(site):
     assert logged.status_code == 201, logged.text
     after = {f["properties"]["code"]: f["properties"]["status"] for f in client.get(url).json()["features"]}
     assert after[code] == "violation"
+
+
+def test_a_write_committed_after_a_newer_one_is_not_hidden_by_the_cache(store):
+    """PostgreSQL: a transaction holding an older audit id commits after a newer one (two servers)."""
+    if store.is_spatialite:
+        pytest.skip("SQLite writers take turns: ids are committed in order")
+    cache = ResponseCache()
+    builds: list[int] = []
+
+    def build() -> str:
+        builds.append(1)
+        return f"body {len(builds)}"
+
+    at = datetime(2026, 11, 26, 8, 0, 10, tzinfo=UTC)
+    with store.session() as slow:
+        record(slow, actor="t", action="inspection.log", entity="inspection", key="1")
+        slow.flush()  # holds the older id, not yet committed
+        with store.session() as fast:
+            record(fast, actor="t", action="inspection.log", entity="inspection", key="2")
+        with store.session() as reader:
+            assert cache.get_or_build(reader, ("k",), build, now=at) == "body 1"
+    with store.session() as reader:
+        assert cache.get_or_build(reader, ("k",), build, now=at) == "body 2"
