@@ -17,9 +17,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
 from geo.store import open_store
 from maps.web.security import SESSION_COOKIE, csrf_token, read_session
+from scripts.cli import app
 from tests.cases.images import image_bytes
 from tests.conftest import _scratch_database
 from tests.maps.conftest import QIANJIN
@@ -131,3 +133,12 @@ def test_a_session_from_one_works_on_the_other_and_ends_on_both(servers):
     assert on_b.get("/api/streets").status_code == 200
     assert on_a.post("/logout", data={"csrf_token": _csrf(on_a)}).status_code == 303
     assert on_b.get("/api/streets").status_code == 401
+
+
+def test_serving_a_postgis_store_without_a_shared_secret_key_is_refused(postgis_admin, postgis_template,
+                                                                         monkeypatch):
+    monkeypatch.delenv("LANDPATROL_SECRET_KEY", raising=False)
+    with _scratch_database(postgis_admin, "landpatrol_key", postgis_template) as url:
+        result = CliRunner().invoke(app, ["serve", "--db", url])
+    assert result.exit_code == 2
+    assert "LANDPATROL_SECRET_KEY" in result.output and "Traceback" not in result.output
