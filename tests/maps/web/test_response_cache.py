@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -9,16 +10,24 @@ import pytest
 from geo.audit import record
 from maps.web.response_cache import ResponseCache
 
+AT = datetime(2026, 11, 26, 8, 0, 10, tzinfo=UTC)
 
-def test_a_body_is_built_once_per_data_version_and_minute(store):
-    cache = ResponseCache(size=2)
-    builds: list[int] = []
+
+def counting_builder(builds: list[int]) -> Callable[[], str]:
+    """A body builder that says how many times it has run (`body 1`, `body 2`, …)."""
 
     def build() -> str:
         builds.append(1)
         return f"body {len(builds)}"
 
-    at = datetime(2026, 11, 26, 8, 0, 10, tzinfo=UTC)
+    return build
+
+
+def test_a_body_is_built_once_per_data_version_and_minute(store):
+    cache = ResponseCache(size=2)
+    builds: list[int] = []
+    build = counting_builder(builds)
+    at = AT
     with store.session() as session:
         assert cache.get_or_build(session, ("k",), build, now=at) == "body 1"
         assert cache.get_or_build(session, ("k",), build, now=at + timedelta(seconds=30)) == "body 1"
@@ -50,13 +59,8 @@ def test_a_write_committed_after_a_newer_one_is_not_hidden_by_the_cache(store):
     if store.is_spatialite:
         pytest.skip("SQLite writers take turns: ids are committed in order")
     cache = ResponseCache()
-    builds: list[int] = []
-
-    def build() -> str:
-        builds.append(1)
-        return f"body {len(builds)}"
-
-    at = datetime(2026, 11, 26, 8, 0, 10, tzinfo=UTC)
+    build = counting_builder([])
+    at = AT
     with store.session() as slow:
         record(slow, actor="t", action="inspection.log", entity="inspection", key="1")
         slow.flush()  # holds the older id, not yet committed
