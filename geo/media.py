@@ -81,7 +81,8 @@ class DatabaseMedia:
     """Files in the `media_blobs` table, in the caller's transaction (BYTEA on PostGIS, BLOB on SQLite)."""
 
     def put(self, session: Session, key: str, data: bytes) -> None:
-        if session.get(MediaBlob, _checked(key)) is None:
+        stored = sa.select(MediaBlob.key).where(MediaBlob.key == _checked(key))  # not the bytes
+        if session.scalar(stored) is None:
             session.add(MediaBlob(key=key, data=data))
             session.flush()
 
