@@ -28,6 +28,7 @@ from geo.audit import default_actor, record
 from geo.crs import STORAGE_EPSG
 from geo.dialects import LOOKUP_CHUNK, select_dialect
 from geo.errors import InputError, NotFoundError
+from geo.media import Media
 from geo.orm import utc_now
 from layers.models import ImportRun
 
@@ -153,7 +154,7 @@ def import_inspections(
     layer: str | None = None,
     partial: bool = False,
     rejected_file: Path | None = None,
-    media_dir: Path | None = None,
+    media: Media | None = None,
     actor: str | None = None,
     now: datetime | None = None,
     photo_path: Callable[[str], Path] | None = None,
@@ -197,7 +198,7 @@ def import_inspections(
         backend.bulk_insert(connection, "inspections", INSERT_COLUMNS, "gps", STORAGE_EPSG, rows, points)
         add_import(connection, run.id)
     if good["photos"].notna().any():
-        _link_photos(session, good, run.id, photo_path, media_dir)
+        _link_photos(session, good, run.id, photo_path, media)
     run.report = result.as_dict()
     record(session, actor=actor, action="inspection.import", entity="import_run", key=str(run.id),
            detail={"file": path.name, **result.as_dict()})
@@ -206,18 +207,18 @@ def import_inspections(
 
 def _link_photos(
     session: Session, good: pd.DataFrame, import_id: int, photo_path: Callable[[str], Path],
-    media_dir: Path | None,
+    media: Media | None,
 ) -> None:
     """Photos of imported rows; rows were inserted in order, so their ids are in order too."""
-    if media_dir is None:
-        raise InputError("photos: no media folder configured")
+    if media is None:
+        raise InputError("photos: no media configured")
     ids = session.scalars(
         sa.select(Inspection.id).where(Inspection.import_id == import_id).order_by(Inspection.id)
     ).all()
     links = set()
     for inspection_id, value in zip(ids, good["photos"], strict=True):
         for name in str(value or "").split(";") if value else ():
-            photo = store_photo(session, photo_path(name.strip()), media_dir=media_dir, field="photos")
+            photo = store_photo(session, photo_path(name.strip()), media=media, field="photos")
             session.flush()
             links.add((inspection_id, photo.id))
     if links:

@@ -27,6 +27,7 @@ from geo.audit import default_actor, record
 from geo.crs import STORAGE_EPSG
 from geo.errors import ConflictError, InputError, NotFoundError
 from geo.frames import wkb_column
+from geo.media import Media
 from geo.orm import utc_now
 from geo.text import check_text
 from layers.query import get_parcel
@@ -79,12 +80,12 @@ def _plain(value: Any) -> Any:
 
 
 def _attach_photos(
-    session: Session, inspection: Inspection, photos: Sequence[Path], media_dir: Path | None,
+    session: Session, inspection: Inspection, photos: Sequence[Path], media: Media | None,
 ) -> None:
-    if photos and media_dir is None:
-        raise InputError("photo: no media folder configured")
+    if photos and media is None:
+        raise InputError("photo: no media configured")
     for number, path in enumerate(photos, start=1):
-        photo = store_photo(session, Path(path), media_dir=media_dir or Path(), field=f"photo {number}")
+        photo = store_photo(session, Path(path), media=media, field=f"photo {number}")
         if photo not in inspection.photos:
             inspection.photos.append(photo)
 
@@ -116,7 +117,7 @@ def log_inspection(
     lat: float | None = None,
     note: str | None = None,
     photos: Sequence[Path] = (),
-    media_dir: Path | None = None,
+    media: Media | None = None,
     client_id: str | None = None,
     actor: str | None = None,
     now: datetime | None = None,
@@ -138,11 +139,11 @@ def log_inspection(
     row = _validated(session, values, now=now)
     inspection = _new_inspection(row, now=now, supersedes=None)
     session.add(inspection)
-    _attach_photos(session, inspection, photos, media_dir)
+    _attach_photos(session, inspection, photos, media)
     session.flush()
     _audit(session, inspection, "inspection.log", actor)
     detect_conflicts(session, inspection, known_street=known_street)
-    record_evidence(session, inspection, media_dir)
+    record_evidence(session, inspection, media)
     return inspection
 
 
@@ -152,7 +153,7 @@ def correct_inspection(
     *,
     changes: Mapping[str, Any],
     photos: Sequence[Path] = (),
-    media_dir: Path | None = None,
+    media: Media | None = None,
     actor: str | None = None,
     now: datetime | None = None,
 ) -> Inspection:
@@ -181,11 +182,11 @@ def correct_inspection(
     inspection = _new_inspection(row, now=now, supersedes=old.id)
     inspection.photos = list(old.photos)
     session.add(inspection)
-    _attach_photos(session, inspection, photos, media_dir)
+    _attach_photos(session, inspection, photos, media)
     session.flush()
     _audit(session, inspection, "inspection.correct", actor)
     resolve_superseded(session, inspection, actor=actor)
-    record_evidence(session, inspection, media_dir)
+    record_evidence(session, inspection, media)
     return inspection
 
 

@@ -4,14 +4,14 @@ Why: a photo is the proof of a visit. Its EXIF says when and where it was
 taken; a photo taken more than 200 m outside the parcel, or more than 2 hours
 from the visit's time, is flagged on the record (never refused: a phone's GPS
 drifts, a photo may be taken on the way back). Thumbnails for lists are made
-once per photo, upright (EXIF orientation applied), beside the originals,
-which stay as they came, stored once by their hash (`cases.photos`).
+when first asked for, once per photo, upright (EXIF orientation applied), in the same media as the
+originals (`geo.media`), which stay as they came, stored once by their hash
+(`cases.photos`).
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
+import io
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,11 +23,12 @@ from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 from sqlalchemy.orm import Session
 
 from cases.models import Inspection, Photo, PhotoExif, PhotoFlag
-from cases.photos import SIGNATURES, media_path
+from cases.photos import SIGNATURES, photo_key
 from geo.crs import MEASURE_CRS
 from geo.frames import wkb_column
 from geo.local_time import LOCAL_TZ
 from geo.measure import from_storage
+from geo.media import Media
 from layers.models import Parcel
 
 FAR_METRES = 200.0
@@ -77,10 +78,10 @@ def _taken_at(exif_ifd: Any) -> datetime | None:
     return moment.replace(tzinfo=LOCAL_TZ).astimezone(UTC)
 
 
-def read_exif(path: Path) -> Exif:
-    """The time, GPS position and orientation in a photo file (empty if it has none)."""
+def read_exif(source: Path | bytes) -> Exif:
+    """The time, GPS position and orientation in a photo file or its bytes (empty if it has none)."""
     try:
-        with Image.open(path) as image:
+        with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as image:
             exif = image.getexif()
     except (UnidentifiedImageError, OSError):
         return Exif()
@@ -94,38 +95,50 @@ def read_exif(path: Path) -> Exif:
                 int(orientation) if orientation else None)
 
 
-def thumbnail_path(media_dir: Path, sha256: str) -> Path:
-    """Where a photo's thumbnail lives: `<media>/thumbs/ab/abcdef….jpg`."""
-    return media_dir / "thumbs" / sha256[:2] / f"{sha256}.jpg"
+def thumbnail_key(sha256: str) -> str:
+    """A photo's thumbnail key: `thumbs/ab/abcdef….jpg`."""
+    return f"thumbs/{photo_key(sha256, 'jpg')}"
 
 
-def make_thumbnail(source: Path, target: Path) -> bool:
-    """An upright JPEG at most 320 px a side, written once (atomically); False if not decodable."""
-    if target.exists():
-        return True
+def make_thumbnail(data: bytes) -> bytes | None:
+    """An upright JPEG at most 320 px a side, or None if the photo cannot be decoded."""
     try:
-        with Image.open(source) as image:
+        with Image.open(io.BytesIO(data)) as image:
             image.draft("RGB", (THUMB_PIXELS, THUMB_PIXELS))  # JPEG: decode at a fraction of the size
             upright = ImageOps.exif_transpose(image)
             upright.thumbnail((THUMB_PIXELS, THUMB_PIXELS))
             small = upright.convert("RGB")
     except (UnidentifiedImageError, OSError):
-        return False
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=target.parent, suffix=".part")
-    with os.fdopen(fd, "wb") as handle:
-        small.save(handle, "JPEG", quality=80)
-    os.replace(temporary, target)
-    return True
+        return None
+    out = io.BytesIO()
+    small.save(out, "JPEG", quality=80)
+    return out.getvalue()
 
 
-def _exif_of(session: Session, photo: Photo, media_dir: Path) -> PhotoExif:
-    """The photo's EXIF row, read from its stored file the first time (headers only: fast)."""
+def original_key(photo: Photo) -> str:
+    """The media key of a stored photo's original bytes."""
+    return photo_key(photo.sha256, EXTENSIONS.get(photo.media_type, "jpg"))
+
+
+def thumbnail(session: Session, media: Media, photo: Photo) -> bytes | None:
+    """The photo's thumbnail, made and stored once (in the session's transaction); None if undecodable."""
+    stored = media.get(session, thumbnail_key(photo.sha256))
+    if stored is not None:
+        return stored
+    original = media.get(session, original_key(photo))
+    small = make_thumbnail(original) if original is not None else None
+    if small is not None:
+        media.put(session, thumbnail_key(photo.sha256), small)
+    return small
+
+
+def _exif_of(session: Session, photo: Photo, media: Media) -> PhotoExif:
+    """The photo's EXIF row, read from its stored bytes the first time."""
     found = session.get(PhotoExif, photo.id)
     if found is not None:
         return found
-    source = media_path(media_dir, photo.sha256, EXTENSIONS.get(photo.media_type, "jpg"))
-    exif = read_exif(source)
+    data = media.get(session, original_key(photo))
+    exif = read_exif(data) if data is not None else Exif()
     found = PhotoExif(photo_id=photo.id, taken_at=exif.taken_at, lon=exif.lon, lat=exif.lat,
                       orientation=exif.orientation)
     session.add(found)
@@ -140,11 +153,11 @@ def _metres_outside(session: Session, parcel_id: int, points: list[tuple[float, 
     return [float(d) for d in shapely.distance(projected, parcel)]
 
 
-def record_evidence(session: Session, inspection: Inspection, media_dir: Path | None) -> list[PhotoFlag]:
-    """Read each photo of the record, make its thumbnail, and store the record's flags."""
-    if media_dir is None or not inspection.photos:
+def record_evidence(session: Session, inspection: Inspection, media: Media | None) -> list[PhotoFlag]:
+    """Read each photo of the record and store the record's flags (thumbnails wait until asked for)."""
+    if media is None or not inspection.photos:
         return []
-    exifs = [(photo, _exif_of(session, photo, media_dir)) for photo in inspection.photos]
+    exifs = [(photo, _exif_of(session, photo, media)) for photo in inspection.photos]
     flags = []
     placed = [(photo, exif) for photo, exif in exifs if exif.lon is not None and exif.lat is not None]
     if placed:

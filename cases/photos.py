@@ -1,10 +1,8 @@
-"""Inspection photos: checked by their bytes, decoded in full, stored once by SHA-256 in the media folder."""
+"""Inspection photos: checked by their bytes, decoded in full, stored once by SHA-256 (`geo.media`)."""
 
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -14,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from cases.models import Photo
 from geo.errors import InputError, NotFoundError
+from geo.media import Media
 
 MAX_BYTES = 20 * 1024 * 1024
 # (media type, extension, test on the first bytes); the extension of the file is never trusted.
@@ -82,28 +81,18 @@ def _decode(path: Path, *, field: str) -> None:
                          code="not_an_image") from None
 
 
-def media_path(media_dir: Path, sha256: str, extension: str) -> Path:
-    """Where a photo's bytes live: `<media>/ab/abcdef….jpg`."""
-    return media_dir / sha256[:2] / f"{sha256}.{extension}"
+def photo_key(sha256: str, extension: str) -> str:
+    """A photo's media key: `ab/abcdef….jpg` (in a folder, its path below the media root)."""
+    return f"{sha256[:2]}/{sha256}.{extension}"
 
 
-def store_photo(session: Session, path: Path, *, media_dir: Path, field: str = "photo") -> Photo:
-    """The stored photo for a file, copying its bytes into the media folder if new.
-
-    Written under a temporary name and renamed, so a crash never leaves half a
-    file; a file left by a rolled-back transaction is harmless (same hash, same bytes).
-    """
+def store_photo(session: Session, path: Path, *, media: Media, field: str = "photo") -> Photo:
+    """The stored photo for a file, its bytes put in the media if new (in the session's transaction)."""
     media_type, extension = check_photo(path, field=field)
     data = path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
     existing = session.scalar(sa.select(Photo).where(Photo.sha256 == digest))
-    target = media_path(media_dir, digest, extension)
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=target.parent, suffix=".part")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(temporary, target)
+    media.put(session, photo_key(digest, extension), data)
     if existing is not None:
         return existing
     photo = Photo(sha256=digest, media_type=media_type, size_bytes=len(data), original_name=path.name)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from geo.dialects import select_dialect
 from geo.errors import StoreError
+from geo.media import DB_CHOICE, Media, choose_media
 from geo.write_turn import write_turn
 
 ENV_VAR = "LANDPATROL_DB"
@@ -131,12 +132,16 @@ class Store:
         return Path(database) if self.is_spatialite and database else None
 
     def media_dir(self) -> Path:
-        """Where photos are kept: $LANDPATROL_MEDIA, else `<store>.media/` beside the file."""
+        """The media folder: $LANDPATROL_MEDIA, else `<store>.media/` beside the file (unused with `db`)."""
         configured = os.environ.get("LANDPATROL_MEDIA")
-        if configured:
+        if configured and configured.strip().lower() != DB_CHOICE:
             return Path(configured)
         path = self.file_path()
         return path.with_name(path.name + ".media") if path else Path("media")
+
+    def media(self) -> Media:
+        """Where photos are kept: the media folder, or the store itself with LANDPATROL_MEDIA=db."""
+        return choose_media(os.environ.get("LANDPATROL_MEDIA"), self.media_dir())
 
     def require_schema(self) -> None:
         """Fail with a helpful message when `landpatrol init` has not been run."""

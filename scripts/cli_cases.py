@@ -133,7 +133,7 @@ def inspect_log(
     with store.session() as session:
         record = inspections.log_inspection(
             session, parcel_code=code, inspected_at=at, inspector=inspector, findings=_findings(locals()),
-            lon=lon, lat=lat, note=note, photos=photos, media_dir=store.media_dir(),
+            lon=lon, lat=lat, note=note, photos=photos, media=store.media(),
         )
         flag = " (GPS point over 200 m from the parcel: off_site)" if record.off_site else ""
         typer.echo(f"inspection {record.id} logged for {code}{flag}")
@@ -160,7 +160,7 @@ def inspect_correct(
     store = store_from(ctx, db, write=True)
     with store.session() as session:
         record = inspections.correct_inspection(
-            session, inspection_id, changes=changes, photos=photos, media_dir=store.media_dir())
+            session, inspection_id, changes=changes, photos=photos, media=store.media())
         typer.echo(f"inspection {record.id} supersedes {inspection_id}")
 
 
@@ -183,7 +183,7 @@ def inspect_import_command(
     store = store_from(ctx, db, write=True)
     with store.session() as session:
         result = inspect_import.import_inspections(
-            session, file, layer=layer, partial=partial, rejected_file=rejected, media_dir=store.media_dir())
+            session, file, layer=layer, partial=partial, rejected_file=rejected, media=store.media())
     if fmt is OutputFormat.json:
         _echo_json(result.as_dict())
         return

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from geo.errors import InputError
 from maps.web.settings import get_settings
 from maps.web.sign_in_limits import unlock
 from maps.web.users import ROLES, add_user, disable_user, get_user, list_users, set_password
@@ -27,10 +28,14 @@ def serve(
     workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Worker processes.")] = 1,
     db: DbOption = None,
 ) -> None:
-    """Run the web app (uvicorn). Set LANDPATROL_SECRET_KEY to keep sign-ins across restarts."""
+    """Run the web app (uvicorn). LANDPATROL_SECRET_KEY keeps sign-ins across restarts; PostGIS needs it."""
     import uvicorn
 
     store = store_from(ctx, db)
+    if not store.is_spatialite and not os.environ.get("LANDPATROL_SECRET_KEY"):
+        # Several servers may share a PostGIS store: each must sign cookies with the same key.
+        raise InputError("LANDPATROL_SECRET_KEY: set it (the same on every server) to serve a PostGIS store",
+                         field="LANDPATROL_SECRET_KEY", code="secret_key_required")
     os.environ["LANDPATROL_DB"] = store.url
     if store.read_url:  # --db-read: every worker's exports read the replica
         os.environ["LANDPATROL_DB_READ"] = store.read_url

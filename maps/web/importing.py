@@ -210,7 +210,7 @@ def _inspections(store: Store, path: Path, choice: ImportChoice, actor: str) -> 
     with store.session(dry_run=choice.dry_run) as session:
         result = import_inspections(session, path, partial=choice.on_invalid == "skip",
                                     rejected_file=path.with_name("rejected.csv"),
-                                    media_dir=store.media_dir(), actor=actor,
+                                    media=store.media(), actor=actor,
                                     photo_path=photos_inside(path.parent))
     return ImportReport(
         file=path.name, target="inspections", dry_run=choice.dry_run, read=result.read,

@@ -70,7 +70,7 @@ def log_once(
         inspection = log_inspection(
             session, parcel_code=parcel_code, inspected_at=values["inspected_at"], inspector=user.name,
             findings=fields, lon=values.get("lon"), lat=values.get("lat"), note=values.get("note") or None,
-            photos=photos, media_dir=store.media_dir(), client_id=client_id, actor=user.name,
+            photos=photos, media=store.media(), client_id=client_id, actor=user.name,
             known_street=values.get("street_code"))
         return inspection_dict(inspection, parcel_code), True
 

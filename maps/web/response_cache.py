@@ -2,9 +2,11 @@
 
 Every write in landpatrol adds an audit event, so the newest audit id is a
 version of all the data: a cached body is reused only while that version is
-the same, and only within the same minute (status such as `overdue` moves
+the same (`cache_version`), and only within the same minute (status such as `overdue` moves
 with the clock). Access checks run before the cache is asked, and cached
-bodies are the same for every user allowed to see them.
+bodies are the same for every user allowed to see them. The version is read
+from the store on every request, so a write through another worker or server
+is seen at once; the cache itself is per worker and holds nothing else.
 """
 
 from __future__ import annotations
@@ -21,11 +23,22 @@ from geo.audit import AuditEvent
 from geo.orm import utc_now
 
 CacheKey = tuple[str, ...]
+# PostgreSQL hands out ids before commit: a transaction holding id N can commit
+# after one holding N+1. Such late commits land within this many ids of the newest.
+LATE_COMMIT_IDS = 1000
 
 
 def data_version(session: Session) -> int:
     """The newest audit event's id: it changes with every write."""
     return session.scalar(sa.select(sa.func.max(AuditEvent.id))) or 0
+
+
+def cache_version(session: Session) -> str:
+    """The data version and the count of the newest events, which a late commit below the newest changes."""
+    newest = data_version(session)
+    recent = session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
+                            .where(AuditEvent.id > newest - LATE_COMMIT_IDS))
+    return f"{newest}.{recent}"
 
 
 class ResponseCache:
@@ -41,7 +54,7 @@ class ResponseCache:
     ) -> str:
         """The body for `key` at the current data version and minute, built once."""
         minute = (now or utc_now()).strftime("%Y-%m-%dT%H:%M")
-        full = (*key, str(data_version(session)), minute)
+        full = (*key, cache_version(session), minute)
         with self._lock:
             body = self._bodies.get(full)
             if body is not None:

@@ -39,7 +39,7 @@ def test_log_stores_findings_gps_photo_and_audit(store, sites, tmp_path):
             lon=113.4005,
             lat=23.1305,
             photos=[photo],
-            media_dir=store.media_dir(),
+            media=store.media(),
         )
         far = log_inspection(
             session,
@@ -49,12 +49,12 @@ def test_log_stores_findings_gps_photo_and_audit(store, sites, tmp_path):
             lon=113.45,
             lat=23.13,
             photos=[photo],
-            media_dir=store.media_dir(),
+            media=store.media(),
         )
     assert first.inspected_at == datetime(2022, 5, 1, 1, 30, tzinfo=UTC)  # Beijing time
     assert not first.off_site and far.off_site
     assert count(store, Photo) == 1  # stored once by hash
-    assert len(list(store.media_dir().rglob("*.jpg"))) == 1
+    assert len(list(store.media_dir().glob("*/*.jpg"))) == 1
     with store.session() as session:
         actions = session.scalars(sa.select(AuditEvent.action)).all()
     assert actions.count("inspection.log") == 2
@@ -88,7 +88,7 @@ def test_bad_fields_are_refused_naming_the_field(store, sites, tmp_path):
     for change, error, message in cases:
         values = {"parcel_code": "QJ-001", "inspected_at": "2022-05-01", "inspector": "李", **change}
         with pytest.raises(error, match=message), store.session() as session:
-            log_inspection(session, media_dir=store.media_dir(), **values)
+            log_inspection(session, media=store.media(), **values)
     assert count(store) == 0 and count(store, Photo) == 0
 
 

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from PIL import ExifTags, Image
 
 from cases.inspections import correct_inspection, inspection_history, log_inspection
-from cases.models import PhotoExif, PhotoFlag
-from cases.photo_evidence import make_thumbnail, read_exif, thumbnail_path
-from cases.photos import media_path
+from cases.models import Photo, PhotoExif, PhotoFlag
+from cases.photo_evidence import read_exif, thumbnail, thumbnail_key
+from cases.photos import photo_key
 
 INSIDE = (113.4005, 23.1305)  # the middle of QJ-001 (tests/cases/conftest.py)
 KM_EAST = (113.4105, 23.1305)  # about 1 km east of it
@@ -46,7 +46,7 @@ def jpeg(path: Path, *, taken: str | None = None, offset: str | None = None,
 
 def log(session, media, photos, day="2022-10-10T10:00", **findings):
     return log_inspection(session, parcel_code="QJ-001", inspected_at=day, inspector="李",
-                          findings=findings, photos=photos, media_dir=media)
+                          findings=findings, photos=photos, media=media)
 
 
 def flags(session, inspection) -> list[tuple[str, float | None, float | None]]:
@@ -59,15 +59,16 @@ def test_a_photo_on_site_and_on_time_is_not_flagged_and_its_thumbnail_is_upright
     photo = jpeg(tmp_path / "ok.jpg", taken="2022:10:10 10:40:00", at=INSIDE, orientation=6)
     media = store.media_dir()
     with store.session() as session:
-        record = log(session, media, [photo])
+        record = log(session, store.media(), [photo])
         assert flags(session, record) == []
         exif = session.get(PhotoExif, record.photos[0].id)
         assert exif.taken_at == datetime(2022, 10, 10, 2, 40, tzinfo=UTC) and exif.orientation == 6
         assert (exif.lon, exif.lat) == pytest.approx(INSIDE, abs=1e-6)
         sha = record.photos[0].sha256
-    original, small = media_path(media, sha, "jpg"), thumbnail_path(media, sha)
+    original, small = media / photo_key(sha, "jpg"), media / thumbnail_key(sha)
     assert not small.exists()  # made when first asked for, not on the write
-    assert make_thumbnail(original, small)
+    with store.session() as session:
+        assert thumbnail(session, store.media(), session.scalar(sa.select(Photo).where(Photo.sha256 == sha)))
     with Image.open(small) as thumb:
         assert thumb.size == (40, 80)  # turned upright: orientation 6 is a quarter turn
     with Image.open(original) as kept:
@@ -79,7 +80,7 @@ def test_far_and_late_photos_flag_the_record_without_refusing_it(store, sites, t
     early = jpeg(tmp_path / "early.jpg", taken="2022:10:10 04:00:00",
                  offset="+08:00", at=INSIDE, size=(81, 40))
     with store.session() as session:
-        record = log(session, store.media_dir(), [far, early], sheds_count=1)
+        record = log(session, store.media(), [far, early], sheds_count=1)
         got = flags(session, record)
         assert [r for r, _, _ in got] == ["far", "time"]
         # to the east edge: 0.0095° of longitude at 23.13° N, 0.0095 × 111,320 m × cos 23.13° ≈ 972.6 m
@@ -93,9 +94,9 @@ def test_far_and_late_photos_flag_the_record_without_refusing_it(store, sites, t
 def test_a_correction_keeps_its_photos_checks(store, sites, tmp_path):
     far = jpeg(tmp_path / "far.jpg", taken="2022:10:10 10:10:00", at=KM_EAST)
     with store.session() as session:
-        record = log(session, store.media_dir(), [far], sheds_count=1)
+        record = log(session, store.media(), [far], sheds_count=1)
         fixed = correct_inspection(session, record.id, changes={"inspected_at": "2022-10-10T10:05"},
-                                   media_dir=store.media_dir())
+                                   media=store.media())
         assert [r for r, _, _ in flags(session, fixed)] == ["far"]
 
 
@@ -103,7 +104,7 @@ def test_photos_without_exif_are_kept_unflagged(store, sites, tmp_path):
     plain = tmp_path / "plain.png"
     Image.new("RGB", (10, 10)).save(plain, "PNG")
     with store.session() as session:
-        record = log(session, store.media_dir(), [plain])
+        record = log(session, store.media(), [plain])
         assert flags(session, record) == []
         assert session.get(PhotoExif, record.photos[0].id).taken_at is None
 

@@ -11,8 +11,9 @@ from PIL import Image
 from cases.inspect_import import import_inspections
 from cases.inspections import log_inspection
 from cases.models import Inspection, Photo
-from cases.photos import MAX_BYTES, check_photo
+from cases.photos import MAX_BYTES, check_photo, photo_key
 from geo.errors import InputError
+from geo.media import MediaBlob
 from tests.cases.images import image_bytes, jpeg_bytes
 
 HTML_BEHIND_A_JPEG_HEADER = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00<html><script>alert(1)</script></html>"
@@ -78,12 +79,31 @@ def test_a_disguised_photo_stores_nothing_on_either_path(store, sites, tmp_path)
     with pytest.raises(InputError, match=r"photo 1: evil\.jpg is not a readable image"), \
             store.session() as session:
         log_inspection(session, parcel_code="QJ-001", inspected_at="2022-10-20", inspector="李",
-                       photos=[evil], media_dir=store.media_dir())
+                       photos=[evil], media=store.media())
     table = tmp_path / "field.csv"
     table.write_text("parcel_code,inspected_at,inspector,photos\nQJ-001,2022-10-20,王,evil.jpg\n",
                      encoding="utf-8")
     with pytest.raises(InputError, match=r"row 2, photos: evil\.jpg is not a readable image"), \
             store.session() as session:
-        import_inspections(session, table, media_dir=store.media_dir())
+        import_inspections(session, table, media=store.media())
     assert count(store, Inspection) == 0 and count(store, Photo) == 0
     assert not list(store.media_dir().rglob("*.*"))
+
+
+def test_with_media_in_the_store_a_photo_commits_and_rolls_back_with_its_record(store, sites, tmp_path,
+                                                                               monkeypatch):
+    monkeypatch.setenv("LANDPATROL_MEDIA", "db")
+    good = tmp_path / "good.jpg"
+    good.write_bytes(jpeg_bytes((64, 64)))
+    missing = tmp_path / "missing.jpg"
+    with pytest.raises(Exception, match="missing"), store.session() as session:  # the 2nd photo fails
+        log_inspection(session, parcel_code="QJ-001", inspected_at="2022-10-20", inspector="李",
+                       photos=[good, missing], media=store.media())
+    assert count(store, MediaBlob) == 0 and count(store, Photo) == 0
+    with store.session() as session:
+        record = log_inspection(session, parcel_code="QJ-001", inspected_at="2022-10-20", inspector="李",
+                                photos=[good], media=store.media())
+        sha = record.photos[0].sha256
+    with store.session() as session:
+        assert store.media().get(session, photo_key(sha, "jpg")) == good.read_bytes()
+    assert not (tmp_path / "media").exists()  # nothing in the folder the store would use otherwise

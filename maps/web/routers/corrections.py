@@ -72,7 +72,7 @@ def correct(store: Store, user: User, inspection_id: int, changes: dict[str, Any
     def work(session: Session) -> dict[str, Any]:
         correctable(session, user, inspection_id)
         new = correct_inspection(session, inspection_id, changes=changes, photos=photos or (),
-                                 media_dir=store.media_dir(), actor=user.name)
+                                 media=store.media(), actor=user.name)
         return inspection_dict(new, new.parcel.code)
 
     return run_write(store, work, retries=retries)

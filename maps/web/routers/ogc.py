@@ -48,7 +48,7 @@ from maps.web.deps import SignInRequired, get_current_user
 from maps.web.i18n import pick_lang
 from maps.web.pages import render
 from maps.web.policy import check_street, limited_to_streets
-from maps.web.response_cache import data_version
+from maps.web.response_cache import cache_version, data_version
 
 router = APIRouter(prefix="/ogc", include_in_schema=False)
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="landpatrol", Basic realm="landpatrol", charset="UTF-8"'}
@@ -134,7 +134,7 @@ def _etag(request: Request, session: Session, who: Caller, fmt: str) -> tuple[st
     version = data_version(session)
     minute = utc_now().strftime("%Y-%m-%dT%H:%M")
     scope = f"{who.role}:{','.join(who.streets or ['*'])}"
-    raw = f"{version}|{minute}|{scope}|{fmt}|{request.url.path}?{request.url.query}"
+    raw = f"{cache_version(session)}|{minute}|{scope}|{fmt}|{request.url.path}?{request.url.query}"
     event = session.get(AuditEvent, version) if version else None
     return '"' + hashlib.sha256(raw.encode()).hexdigest()[:32] + '"', event
 

@@ -8,14 +8,14 @@ from typing import Annotated, Any
 import pandas as pd
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import Response
 
 from cases.inspections import inspection_history
 from cases.models import Inspection, Photo, User, inspection_photos
-from cases.photo_evidence import make_thumbnail, thumbnail_path
-from cases.photos import media_path
+from cases.photo_evidence import original_key, thumbnail, thumbnail_key
 from cases.status import parcel_status
 from geo.errors import NotFoundError
+from geo.media import Media
 from layers.models import Parcel
 from layers.query import near_codes
 from maps.web.deps import CsrfDep, SessionDep, SettingsDep, StoreDep
@@ -97,14 +97,14 @@ def post_inspection(
 
 
 @router.get("/photos/{name}", include_in_schema=False)
-def photo(name: str, session: SessionDep, store: StoreDep, user: Reader, thumb: bool = False) -> FileResponse:
+def photo(name: str, session: SessionDep, store: StoreDep, user: Reader, thumb: bool = False) -> Response:
     """A stored photo, by its content hash, to those who may see one of its parcels (`thumb`: its
     upright thumbnail for lists, where the photo can be decoded)."""
     match = PHOTO_NAME.fullmatch(name)
     if not match:
         raise NotFoundError("no such photo")
     found = session.scalar(sa.select(Photo).where(Photo.sha256 == match.group(1)))
-    if found is None:
+    if found is None or original_key(found) != f"{found.sha256[:2]}/{name}":
         raise NotFoundError("no such photo")
     streets = session.scalars(
         sa.select(Parcel.street_code).join(Inspection, Inspection.parcel_id == Parcel.id)
@@ -112,13 +112,23 @@ def photo(name: str, session: SessionDep, store: StoreDep, user: Reader, thumb: 
         .where(inspection_photos.c.photo_id == found.id)).all()
     if user.role == "inspector" and not set(streets) & set(user.streets or []):
         check_street(user, None)
-    path = media_path(store.media_dir(), found.sha256, match.group(2))
-    small = thumbnail_path(store.media_dir(), found.sha256)
-    if thumb and path.is_file() and make_thumbnail(path, small):  # made once, on first request
-        path, media_type = small, "image/jpeg"
-    else:
-        media_type = found.media_type
-    if not path.is_file():
+    media = store.media()
+    small = _thumbnail(session, store, media, found) if thumb else None
+    data = small if small is not None else media.get(session, original_key(found))
+    if data is None:
         raise NotFoundError("no such photo")
-    return FileResponse(path, media_type=media_type,
-                        headers={"Cache-Control": "private, max-age=86400"})
+    return Response(data, media_type="image/jpeg" if small is not None else found.media_type,
+                     headers={"Cache-Control": "private, max-age=86400"})
+
+
+def _thumbnail(session: SessionDep, store: StoreDep, media: Media, found: Photo) -> bytes | None:
+    """The photo's thumbnail; one recorded before thumbnails were kept is made and stored now."""
+    stored = media.get(session, thumbnail_key(found.sha256))
+    if stored is not None:
+        return stored
+    try:
+        with store.writing(), store.session() as session:
+            return thumbnail(session, media, found)
+    except sa.exc.IntegrityError:  # another request stored it first: the same bytes
+        with store.session() as again:
+            return media.get(again, thumbnail_key(found.sha256))

@@ -90,7 +90,7 @@ def api_supersede(conflict_id: RowId, body: CorrectionIn, store: StoreDep, setti
     def work(session: Session) -> dict[str, Any]:
         conflict = open_conflict(session, conflict_id)
         new = correct_inspection(session, conflict.inspection_id, changes=changes, actor=user.name,
-                                 media_dir=store.media_dir())
+                                 media=store.media())
         return inspection_dict(new, new.parcel.code)
 
     return run_write(store, work, retries=settings.write_retries)

@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from geo.audit import record
 from maps.web.response_cache import ResponseCache
 
+AT = datetime(2026, 11, 26, 8, 0, 10, tzinfo=UTC)
 
-def test_a_body_is_built_once_per_data_version_and_minute(store):
-    cache = ResponseCache(size=2)
-    builds: list[int] = []
+
+def counting_builder(builds: list[int]) -> Callable[[], str]:
+    """A body builder that says how many times it has run (`body 1`, `body 2`, …)."""
 
     def build() -> str:
         builds.append(1)
         return f"body {len(builds)}"
 
-    at = datetime(2026, 11, 26, 8, 0, 10, tzinfo=UTC)
+    return build
+
+
+def test_a_body_is_built_once_per_data_version_and_minute(store):
+    cache = ResponseCache(size=2)
+    builds: list[int] = []
+    build = counting_builder(builds)
+    at = AT
     with store.session() as session:
         assert cache.get_or_build(session, ("k",), build, now=at) == "body 1"
         assert cache.get_or_build(session, ("k",), build, now=at + timedelta(seconds=30)) == "body 1"
@@ -41,3 +52,21 @@ def test_the_geojson_api_shows_a_new_inspection_at_once(site):
     assert logged.status_code == 201, logged.text
     after = {f["properties"]["code"]: f["properties"]["status"] for f in client.get(url).json()["features"]}
     assert after[code] == "violation"
+
+
+def test_a_write_committed_after_a_newer_one_is_not_hidden_by_the_cache(store):
+    """PostgreSQL: a transaction holding an older audit id commits after a newer one (two servers)."""
+    if store.is_spatialite:
+        pytest.skip("SQLite writers take turns: ids are committed in order")
+    cache = ResponseCache()
+    build = counting_builder([])
+    at = AT
+    with store.session() as slow:
+        record(slow, actor="t", action="inspection.log", entity="inspection", key="1")
+        slow.flush()  # holds the older id, not yet committed
+        with store.session() as fast:
+            record(fast, actor="t", action="inspection.log", entity="inspection", key="2")
+        with store.session() as reader:
+            assert cache.get_or_build(reader, ("k",), build, now=at) == "body 1"
+    with store.session() as reader:
+        assert cache.get_or_build(reader, ("k",), build, now=at) == "body 2"
