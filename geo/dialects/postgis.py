@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from geo.errors import StoreError
+from geo.tiles import BUFFER, EXTENT, Bounds
 
 INSTALL_HINT = (
     "install PostGIS: Debian/Ubuntu `apt-get install postgresql-15-postgis-3`, "
@@ -157,3 +158,31 @@ def member_of_many(column: Any, values: Sequence[int]) -> sa.ColumnElement[bool]
 def member_of_many_sql(column: str, name: str, values: Sequence[int]) -> tuple[str, Any]:
     """SQL text `column` is one of `values`, with the one parameter `:name` to bind to (an array)."""
     return f"{column} = ANY(:{name})", [int(v) for v in values]
+
+
+def vector_tile(
+    session: Session, *, table: str, id_column: str, geom_column: str, ids: Sequence[int],
+    attributes: Mapping[str, Sequence[str]], bounds: Bounds, layer: str,
+) -> bytes:
+    """One Mapbox Vector Tile layer of these rows (`attributes` aligned with `ids`), by ST_AsMVT.
+
+    `bounds` is the tile in EPSG:3857; the rows' ids and text attributes go in
+    as arrays, so the geometry never leaves the database.
+    """
+    if not ids:
+        return b""
+    names = list(attributes)
+    if not all(name.isidentifier() for name in names):
+        raise ValueError(f"not attribute names: {names!r}")
+    arrays = "".join(f", CAST(:a{i} AS text[])" for i in range(len(names)))
+    sql = (
+        f"SELECT ST_AsMVT(t, :layer, {EXTENT}, 'geom') FROM (SELECT {', '.join('a.' + n for n in names)}, "
+        f"ST_AsMVTGeom(ST_Transform(p.{geom_column}, 3857), "
+        f"ST_MakeEnvelope(:xmin, :ymin, :xmax, :ymax, 3857), {EXTENT}, {BUFFER}, true) AS geom "
+        f"FROM unnest(CAST(:ids AS bigint[]){arrays}) AS a(tile_row_id, {', '.join(names)}) "
+        f"JOIN {table} p ON p.{id_column} = a.tile_row_id) t WHERE t.geom IS NOT NULL"
+    )
+    params: dict[str, Any] = {f"a{i}": list(attributes[name]) for i, name in enumerate(names)}
+    params |= dict(zip(("xmin", "ymin", "xmax", "ymax"), bounds, strict=True))
+    body = session.execute(text(sql), params | {"ids": [int(i) for i in ids], "layer": layer}).scalar()
+    return bytes(body or b"")
