@@ -51,7 +51,7 @@ def test_tile_holds_its_parcels_with_status_and_nothing_else(store, tmp_path):
     assert by_code["T0"]["properties"] == {"code": "T0", "kind": "basic_farmland", "status": "uninspected",
                                            "name": "田"}
     # The outline lands where the parcel is: T0's west edge in tile units, y up as decoded.
-    west, south, east, north = mercator_bounds(Z, x, y)
+    west, _south, east, _north = mercator_bounds(Z, x, y)
     drawn = shape(by_code["T0"]["geometry"])
     expected_x = (113.38 * 20037508.342789244 / 180.0 - west) / (east - west) * EXTENT
     assert drawn.geom_type == "Polygon" and abs(drawn.bounds[0] - expected_x) <= 1
