@@ -18,7 +18,7 @@ from geo.dialects import select_dialect
 from geo.tiles import check_tile, lonlat_bounds, mercator_bounds
 
 LAYER = "parcels"
-MIN_ZOOM = 15  # a square of about 1.1 km at Guangzhou; below, the web map shows outlines only
+MIN_ZOOM = 16  # a square of about 560 m at Guangzhou; below, the web map shows outlines only
 TILE_MAX = 5_000  # parcels per tile, by code; far above what a zoom-15 square holds in practice
 
 
