@@ -65,3 +65,11 @@ def to_mercator(geometries: NDArray[np.object_]) -> NDArray[np.object_]:
         return np.column_stack([mx, my])
 
     return shapely.transform(geometries, project)
+
+
+def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
+    """The x, y of the zoom-`z` tile holding this point in degrees."""
+    side = 1 << z
+    x = int((lon + 180.0) / 360.0 * side)
+    y = int((1.0 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2.0 * side)
+    return min(max(x, 0), side - 1), min(max(y, 0), side - 1)

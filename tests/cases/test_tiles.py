@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import geopandas as gpd
 import mapbox_vector_tile
 import pytest
@@ -14,17 +12,10 @@ from shapely.geometry import box, shape
 from cases.inspections import log_inspection
 from cases.tiles import LAYER, parcel_tile
 from geo.errors import InputError
-from geo.tiles import EXTENT, lonlat_bounds, mercator_bounds, to_lonlat
+from geo.tiles import EXTENT, lonlat_bounds, mercator_bounds, tile_of, to_lonlat
 from layers.parcels_import import import_parcels
 
 Z = 17
-
-
-def _tile_of(lon: float, lat: float, z: int = Z) -> tuple[int, int]:
-    n = 1 << z
-    x = int((lon + 180.0) / 360.0 * n)
-    y = int((1.0 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2.0 * n)
-    return x, y
 
 
 def _decode(body: bytes) -> list[dict]:
@@ -41,7 +32,7 @@ def test_tile_holds_its_parcels_with_status_and_nothing_else(store, tmp_path):
     with store.session() as session:
         log_inspection(session, parcel_code="T1", inspected_at="2022-05-01", inspector="王",
                        findings={"sheds_count": 2})
-    x, y = _tile_of(113.3803, 23.1201)
+    x, y = tile_of(113.3803, 23.1201, Z)
     with store.session() as session:
         features = _decode(parcel_tile(session, Z, x, y))
         empty = parcel_tile(session, Z, 0, 0)
@@ -63,7 +54,7 @@ def test_tile_keeps_to_the_given_streets(store, tmp_path):
     frame = gpd.GeoDataFrame({"code": ["S0", "S1"]}, geometry=squares, crs=4490)
     frame.to_file(tmp_path / "p.gpkg", driver="GPKG")
     import_parcels(store, tmp_path / "p.gpkg", kind="basic_farmland", actor="test")
-    x, y = _tile_of(113.3801, 23.1201)
+    x, y = tile_of(113.3801, 23.1201, Z)
     with store.session() as session:
         assert _decode(parcel_tile(session, Z, x, y, street_codes=["440106999"])) == []
         assert len(_decode(parcel_tile(session, Z, x, y, street_codes=None))) == 2
@@ -83,3 +74,9 @@ def test_lonlat_bounds_hold_the_mercator_tile(z, data):
     lon0, lat0, lon1, lat1 = lonlat_bounds(z, x, y)
     (w, s), (e, n) = to_lonlat(west, south), to_lonlat(east, north)
     assert lon0 <= w < e <= lon1 and lat0 <= s < n <= lat1
+
+
+@given(st.floats(-179.9, 179.9), st.floats(-85, 85), st.integers(0, 22))
+def test_tile_of_a_point_holds_it(lon, lat, z):
+    west, south, east, north = lonlat_bounds(*(z, *tile_of(lon, lat, z)), buffer=0)
+    assert west - 1e-9 <= lon <= east + 1e-9 and south - 1e-9 <= lat <= north + 1e-9

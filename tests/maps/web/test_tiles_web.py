@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import math
-
 import mapbox_vector_tile
 
 from cases.tiles import LAYER
+from geo.tiles import tile_of
 from tests.maps.conftest import FENGHUANG, QIANJIN
 
 Z = 11
 
 
 def _tile_path(lon: float, lat: float, query: str = "") -> str:
-    n = 1 << Z
-    x = int((lon + 180.0) / 360.0 * n)
-    y = int((1.0 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2.0 * n)
+    x, y = tile_of(lon, lat, Z)
     return f"/tiles/parcels/{Z}/{x}/{y}.pbf{query}"
 
 
