@@ -6,17 +6,13 @@ Debian's /usr/bin/chromium through Playwright against a real uvicorn on
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
-
 import geopandas as gpd
 import pytest
 import shapely
 
 from layers.parcels_import import FieldOptions, import_parcels
 from tests.maps.conftest import QIANJIN
-from tests.maps.web.conftest import PASSWORD, Site, make_site, running
+from tests.maps.web.conftest import PASSWORD, Site, running
 
 pytestmark = pytest.mark.browser
 SIDE, STEP, COLUMNS, COUNT = 0.00025, 0.0003, 150, 20_000  # about 25 m parcels, 30 m apart
@@ -36,24 +32,18 @@ A_DRAWN_PARCEL = """() => {
 
 
 @pytest.fixture(scope="module")
-def big_street(spatialite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+def big_street(site: Site, tmp_path_factory: pytest.TempPathFactory) -> Site:
     """The web sample plus 20,000 parcels on 前进街道, imported from a GeoPackage."""
-    folder = tmp_path_factory.mktemp("big")
-    path = folder / "store.sqlite"
-    shutil.copyfile(spatialite_template, path)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("LANDPATROL_MEDIA", str(folder / "media"))
-        site = make_site(f"sqlite:///{path}", folder)
-        west = [ORIGIN[0] + (i % COLUMNS) * STEP for i in range(COUNT)]
-        south = [ORIGIN[1] + (i // COLUMNS) * STEP for i in range(COUNT)]
-        squares = shapely.box(west, south, [w + SIDE for w in west], [s + SIDE for s in south])
-        frame = gpd.GeoDataFrame({"code": [f"BIG-{i:05d}" for i in range(COUNT)], "street": QIANJIN,
-                                  "name": [f"大田{i}号" for i in range(COUNT)]}, geometry=squares, crs=4490)
-        frame.to_file(folder / "big.gpkg", driver="GPKG")
-        import_parcels(site.store, folder / "big.gpkg", kind="basic_farmland", actor="test",
-                       fields=FieldOptions(street="street"))
-        yield site
-        site.store.dispose()
+    path = tmp_path_factory.mktemp("big") / "big.gpkg"
+    west = [ORIGIN[0] + (i % COLUMNS) * STEP for i in range(COUNT)]
+    south = [ORIGIN[1] + (i // COLUMNS) * STEP for i in range(COUNT)]
+    squares = shapely.box(west, south, [w + SIDE for w in west], [s + SIDE for s in south])
+    frame = gpd.GeoDataFrame({"code": [f"BIG-{i:05d}" for i in range(COUNT)], "street": QIANJIN,
+                              "name": [f"大田{i}号" for i in range(COUNT)]}, geometry=squares, crs=4490)
+    frame.to_file(path, driver="GPKG")
+    import_parcels(site.store, path, kind="basic_farmland", actor="test",
+                   fields=FieldOptions(street="street"))
+    return site
 
 
 def test_a_street_of_20000_parcels_draws_by_tiles_and_opens_a_popup(
@@ -65,25 +55,15 @@ def test_a_street_of_20000_parcels_draws_by_tiles_and_opens_a_popup(
     tiles: list[str] = []
     with running(big_street.app) as base:
         context = browser.new_context(viewport={"width": 1000, "height": 800})  # type: ignore[attr-defined]
-
-        def guard(route: object) -> None:
-            url = route.request.url  # type: ignore[attr-defined]
-            if url.startswith(base) or url.startswith("data:"):
-                if "/tiles/parcels/" in url:
-                    tiles.append(url)
-                route.continue_()  # type: ignore[attr-defined]
-            else:
-                outside.append(url)
-                route.abort()  # type: ignore[attr-defined]
-
-        context.route("**/*", guard)
+        context.route(lambda url: not url.startswith((base, "data:")),
+                      lambda route: (outside.append(route.request.url), route.abort()))
         page = context.new_page()
+        page.on("request", lambda request: tiles.append(request.url) if "/tiles/" in request.url else None)
         page.goto(f"{base}/login")
-        page.fill("input[name=name]", "boss")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{base}/")
-
+        for field, value in (("name", "boss"), ("password", PASSWORD)):
+            page.fill(f"input[name={field}]", value)
+        with page.expect_navigation():
+            page.press("input[name=password]", "Enter")
         page.goto(f"{base}/streets/{QIANJIN}")
         assert page.locator("iframe#street-map").count() == 0  # no embedded map of 20,000 parcels
         page.wait_for_function(A_DRAWN_PARCEL, timeout=60_000)  # the first parcels are drawn
