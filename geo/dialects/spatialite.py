@@ -187,11 +187,13 @@ def vector_tile(
         to_mercator(shapely.from_wkb([wkb[int(ids[i])] for i in present])),
         west - pad, south - pad, east + pad, north + pad,
     )
+    scale = np.array([EXTENT / (east - west), EXTENT / (north - south)])
+    in_tile = shapely.transform(shapes, lambda xy: (xy - np.array([west, south])) * scale)  # y up
     features = [
         {"geometry": shape, "properties": {name: values[i] for name, values in attributes.items()}}
-        for i, shape in zip(present, shapes, strict=True) if not shape.is_empty
+        for i, shape in zip(present, in_tile, strict=True) if not shape.is_empty
     ]
     if not features:
         return b""
-    options = {"quantize_bounds": bounds, "extents": EXTENT}
-    return mapbox_vector_tile.encode([{"name": layer, "features": features}], default_options=options)
+    return mapbox_vector_tile.encode([{"name": layer, "features": features}],
+                                     default_options={"extents": EXTENT})

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import geopandas as gpd
 import mapbox_vector_tile
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from shapely.geometry import box, shape
+from shapely.geometry import Point, box, shape
 
 from cases.inspections import log_inspection
 from cases.tiles import LAYER, parcel_tile
 from geo.errors import InputError
-from geo.tiles import EXTENT, lonlat_bounds, mercator_bounds, tile_of, to_lonlat
+from geo.tiles import EXTENT, lonlat_bounds, mercator_bounds, tile_of, to_lonlat, to_mercator
 from layers.parcels_import import import_parcels
 
 Z = 17
@@ -42,10 +43,12 @@ def test_tile_holds_its_parcels_with_status_and_nothing_else(store, tmp_path):
     assert by_code["T0"]["properties"] == {"code": "T0", "kind": "basic_farmland", "status": "uninspected",
                                            "name": "田"}
     # The outline lands where the parcel is: T0's west edge in tile units, y up as decoded.
-    west, _south, east, _north = mercator_bounds(Z, x, y)
+    west, south, east, north = mercator_bounds(Z, x, y)
     drawn = shape(by_code["T0"]["geometry"])
-    expected_x = (113.38 * 20037508.342789244 / 180.0 - west) / (east - west) * EXTENT
-    assert drawn.geom_type == "Polygon" and abs(drawn.bounds[0] - expected_x) <= 1
+    corner = to_mercator(np.array([Point(113.38, 23.12)]))[0]
+    expected = ((corner.x - west) / (east - west) * EXTENT, (corner.y - south) / (north - south) * EXTENT)
+    assert drawn.geom_type == "Polygon"
+    assert abs(drawn.bounds[0] - expected[0]) <= 1 and abs(drawn.bounds[1] - expected[1]) <= 1
     assert empty == b"" and _decode(empty) == []
 
 
