@@ -17,11 +17,14 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from cases.clock import local_date, resolve_as_of
 from cases.status import figures_of, street_table
+from geo.errors import InputError
 from layers.kinds import KINDS
+from layers.models import Parcel
 from layers.query import parcels_frame, streets_frame
 from layers.streets import find_street
 from maps import labels
@@ -33,6 +36,8 @@ from maps.output import check_folder, check_targets, staged_pages
 from maps.panels import figures_html, legend_html, title_html
 from maps.popups import browser_config, parcel_properties
 
+# Parcels an offline street map embeds at most; larger streets open in the web app, by tiles.
+OFFLINE_MAX = 5_000
 # Tianhe's centre, for a street with neither outline nor parcels.
 TIANHE_CENTRE = (23.15, 113.36)
 # Street outlines are context, not survey: 1 m is plenty and keeps them small.
@@ -179,6 +184,7 @@ def write_street_map(
     get_basemap(basemap)  # fail on a bad name or path before reading anything
     if out is not None:
         _check_out(out, overwrite)
+    _check_size(session, street)
     data = read_street(session, street, as_of=as_of)
     if out is None:
         out = Path(f"map-{data.code}.html")
@@ -187,6 +193,18 @@ def write_street_map(
     with staged_pages(out.parent, [out], overwrite=overwrite) as staging:
         (staging / out.name).write_text(html, encoding="utf-8")
     return out
+
+
+def _check_size(session: Session, street: str) -> None:
+    """Refuse a street whose parcels would make an offline page too large to open (see README)."""
+    found = find_street(session, street)
+    count = session.scalar(sa.select(sa.func.count()).select_from(Parcel).where(
+        Parcel.street_code == found.code, Parcel.retired_at.is_(None)))
+    if count > OFFLINE_MAX:
+        raise InputError(
+            f"street {found.code} ({found.name}) has {count} parcels, more than the {OFFLINE_MAX} an offline "
+            f"map holds; open it in the web app instead (landpatrol serve, then /streets/{found.code})",
+            field="street", code="too_many_parcels")
 
 
 def _check_out(out: Path, overwrite: bool) -> None:

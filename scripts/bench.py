@@ -14,7 +14,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-BENCHMARKS = ("import", "status", "map", "export", "web", "field", "ogc", "scale")
+BENCHMARKS = ("import", "status", "map", "export", "web", "field", "ogc", "scale", "tiles")
 
 
 def main(argv: list[str] | None = None) -> int:

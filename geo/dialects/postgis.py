@@ -6,7 +6,7 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from geo.errors import StoreError
+from geo.tiles import BUFFER, EXTENT, Bounds
 
 INSTALL_HINT = (
     "install PostGIS: Debian/Ubuntu `apt-get install postgresql-15-postgis-3`, "
@@ -207,3 +208,31 @@ def restore_database(url: str, source: Path) -> None:
     command, env = _client("pg_restore", url)
     _run([*command, "--clean", "--if-exists", "--no-owner", "--single-transaction", "--exit-on-error",
           str(source)], env)
+
+
+def vector_tile(
+    session: Session, *, table: str, id_column: str, geom_column: str, ids: Sequence[int],
+    attributes: Mapping[str, Sequence[str]], bounds: Bounds, layer: str,
+) -> bytes:
+    """One Mapbox Vector Tile layer of these rows (`attributes` aligned with `ids`), by ST_AsMVT.
+
+    `bounds` is the tile in EPSG:3857; the rows' ids and text attributes go in
+    as arrays, so the geometry never leaves the database.
+    """
+    if not ids:
+        return b""
+    names = list(attributes)
+    if not all(name.isidentifier() for name in names):
+        raise ValueError(f"not attribute names: {names!r}")
+    arrays = "".join(f", CAST(:a{i} AS text[])" for i in range(len(names)))
+    sql = (
+        f"SELECT ST_AsMVT(t, :layer, {EXTENT}, 'geom') FROM (SELECT {', '.join('a.' + n for n in names)}, "
+        f"ST_AsMVTGeom(ST_Transform(p.{geom_column}, 3857), "
+        f"ST_MakeEnvelope(:xmin, :ymin, :xmax, :ymax, 3857), {EXTENT}, {BUFFER}, true) AS geom "
+        f"FROM unnest(CAST(:ids AS bigint[]){arrays}) AS a(tile_row_id, {', '.join(names)}) "
+        f"JOIN {table} p ON p.{id_column} = a.tile_row_id) t WHERE t.geom IS NOT NULL"
+    )
+    params: dict[str, Any] = {f"a{i}": list(attributes[name]) for i, name in enumerate(names)}
+    params |= dict(zip(("xmin", "ymin", "xmax", "ymax"), bounds, strict=True))
+    body = session.execute(text(sql), params | {"ids": [int(i) for i in ids], "layer": layer}).scalar()
+    return bytes(body or b"")

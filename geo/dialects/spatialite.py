@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import mapbox_vector_tile
 import numpy as np
 
 # GDAL must be loaded before mod_spatialite, or the process crashes when both
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from geo.dialects.sqlite_connection import driver_module, prepare_connection
 from geo.errors import StoreError
+from geo.tiles import BUFFER, EXTENT, Bounds, to_mercator
 from geo.write_turn import holds_turn
 
 
@@ -189,3 +191,39 @@ def restore_database(url: str, source: Path) -> None:
     finally:
         target.close()
         copy.close()
+
+
+def vector_tile(
+    session: Session, *, table: str, id_column: str, geom_column: str, ids: Sequence[int],
+    attributes: Mapping[str, Sequence[str]], bounds: Bounds, layer: str,
+) -> bytes:
+    """One Mapbox Vector Tile layer of these rows (`attributes` aligned with `ids`).
+
+    SpatiaLite has no tile encoder: the rows' geometry is read by id,
+    projected, clipped to the tile and its buffer, and encoded by
+    mapbox-vector-tile, to the same extent and buffer as PostGIS's ST_AsMVT.
+    """
+    if not ids:
+        return b""
+    condition, value = member_of_many_sql(id_column, "ids", ids)
+    rows = session.execute(
+        text(f"SELECT {id_column}, AsBinary({geom_column}) FROM {table} WHERE {condition}"), {"ids": value}
+    ).all()
+    wkb = {int(row_id): blob for row_id, blob in rows}
+    present = [i for i, row_id in enumerate(ids) if int(row_id) in wkb]
+    west, south, east, north = bounds
+    pad = (east - west) * BUFFER / EXTENT
+    shapes = shapely.clip_by_rect(
+        to_mercator(shapely.from_wkb([wkb[int(ids[i])] for i in present])),
+        west - pad, south - pad, east + pad, north + pad,
+    )
+    scale = np.array([EXTENT / (east - west), EXTENT / (north - south)])
+    in_tile = shapely.transform(shapes, lambda xy: (xy - np.array([west, south])) * scale)  # y up
+    features = [
+        {"geometry": shape, "properties": {name: values[i] for name, values in attributes.items()}}
+        for i, shape in zip(present, in_tile, strict=True) if not shape.is_empty
+    ]
+    if not features:
+        return b""
+    return mapbox_vector_tile.encode([{"name": layer, "features": features}],
+                                     default_options={"extents": EXTENT})

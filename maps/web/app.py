@@ -32,6 +32,7 @@ from maps.web.routers import (
     patrol,
     review,
     streets,
+    tiles,
     users,
 )
 from maps.web.schemas import ERROR_RESPONSES
@@ -96,7 +97,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.state.response_cache = ResponseCache()
     install_error_handlers(app)
     for module in (auth, streets, parcels, inspect_form, corrections, issues, exports, users, admin_imports,
-                   patrol, review, field, ogc):
+                   patrol, review, field, ogc, tiles):
         app.include_router(module.router)
     # The field app's Leaflet from xstatic-leaflet (mounted before /static, which would shadow it).
     app.mount("/static/leaflet", StaticFiles(directory=leaflet.BASE_DIR), name="leaflet")

@@ -1,4 +1,4 @@
-"""Rendered map pages and GeoJSON pages, kept until the data or the minute changes.
+"""Rendered map pages, GeoJSON pages and vector tiles, kept until the data or the minute changes.
 
 Every write in landpatrol adds an audit event, so the newest audit id is a
 version of all the data: a cached body is reused only while that version is
@@ -27,6 +27,8 @@ CacheKey = tuple[str, ...]
 # after one holding N+1. Such late commits land within this many ids of the newest.
 LATE_COMMIT_IDS = 1000
 
+Body = str | bytes  # HTML and GeoJSON pages, vector tiles
+
 
 def data_version(session: Session) -> int:
     """The newest audit event's id: it changes with every write."""
@@ -45,13 +47,13 @@ class ResponseCache:
     """A small least-recently-used cache of response bodies, per worker process."""
 
     def __init__(self, size: int = 256) -> None:
-        self._bodies: OrderedDict[CacheKey, str] = OrderedDict()
+        self._bodies: OrderedDict[CacheKey, Body] = OrderedDict()
         self._size = size
         self._lock = Lock()
 
     def get_or_build(
-        self, session: Session, key: CacheKey, build: Callable[[], str], *, now: datetime | None = None,
-    ) -> str:
+        self, session: Session, key: CacheKey, build: Callable[[], Body], *, now: datetime | None = None,
+    ) -> Body:
         """The body for `key` at the current data version and minute, built once."""
         minute = (now or utc_now()).strftime("%Y-%m-%dT%H:%M")
         full = (*key, cache_version(session), minute)

@@ -22,6 +22,7 @@ from maps.web.messages import web_error
 from maps.web.pages import page_lang, render
 from maps.web.policy import check_street, limited_to_streets, street_reader
 from maps.web.schemas import FeatureCollection, StreetOut
+from maps.web.tile_map import TILED_ABOVE, tile_map_config
 
 router = APIRouter(tags=["streets"])
 Reader = Annotated[User, Depends(street_reader)]
@@ -66,8 +67,10 @@ def _street(session: SessionDep, user: User, code: str) -> Any:
 def street_page(request: Request, code: str, session: SessionDep, user: Reader) -> HTMLResponse:
     """A street's figures and its map."""
     street = _street(session, user, code)
-    codes = parcels_frame(session, street_codes=[street.code])["code"].tolist()
-    return render(request, "street.html", {"street": street, "codes": codes})
+    parcels = parcels_frame(session, street_codes=[street.code])
+    tiled = tile_map_config(street, parcels, page_lang(request)) if len(parcels) > TILED_ABOVE else None
+    codes = parcels["code"].tolist()
+    return render(request, "street.html", {"street": street, "codes": codes, "tiled": tiled})
 
 
 @router.get("/streets/{code}/map", include_in_schema=False)

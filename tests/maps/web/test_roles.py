@@ -84,6 +84,8 @@ def matrix(
         ("GET", "/streets/{code}", STREET_READERS, get(street)),
         ("GET", "/streets/{code}/map", STREET_READERS, get(f"{street}/map")),
         ("GET", "/api/streets/{code}/parcels", STREET_READERS, get(f"/api/streets/{QIANJIN}/parcels")),
+        ("GET", "/tiles/parcels/{z}/{x}/{y}.pbf", STREET_READERS,
+         get(f"/tiles/parcels/16/53400/28600.pbf?street={QIANJIN}")),
         ("GET", "/parcels/{code}", STREET_READERS, get("/parcels/QJ-BF-001")),
         ("GET", "/api/parcels/{code}", STREET_READERS, get("/api/parcels/QJ-BF-001")),
         ("GET", "/api/parcels/{code}/inspections", STREET_READERS, get("/api/parcels/QJ-BF-001/inspections")),
