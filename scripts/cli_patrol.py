@@ -19,7 +19,7 @@ from layers.streets import street_codes
 from maps.web.policy import limited_to_streets
 from maps.web.users import get_user
 from scripts.cli_cases import inspect_app
-from scripts.cli_common import DbOption, Lang, OutputFormat, print_rows, store_from
+from scripts.cli_common import MAX_ID, DbOption, Lang, OutputFormat, print_rows, store_from
 
 patrol_app = typer.Typer(help="Today's patrol: parcels in order of urgency.", no_args_is_help=True)
 
@@ -81,7 +81,7 @@ def _conflict_row(conflict: dict[str, Any], *, lang: Lang, fmt: OutputFormat) ->
 
 def inspect_conflicts(
     ctx: typer.Context,
-    accept: Annotated[int | None, typer.Option("--accept", metavar="ID",
+    accept: Annotated[int | None, typer.Option("--accept", metavar="ID", min=1, max=MAX_ID,
                                                help="Accept the record of this conflict.")] = None,
     every: Annotated[bool, typer.Option("--all", help="Resolved ones too.")] = False,
     fmt: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = OutputFormat.table,

@@ -33,6 +33,12 @@ GOOD: dict[str, dict[str, str | list[str]]] = {
     "map street": {"street": "440106020"}, "map all": {"out": "<tmp>/maps"},
     "users add": {"name": "new-user", "role": "admin", "password_stdin": True},  # type: ignore[dict-item]
     "users list": {}, "users disable": {"name": "nobody"},
+    "users password": {"name": "nobody", "password_stdin": True},  # type: ignore[dict-item]
+    "users unlock": {"name": "nobody"},
+    "backup": {"out": "<tmp>/store.backup"}, "restore": {"archive": "<tmp>/missing.backup"},
+    "inspect conflicts": {}, "patrol list": {},
+    "tokens add": {"name": "qgis", "user": "nobody"}, "tokens list": {}, "tokens revoke": {"name": "nosuch"},
+    "ogc public": {"collection": "basic_farmland"}, "ogc private": {"collection": "basic_farmland"},
 }
 
 

@@ -49,6 +49,8 @@ BAD: dict[str, tuple[str, ...]] = {
     "map street out": (FOLDER, f"{A_FILE}/map.html"),  # a missing folder is made
     "output": OUTPUT_FILE, "report": OUTPUT_FILE, "rejected": OUTPUT_FILE,
     "demo out": (A_FILE,), "map all out": (A_FILE,),
+    "backup out": OUTPUT_FILE, "restore archive": INPUT_FILE, "accept": ID,
+    "user": (NUL, UNKNOWN), "expires": BAD_DATES, "collection": (NUL, UNKNOWN),
 }
 # Parameters with no bad value of their own here, and why.
 NOT_HERE = {
