@@ -23,18 +23,20 @@ point on the parcel's surface, which is also the point the phone navigates to.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection
+from collections.abc import Collection, Iterator, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from cases.rules import STATUS_LABELS, patrol_interval_days
 from cases.status import derive_status, is_present, issue_links_frame, summary_status_sql
+from geo.child_reader import ChildReader
 from geo.frames import WKB_LABEL
 from geo.orm import UTCDateTime
 from layers.kinds import KINDS
@@ -53,7 +55,7 @@ def patrol_entries(
     as_of: datetime | date | str | None = None,
     position: tuple[float, float] | None = None,
     today_window_days: int = 7,
-) -> list[dict[str, Any]]:
+) -> PatrolEntries:
     """Parcels of these streets (None: all) in order of urgency for a patrol.
 
     `position` is the inspector's (lon, lat) in WGS84/EPSG:4490. Each entry:
@@ -72,6 +74,7 @@ def patrol_entries(
 PARCEL_COLUMNS = (", p.code, p.name, st.name AS street_name, "
                   "ST_AsBinary(ST_PointOnSurface(p.geom)) AS " + WKB_LABEL)
 STREET_JOIN = "LEFT JOIN streets st ON st.code = p.street_code"
+CHUNK = 50_000  # rows an Arrow batch: few batches, each a few MB through the pipe
 KEPT_COLUMNS = ("code", "kind", "name", "street_code", "street_name", "status", "last_inspected_at",
                 "issue_states", "open_issue_refs", "lon", "lat")
 
@@ -81,27 +84,37 @@ def _status_rows(session: Session, street_codes: Collection[str] | None,
     """Status rows (`cases.status.derive_status`) of the streets' parcels, with code, name, street
     name, lon and lat, from one statement."""
     instant, present = is_present(as_of)
-    params: dict[str, Any] = {} if present else {"as_of": instant}
-    parcel_filter = ""
-    if street_codes is not None:
-        parcel_filter, params["streets"] = "AND p.street_code IN :streets", list(street_codes) or [""]
-    sql = summary_status_sql(session.get_bind().dialect.name, present=present, parcel_filter=parcel_filter,
+    in_streets = street_codes is not None
+    sql = summary_status_sql(session.get_bind().dialect.name, present=present,
+                             parcel_filter="AND p.street_code IN :streets" if in_streets else "",
                              columns=PARCEL_COLUMNS, joins=STREET_JOIN)
     statement = sa.text(sql)
     if not present:
-        statement = statement.bindparams(sa.bindparam("as_of", type_=UTCDateTime))
-    if street_codes is not None:
-        statement = statement.bindparams(sa.bindparam("streets", expanding=True))
-    frame = _object_frame(session, statement, params).set_index("parcel_id")
+        statement = statement.bindparams(sa.bindparam("as_of", instant, type_=UTCDateTime))
+    if in_streets:
+        streets = list(street_codes or ()) or [""]
+        statement = statement.bindparams(sa.bindparam("streets", streets, expanding=True, type_=sa.String))
+    # Past instants are bound as typed values, which only the session's own driver converts.
+    rows = _arrow_frame if present else _object_frame
+    frame = rows(session, statement).set_index("parcel_id")
     points = shapely.from_wkb(frame.pop(WKB_LABEL).to_numpy())
     frame = frame.assign(lon=shapely.get_x(points), lat=shapely.get_y(points))
     return derive_status(frame, instant=instant, links=issue_links_frame(session, as_of=instant))
 
 
-def _object_frame(session: Session, statement: sa.TextClause, params: dict[str, Any]) -> pd.DataFrame:
+def _arrow_frame(session: Session, statement: sa.TextClause) -> pd.DataFrame:
+    """The rows read as Arrow columns by a child process (`geo.child_reader`): at 100,000
+    parcels, making Python tuples of the rows and columns of the tuples cost twice the query."""
+    with ChildReader(session, [statement], chunk=CHUNK) as reader:
+        batches = list(reader.batches())
+    # No rows, no batch to carry the column names: the session's own reading of nothing is cheap.
+    return pa.Table.from_batches(batches).to_pandas() if batches else _object_frame(session, statement)
+
+
+def _object_frame(session: Session, statement: sa.TextClause) -> pd.DataFrame:
     """The rows as a frame of object columns, left for `derive_status` to type: letting pandas infer
     each column's type first took as long as the query itself at 100,000 parcels."""
-    result = session.execute(statement, params)
+    result = session.execute(statement)
     keys = list(result.keys())
     columns = list(zip(*result.all(), strict=True)) or [()] * len(keys)
     arrays = {key: np.array(column, dtype=object) for key, column in zip(keys, columns, strict=True)}
@@ -150,26 +163,66 @@ def _open_issues(issue_states: str) -> list[dict[str, str]]:
 
 def _optional(values: pd.Series, convert: Any = None) -> list[Any]:
     """Plain Python values, None where missing (whole columns: 100,000 rows a call, not a row)."""
-    missing = values.isna().to_numpy()
-    plain = values.astype(object).tolist() if convert is None else convert(values)
-    return [None if gone else value for value, gone in zip(plain, missing, strict=True)]
+    plain = np.array(values.astype(object).tolist() if convert is None else convert(values), dtype=object)
+    plain[values.isna().to_numpy()] = None
+    return plain.tolist()
 
 
-def _entries(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """The ordered rows as entry dicts, built column by column."""
+def _labels(values: pd.Series, label: dict[str, str]) -> list[str]:
+    """Each value's label, looked up once per distinct value."""
+    codes, distinct = pd.factorize(values)
+    return np.array([label[v] for v in distinct], dtype=object)[codes].tolist()
+
+
+class PatrolEntries(Sequence[dict[str, Any]]):
+    """The entries, held as columns: each entry's dict is made when it is read, so a caller
+    that counts, slices or streams the list does not pay for 100,000 dicts at once."""
+
+    def __init__(self, columns: dict[str, list[Any]]) -> None:
+        self._columns = columns
+        self._keys = list(columns)
+
+    def __len__(self) -> int:
+        return len(self._columns["code"])
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(len(self))[index]]
+        return {key: column[index] for key, column in self._columns.items()}
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        keys = self._keys
+        return (dict(zip(keys, values, strict=True)) for values in zip(*self._columns.values(), strict=True))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # a list-like: unhashable, as a list is
+
+
+def _entries(frame: pd.DataFrame) -> PatrolEntries:
+    """The ordered rows as entries, built column by column."""
     kind_zh = {k: (KINDS[k].name_zh if k in KINDS else k) for k in frame["kind"].unique()}
     kind_en = {k: (KINDS[k].name_en if k in KINDS else k) for k in frame["kind"].unique()}
     columns: dict[str, list[Any]] = {
         "code": frame["code"].tolist(),
         "kind": frame["kind"].tolist(),
-        "kind_label_zh": frame["kind"].map(kind_zh).tolist(),
-        "kind_label_en": frame["kind"].map(kind_en).tolist(),
+        "kind_label_zh": _labels(frame["kind"], kind_zh),
+        "kind_label_en": _labels(frame["kind"], kind_en),
         "name": _optional(frame["name"]),
         "street_code": _optional(frame["street_code"]),
         "street_name": _optional(frame["street_name"]),
         "status": frame["status"].tolist(),
-        "status_label_zh": frame["status"].map(STATUS_ZH).tolist(),
-        "status_label_en": frame["status"].map(STATUS_EN).tolist(),
+        "status_label_zh": _labels(frame["status"], STATUS_ZH),
+        "status_label_en": _labels(frame["status"], STATUS_EN),
         "group": frame["group"].astype(int).tolist(),
         "last_inspected_at": _optional(frame["last_inspected_at"], lambda v: list(v.dt.to_pydatetime())),
         "days_since": _optional(frame["days_since"], lambda v: v.fillna(0).astype(int).tolist()),
@@ -182,5 +235,4 @@ def _entries(frame: pd.DataFrame) -> list[dict[str, Any]]:
         "lon": frame["lon"].astype(float).tolist(),
         "lat": frame["lat"].astype(float).tolist(),
     }
-    keys = list(columns)
-    return [dict(zip(keys, values, strict=False)) for values in zip(*columns.values(), strict=False)]
+    return PatrolEntries(columns)

@@ -137,3 +137,13 @@ def test_cli_refuses_both_options_and_unknown_names(patrol_store):
     assert both.exit_code == 2 and "give one of them" in both.output
     assert run_cli(patrol_store, "--inspector", "nobody").exit_code == 3
     assert run_cli(patrol_store, "--street", "no-such-street").exit_code == 3
+
+
+def test_the_present_lists_the_streets_parcels_and_nothing_for_no_street(patrol_store):
+    # The present is read as Arrow columns: an empty result carries no batch to name the columns.
+    with patrol_store.session() as session:
+        now = patrol_entries(session, street_codes=[STREET])
+        nobody = patrol_entries(session, street_codes=[])
+    assert nobody == [] and len(nobody) == 0
+    assert sorted(e["code"] for e in now) == sorted(BY_URGENCY)
+    assert now[0] == next(iter(now)) and now[-2:] == list(now)[-2:]
