@@ -12,12 +12,16 @@ import io
 import json
 from datetime import UTC, datetime
 
+import numpy as np
 import pytest
+import shapely
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from cases.inspections import log_inspection
 from cases.issues import add_issue, link_parcels
-from cases.patrol import patrol_entries
+from cases.patrol import patrol_entries, point_lon_lat
 from layers.models import Parcel, Street
 from maps.web.users import add_user
 from scripts.cli import app
@@ -147,3 +151,16 @@ def test_the_present_lists_the_streets_parcels_and_nothing_for_no_street(patrol_
     assert nobody == [] and len(nobody) == 0
     assert sorted(e["code"] for e in now) == sorted(BY_URGENCY)
     assert now[0] == next(iter(now)) and now[-2:] == list(now)[-2:]
+
+
+@given(st.lists(st.one_of(
+    st.builds(shapely.Point, st.floats(-180, 180), st.floats(-90, 90)),
+    st.builds(shapely.Point, st.floats(-180, 180), st.floats(-90, 90), st.floats(-10, 10)),
+    st.none()), max_size=8), st.sampled_from(["little", "big"]))
+def test_point_lon_lat_reads_what_shapely_reads(points, order):
+    wkb = np.array([None if p is None else shapely.to_wkb(p, byte_order=0 if order == "big" else 1)
+                    for p in points], dtype=object)
+    parsed = shapely.from_wkb(wkb)
+    lon, lat = point_lon_lat(wkb)
+    np.testing.assert_array_equal(lon, shapely.get_x(parsed))
+    np.testing.assert_array_equal(lat, shapely.get_y(parsed))
