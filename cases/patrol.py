@@ -29,14 +29,13 @@ from typing import Any, overload
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import shapely
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from cases.rules import STATUS_LABELS, patrol_interval_days
 from cases.status import derive_status, is_present, issue_links_frame, summary_status_sql
-from geo.child_reader import ChildReader
+from geo.child_reader import read_here
 from geo.frames import WKB_LABEL
 from geo.orm import UTCDateTime
 from layers.kinds import KINDS
@@ -76,7 +75,6 @@ PARCEL_COLUMNS = (", p.code, p.name, st.name AS street_name, "
 STREET_JOIN = "LEFT JOIN streets st ON st.code = p.street_code"
 POINT_WKB_BYTES = 21  # byte order, geometry type, x, y
 LITTLE_ENDIAN_POINT = np.array([1, 1, 0, 0, 0], dtype=np.uint8)  # byte order 1, type 1 (uint32 LE)
-CHUNK = 50_000  # rows an Arrow batch: few batches, each a few MB through the pipe
 KEPT_COLUMNS = ("code", "kind", "name", "street_code", "street_name", "status", "last_inspected_at",
                 "issue_states", "open_issue_refs", "lon", "lat")
 
@@ -105,12 +103,11 @@ def _status_rows(session: Session, street_codes: Collection[str] | None,
 
 
 def _arrow_frame(session: Session, statement: sa.TextClause) -> pd.DataFrame:
-    """The rows read as Arrow columns by a child process (`geo.child_reader`): at 100,000
-    parcels, making Python tuples of the rows and columns of the tuples cost twice the query."""
-    with ChildReader(session, [statement], chunk=CHUNK) as reader:
-        batches = list(reader.batches())
+    """The rows read as Arrow columns (`geo.child_reader.read_here`): at 100,000 parcels, making
+    Python tuples of the rows and columns of the tuples cost twice the query."""
+    table = read_here(session, statement)
     # No rows, no batch to carry the column names: the session's own reading of nothing is cheap.
-    return pa.Table.from_batches(batches).to_pandas() if batches else _object_frame(session, statement)
+    return table.to_pandas() if table is not None else _object_frame(session, statement)
 
 
 def _object_frame(session: Session, statement: sa.TextClause) -> pd.DataFrame:

@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session
 
 from geo.dialects import select_dialect
 from geo.errors import StoreError
-from geo.rows_child import FRAME_LENGTH
+from geo.rows_child import DRIVERS, FRAME_LENGTH
 
 PIPE_BYTES = 1 << 20  # Linux's default ceiling for an unprivileged pipe
 
@@ -85,6 +85,17 @@ class ChildReader:
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
         self.close()
+
+
+def read_here(session: Session, statement: sa.Executable) -> pa.Table | None:
+    """One statement's rows as an Arrow table (None: no rows), read as a child would but in this
+    process: a caller with nothing to do meanwhile would only wait out the child's start-up."""
+    dialect = session.get_bind().dialect
+    setup = select_dialect(dialect.name).reader_setup(session)
+    compiled = _driver_sql(statement, dialect, literal=setup["literal"])
+    batches = DRIVERS[setup["driver"]](setup["target"], setup["begin"], [compiled], 1 << 20)  # rows a batch
+    found = [batch for batch in batches if batch is not None]
+    return pa.Table.from_batches(found) if found else None
 
 
 class _Child:

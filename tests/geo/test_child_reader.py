@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from geo.child_reader import ChildReader
+from geo.child_reader import ChildReader, read_here
 from geo.errors import StoreError
 
 # Rows 1..:count with text (Chinese), NULLs and a '%' that the driver must not take for a placeholder.
@@ -101,3 +101,12 @@ def test_on_postgis_every_child_reads_the_same_snapshot(store):
             seen = [[r["code"] for b in reader.batches() for r in b.to_pylist()] for _ in range(3)]
     assert len(reader.exit_codes) == 2
     assert seen == [["EARLY"]] * 3
+
+
+def test_read_here_gives_the_sessions_rows_as_one_table_and_none_for_no_rows(store):
+    with store.session() as session:
+        expected = [tuple(row) for row in session.execute(NUMBERS, {"count": 5})]
+        table = read_here(session, NUMBERS.bindparams(count=5))
+        empty = read_here(session, sa.text("SELECT code FROM streets WHERE code = 'none'"))
+    assert table is not None and [tuple(r.values()) for r in table.to_pylist()] == expected
+    assert empty is None
