@@ -174,9 +174,11 @@ def _open_issues(issue_states: str) -> list[dict[str, str]]:
     return [{"ref": ref, "state": state} for ref, state in pairs if state != "done"]
 
 
-def _open_issue_lists(issue_states: pd.Series, open_refs: pd.Series) -> list[list[dict[str, str]]]:
-    """Each row's open issues, parsed only on the rows with one (a few among 100,000)."""
-    lists: list[list[dict[str, str]]] = [[] for _ in range(len(issue_states))]
+def _open_issue_lists(issue_states: pd.Series, open_refs: pd.Series) -> list[list[dict[str, str]] | None]:
+    """Each row's open issues, parsed only on the rows with one (a few among 100,000); None for
+    none, made an empty list per entry as it is read (100,000 lists at once set off a full
+    garbage collection, 0.3 s)."""
+    lists: list[list[dict[str, str]] | None] = [None] * len(issue_states)
     states = issue_states.to_numpy()
     for row in np.flatnonzero((open_refs != "").to_numpy()):
         lists[row] = _open_issues(states[row])
@@ -196,11 +198,20 @@ def _labels(values: pd.Series, label: dict[str, str]) -> list[str]:
     return np.array([label[v] for v in distinct], dtype=object)[codes].tolist()
 
 
+def _entry(keys: list[str], values: Sequence[Any]) -> dict[str, Any]:
+    """One entry's dict, with its own list of open issues."""
+    entry = dict(zip(keys, values, strict=True))
+    if entry["open_issues"] is None:
+        entry["open_issues"] = []
+    return entry
+
+
 class PatrolEntries(Sequence[dict[str, Any]]):
     """The entries, held as columns: each entry's dict is made when it is read, so a caller
     that counts, slices or streams the list does not pay for 100,000 dicts at once."""
 
     def __init__(self, columns: dict[str, list[Any]]) -> None:
+        """`columns`: equal lists, by entry key; `open_issues` None where there are none."""
         self._columns = columns
         self._keys = list(columns)
 
@@ -216,11 +227,11 @@ class PatrolEntries(Sequence[dict[str, Any]]):
     def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
         if isinstance(index, slice):
             return [self[i] for i in range(len(self))[index]]
-        return {key: column[index] for key, column in self._columns.items()}
+        return _entry(self._keys, [column[index] for column in self._columns.values()])
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         keys = self._keys
-        return (dict(zip(keys, values, strict=True)) for values in zip(*self._columns.values(), strict=True))
+        return (_entry(keys, values) for values in zip(*self._columns.values(), strict=True))
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Sequence) and not isinstance(other, str):
