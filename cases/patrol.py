@@ -55,7 +55,8 @@ def patrol_entries(
     position: tuple[float, float] | None = None,
     today_window_days: int = 7,
 ) -> PatrolEntries:
-    """Parcels of these streets (None: all) in order of urgency for a patrol.
+    """Parcels of these streets (None: all) in order of urgency for a patrol, as a list-like
+    `PatrolEntries` (each entry's dict is made when it is read).
 
     `position` is the inspector's (lon, lat) in WGS84/EPSG:4490. Each entry:
     code, kind (+ labels), name, street_code, street_name, status (+ labels),
