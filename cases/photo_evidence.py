@@ -183,7 +183,7 @@ def flag_dict(flag: PhotoFlag, sha256: str) -> dict[str, Any]:
 
 
 def flags_of(session: Session, inspection_ids: list[int] | None) -> dict[int, list[dict[str, Any]]]:
-    """The photo flags of these records (None: of every record), by record id (records without flags left out)."""
+    """The photo flags of these records (None: every record), by record id (unflagged ones left out)."""
     if inspection_ids is not None and not inspection_ids:
         return {}
     query = sa.select(PhotoFlag, Photo.sha256).join(Photo, Photo.id == PhotoFlag.photo_id)
