@@ -237,13 +237,14 @@ def flag_text(flags: list[dict[str, Any]], lang: str = "zh") -> str:
     return "; ".join(parts)
 
 
-def all_flag_texts(session: Session, lang: str = "zh") -> dict[int, str]:
-    """Every flagged record's flags as one cell of text, by record id, in one query.
+def flag_texts(session: Session, inspection_ids: list[int] | None, lang: str = "zh") -> dict[int, str]:
+    """Flagged records' flags as one cell of text each, by record id, in one query (None: every record).
 
-    Why: the status export maps each parcel's latest record to its flags; flags
-    are rare, so reading them all once beats a query per chunk or per row.
+    Why: the status export and the OGC items map each parcel's latest record to
+    its flags; flags are rare, so the export reads them all once, not per chunk or row.
     """
-    return {record_id: flag_text(flags, lang) for record_id, flags in flags_of(session, None).items()}
+    found = flags_of(session, inspection_ids)
+    return {record_id: flag_text(flags, lang) for record_id, flags in found.items()}
 
 
 def flagged_records(session: Session, *, limit: int = 200) -> list[dict[str, Any]]:

@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from cases.clock import LOCAL_TZ, check_as_of_day, parse_date, resolve_as_of
-from cases.photo_evidence import all_flag_texts
+from cases.photo_evidence import flag_texts
 from cases.rules import FINDINGS
 from cases.status import (
     STATUS_LABELS,
@@ -223,11 +223,11 @@ def status_chunks(session: Session, query: _Resolved, *, lang: str = "en") -> It
 
             def with_status(frame: pd.DataFrame) -> pd.DataFrame:
                 return frame.join(past)
-        flag_texts = all_flag_texts(session, lang)
+        flags = flag_texts(session, None, lang)
         for _kind in query.kinds:
             for batch in reader.batches():
                 frame = _rows(batch.to_pandas(), with_status, lang)
-                frame["photo_flags"] = frame["last_inspection_id"].map(flag_texts)
+                frame["photo_flags"] = frame["last_inspection_id"].map(flags)
                 yield frame[frame["status"].isin(query.statuses)] if query.statuses else frame
 
 
