@@ -17,7 +17,7 @@ from collections.abc import Collection
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from cases.models import Inspection, InspectionConflict
 from cases.rules import FINDING_NAMES
@@ -44,45 +44,79 @@ def detect_conflicts(
     `known_street` is the parcel's street as the phone knew it (its offline copy);
     without it a move to another street cannot be told from the record.
     """
-    parcel = session.get(Parcel, inspection.parcel_id)
-    assert parcel is not None  # the record was validated against it
-    visit = inspection.inspected_at
-    found = []
-    reshaped_at = session.scalar(sa.select(sa.func.max(ParcelVersion.valid_to)).where(
-        ParcelVersion.parcel_id == parcel.id, ParcelVersion.valid_to > visit))
-    if reshaped_at is not None:  # the latest shape replaced after the visit
-        found.append(_conflict(inspection, "reshaped", {"changed_at": local_iso(reshaped_at)}))
-    if known_street and known_street != parcel.street_code:
-        found.append(_conflict(inspection, "moved", {"from": known_street, "to": parcel.street_code}))
-    if parcel.retired_at is not None:
-        found.append(_conflict(inspection, "retired", {"retired_at": local_iso(parcel.retired_at)}))
-    for other, fields in _later_records(session, inspection):
-        found.append(_conflict(inspection, "other_record", {"fields": fields}, other=other.id))
-    session.add_all(found)
+    subject = sa.select(Inspection.id).where(Inspection.id == inspection.id)
+    return _detect(session, subject, {inspection.id: known_street} if known_street else {})
+
+
+def detect_import_conflicts(session: Session, import_id: int) -> list[InspectionConflict]:
+    """Store the conflicts of every record of a batch import, in four queries whatever its size.
+
+    The rows of one file are compared with what was stored before it, not with
+    each other: a file's records arrive together, as if logged in visit order.
+    A file names no street as the phone knew it, so a move cannot be told.
+    """
+    return _detect(session, sa.select(Inspection.id).where(Inspection.import_id == import_id), {})
+
+
+def _detect(session: Session, subject: sa.Select, known_streets: dict[int, str]) -> list[InspectionConflict]:
+    """The conflicts of the records `subject` selects (reshaped, moved, retired, other_record), stored."""
+    subject = subject.correlate(None)  # a list of ids, never tied to the outer query's inspections
+    found: dict[int, list[InspectionConflict]] = {}
+
+    def add(inspection_id: int, reason: str, detail: dict[str, Any], other: int | None = None) -> None:
+        found.setdefault(inspection_id, []).append(_conflict(inspection_id, reason, detail, other))
+
+    reshaped = session.execute(  # the latest shape replaced after the visit
+        sa.select(Inspection.id, sa.func.max(ParcelVersion.valid_to))
+        .join(ParcelVersion, ParcelVersion.parcel_id == Inspection.parcel_id)
+        .where(Inspection.id.in_(subject), ParcelVersion.valid_to > Inspection.inspected_at)
+        .group_by(Inspection.id))
+    for inspection_id, changed_at in reshaped:
+        add(inspection_id, "reshaped", {"changed_at": local_iso(changed_at)})
+    parcels = session.execute(
+        sa.select(Inspection.id, Parcel.street_code, Parcel.retired_at)
+        .join(Parcel, Parcel.id == Inspection.parcel_id).where(Inspection.id.in_(subject)).where(
+            Parcel.retired_at.is_not(None) | Inspection.id.in_(list(known_streets))))
+    for inspection_id, street, retired_at in parcels:
+        known = known_streets.get(inspection_id)
+        if known and known != street:
+            add(inspection_id, "moved", {"from": known, "to": street})
+        if retired_at is not None:
+            add(inspection_id, "retired", {"retired_at": local_iso(retired_at)})
+    for inspection_id, other, fields in _later_records(session, subject):
+        add(inspection_id, "other_record", {"fields": fields}, other)
+    conflicts = [c for inspection_id in sorted(found) for c in found[inspection_id]]
+    session.add_all(conflicts)
     session.flush()
-    return found
+    return conflicts
 
 
-def _conflict(inspection: Inspection, reason: str, detail: dict[str, Any],
+def _conflict(inspection_id: int, reason: str, detail: dict[str, Any],
               other: int | None = None) -> InspectionConflict:
-    return InspectionConflict(inspection_id=inspection.id, reason=reason, detail=detail,
+    return InspectionConflict(inspection_id=inspection_id, reason=reason, detail=detail,
                               other_inspection_id=other, detected_at=utc_now())
 
 
-def _later_records(session: Session, inspection: Inspection) -> list[tuple[Inspection, list[str]]]:
-    """Effective records of the parcel by other inspectors after this visit, with the findings that differ."""
+def _later_records(session: Session, subject: sa.Select) -> list[tuple[int, int, list[str]]]:
+    """(record, later record, findings that differ): effective records of the parcel by other
+    inspectors after each visit, stored before the records `subject` selects."""
+    mine, other = aliased(Inspection), aliased(Inspection)
     corrected = sa.select(Inspection.supersedes_id).where(Inspection.supersedes_id.is_not(None))
-    others = session.scalars(sa.select(Inspection).where(
-        Inspection.parcel_id == inspection.parcel_id, Inspection.id != inspection.id,
-        Inspection.inspector != inspection.inspector, Inspection.inspected_at > inspection.inspected_at,
-        Inspection.id.not_in(corrected),
-    ).order_by(Inspection.inspected_at, Inspection.id))
-    pairs = []
-    for other in others:
-        fields = [n for n in FINDING_NAMES if getattr(other, n) != getattr(inspection, n)]
+    pairs = session.execute(
+        sa.select(*(getattr(mine, n) for n in ("id", *FINDING_NAMES)),
+                  *(getattr(other, n) for n in ("id", *FINDING_NAMES)))
+        .join(other, sa.and_(other.parcel_id == mine.parcel_id, other.inspector != mine.inspector,
+                             other.inspected_at > mine.inspected_at))
+        .where(mine.id.in_(subject), other.id.not_in(subject), other.id.not_in(corrected))
+        .order_by(mine.id, other.inspected_at, other.id))
+    width = 1 + len(FINDING_NAMES)
+    found = []
+    for row in pairs:
+        ours, theirs = row[:width], row[width:]
+        fields = [n for n, a, b in zip(FINDING_NAMES, ours[1:], theirs[1:], strict=True) if a != b]
         if fields:
-            pairs.append((other, fields))
-    return pairs
+            found.append((ours[0], theirs[0], fields))
+    return found
 
 
 def open_conflict(session: Session, conflict_id: int) -> InspectionConflict:

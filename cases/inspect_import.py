@@ -3,7 +3,9 @@
 All rows are checked before anything is written; by default one bad field
 rejects the file, with `partial=True` the good rows go in and the rejected
 ones are written, with their reasons, to a CSV beside. Rows are inserted in
-one bulk statement (COPY on PostGIS) inside the caller's transaction.
+one bulk statement (COPY on PostGIS) inside the caller's transaction; then the
+services that check single records (`cases.conflicts`, `cases.photo_evidence`)
+check the whole batch, in a few set-based queries.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ import shapely
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from cases.conflicts import detect_import_conflicts
 from cases.models import Inspection, inspection_photos
+from cases.photo_evidence import record_import_evidence
 from cases.photos import check_photo, store_photo
 from cases.rules import FINDING_NAMES
 from cases.summaries import add_import
@@ -41,7 +45,8 @@ MAX_LISTED_ERRORS = 3
 
 @dataclass
 class ImportResult:
-    """What an import did: rows read, written, skipped as already imported, and rejected."""
+    """What an import did: rows read, written, skipped as already imported, and rejected;
+    and how many written records have a conflict or a photo flag (for the review list)."""
 
     read: int
     written: int
@@ -49,12 +54,15 @@ class ImportResult:
     errors: list[RowError] = field(default_factory=list)
     rejected_file: Path | None = None
     import_id: int | None = None
+    conflicted: int = 0
+    flagged: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """Stable keys for `--format json` and the import run's report."""
         return {"read": self.read, "written": self.written, "skipped": self.skipped,
                 "rejected": len({e.row for e in self.errors}),
-                "rejected_file": str(self.rejected_file) if self.rejected_file else None}
+                "rejected_file": str(self.rejected_file) if self.rejected_file else None,
+                "conflicted": self.conflicted, "flagged": self.flagged}
 
 
 def read_records(path: Path, *, layer: str | None = None) -> tuple[pd.DataFrame, pd.Series]:
@@ -199,6 +207,9 @@ def import_inspections(
         add_import(connection, run.id)
     if good["photos"].notna().any():
         _link_photos(session, good, run.id, photo_path, media)
+        result.flagged = len({f.inspection_id for f in record_import_evidence(session, run.id, media)})
+    if rows:
+        result.conflicted = len({c.inspection_id for c in detect_import_conflicts(session, run.id)})
     run.report = result.as_dict()
     record(session, actor=actor, action="inspection.import", entity="import_run", key=str(run.id),
            detail={"file": path.name, **result.as_dict()})

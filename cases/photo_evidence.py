@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 from sqlalchemy.orm import Session
 
-from cases.models import Inspection, Photo, PhotoExif, PhotoFlag
+from cases.models import Inspection, Photo, PhotoExif, PhotoFlag, inspection_photos
 from cases.photos import SIGNATURES, photo_key
 from geo.crs import MEASURE_CRS
 from geo.frames import wkb_column
@@ -132,43 +132,73 @@ def thumbnail(session: Session, media: Media, photo: Photo) -> bytes | None:
     return small
 
 
-def _exif_of(session: Session, photo: Photo, media: Media) -> PhotoExif:
-    """The photo's EXIF row, read from its stored bytes the first time."""
-    found = session.get(PhotoExif, photo.id)
-    if found is not None:
-        return found
-    data = media.get(session, original_key(photo))
-    exif = read_exif(data) if data is not None else Exif()
-    found = PhotoExif(photo_id=photo.id, taken_at=exif.taken_at, lon=exif.lon, lat=exif.lat,
-                      orientation=exif.orientation)
-    session.add(found)
+def _exifs(session: Session, photos: list[Photo], media: Media) -> dict[int, PhotoExif]:
+    """The photos' EXIF rows by photo id: stored ones in one query, the others read from their bytes once."""
+    ids = list({photo.id for photo in photos})
+    found = {e.photo_id: e for e in session.scalars(sa.select(PhotoExif).where(PhotoExif.photo_id.in_(ids)))}
+    for photo in photos:
+        if photo.id not in found:
+            data = media.get(session, original_key(photo))
+            exif = read_exif(data) if data is not None else Exif()
+            found[photo.id] = PhotoExif(photo_id=photo.id, taken_at=exif.taken_at, lon=exif.lon, lat=exif.lat,
+                                        orientation=exif.orientation)
+            session.add(found[photo.id])
     return found
 
 
-def _metres_outside(session: Session, parcel_id: int, points: list[tuple[float, float]]) -> list[float]:
-    """Metres from each (lon, lat) to the parcel (0 inside), in the metric CRS."""
-    wkb = session.scalar(sa.select(wkb_column(Parcel.geom)).where(Parcel.id == parcel_id))
-    parcel = from_storage([shapely.from_wkb(wkb)], MEASURE_CRS)[0]
+def _metres_outside(
+    session: Session, parcel_ids: list[int], points: list[tuple[float, float]],
+) -> list[float]:
+    """Metres from each (lon, lat) to its parcel (0 inside), in the metric CRS; one query for all parcels."""
+    rows = session.execute(sa.select(Parcel.id, wkb_column(Parcel.geom))
+                           .where(Parcel.id.in_(set(parcel_ids)))).all()
+    shapes = dict(zip([i for i, _ in rows], from_storage(shapely.from_wkb([w for _, w in rows]), MEASURE_CRS),
+                      strict=True))
     projected = from_storage(shapely.points(points), MEASURE_CRS)
-    return [float(d) for d in shapely.distance(projected, parcel)]
+    return [float(d) for d in shapely.distance(projected, [shapes[i] for i in parcel_ids])]
+
+
+# (record id, its parcel id, its visit time, one of its photos)
+_Item = tuple[int, int, datetime, Photo]
 
 
 def record_evidence(session: Session, inspection: Inspection, media: Media | None) -> list[PhotoFlag]:
     """Read each photo of the record and store the record's flags (thumbnails wait until asked for)."""
     if media is None or not inspection.photos:
         return []
-    exifs = [(photo, _exif_of(session, photo, media)) for photo in inspection.photos]
+    items = [(inspection.id, inspection.parcel_id, inspection.inspected_at, p) for p in inspection.photos]
+    return _store_flags(session, items, media)
+
+
+def record_import_evidence(session: Session, import_id: int, media: Media | None) -> list[PhotoFlag]:
+    """The same checks for every record of a batch import, in a few queries whatever its size."""
+    if media is None:
+        return []
+    items = session.execute(
+        sa.select(Inspection.id, Inspection.parcel_id, Inspection.inspected_at, Photo)
+        .join(inspection_photos, inspection_photos.c.inspection_id == Inspection.id)
+        .join(Photo, Photo.id == inspection_photos.c.photo_id)
+        .where(Inspection.import_id == import_id).order_by(Inspection.id, Photo.id)).all()
+    return _store_flags(session, [tuple(item) for item in items], media) if items else []
+
+
+def _store_flags(session: Session, items: list[_Item], media: Media) -> list[PhotoFlag]:
+    """Flag each photo taken over 200 m outside its record's parcel or over 2 hours from its visit."""
+    exifs = _exifs(session, [photo for *_, photo in items], media)
     flags = []
-    placed = [(photo, exif) for photo, exif in exifs if exif.lon is not None and exif.lat is not None]
+    placed = [(item, exif) for item in items
+              if (exif := exifs[item[3].id]).lon is not None and exif.lat is not None]
     if placed:
-        distances = _metres_outside(session, inspection.parcel_id, [(e.lon, e.lat) for _, e in placed])
-        flags += [PhotoFlag(inspection_id=inspection.id, photo_id=photo.id, reason="far",
+        parcels = [item[1] for item, _ in placed]
+        distances = _metres_outside(session, parcels, [(exif.lon, exif.lat) for _, exif in placed])
+        flags += [PhotoFlag(inspection_id=item[0], photo_id=item[3].id, reason="far",
                             distance_m=round(metres, 1))
-                  for (photo, _), metres in zip(placed, distances, strict=True) if metres > FAR_METRES]
-    for photo, exif in exifs:
-        if exif.taken_at is not None and abs(exif.taken_at - inspection.inspected_at) > TIME_WINDOW:
-            minutes = (exif.taken_at - inspection.inspected_at).total_seconds() / 60
-            flags.append(PhotoFlag(inspection_id=inspection.id, photo_id=photo.id, reason="time",
+                  for (item, _), metres in zip(placed, distances, strict=True) if metres > FAR_METRES]
+    for inspection_id, _, inspected_at, photo in items:
+        taken_at = exifs[photo.id].taken_at
+        if taken_at is not None and abs(taken_at - inspected_at) > TIME_WINDOW:
+            minutes = (taken_at - inspected_at).total_seconds() / 60
+            flags.append(PhotoFlag(inspection_id=inspection_id, photo_id=photo.id, reason="time",
                                    minutes_off=round(minutes, 1)))
     session.add_all(flags)
     session.flush()
@@ -182,13 +212,14 @@ def flag_dict(flag: PhotoFlag, sha256: str) -> dict[str, Any]:
             "distance_m": flag.distance_m, "minutes_off": flag.minutes_off}
 
 
-def flags_of(session: Session, inspection_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-    """The photo flags of these records, by record id (records without flags left out)."""
-    if not inspection_ids:
+def flags_of(session: Session, inspection_ids: list[int] | None) -> dict[int, list[dict[str, Any]]]:
+    """The photo flags of these records (None: every record), by record id (unflagged ones left out)."""
+    if inspection_ids is not None and not inspection_ids:
         return {}
-    rows = session.execute(
-        sa.select(PhotoFlag, Photo.sha256).join(Photo, Photo.id == PhotoFlag.photo_id)
-        .where(PhotoFlag.inspection_id.in_(inspection_ids)).order_by(PhotoFlag.id)).all()
+    query = sa.select(PhotoFlag, Photo.sha256).join(Photo, Photo.id == PhotoFlag.photo_id)
+    if inspection_ids is not None:
+        query = query.where(PhotoFlag.inspection_id.in_(inspection_ids))
+    rows = session.execute(query.order_by(PhotoFlag.id)).all()
     out: dict[int, list[dict[str, Any]]] = {}
     for flag, sha256 in rows:
         out.setdefault(flag.inspection_id, []).append(flag_dict(flag, sha256))
@@ -204,6 +235,16 @@ def flag_text(flags: list[dict[str, Any]], lang: str = "zh") -> str:
                   else f"{flag['minutes_off']:+.0f} min")
         parts.append(f"{label} ({amount})")
     return "; ".join(parts)
+
+
+def flag_texts(session: Session, inspection_ids: list[int] | None, lang: str = "zh") -> dict[int, str]:
+    """Flagged records' flags as one cell of text each, by record id, in one query (None: every record).
+
+    Why: the status export and the OGC items map each parcel's latest record to
+    its flags; flags are rare, so the export reads them all once, not per chunk or row.
+    """
+    found = flags_of(session, inspection_ids)
+    return {record_id: flag_text(flags, lang) for record_id, flags in found.items()}
 
 
 def flagged_records(session: Session, *, limit: int = 200) -> list[dict[str, Any]]:

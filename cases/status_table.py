@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from cases.clock import LOCAL_TZ, check_as_of_day, parse_date, resolve_as_of
+from cases.photo_evidence import flag_texts
 from cases.rules import FINDINGS
 from cases.status import (
     STATUS_LABELS,
@@ -85,6 +86,7 @@ _TAIL: tuple[tuple[str, str, str, str], ...] = (
     ("rebuilt_total", "int", "累计重建", "Rebuilt in all"),
     ("open_issue_refs", "str", "未完成整改问题", "Open issues"),
     ("issue_states", "str", "整改问题及状态", "Issues and states"),
+    ("photo_flags", "str", "最近巡查照片疑点", "Last record's photo flags"),
 )
 # Shapefile names (at most 10 characters) of the columns whose names are longer.
 _SHORT = {
@@ -95,7 +97,7 @@ _SHORT = {
     "abandoned_m2": "abandon_m2", "machinery_count": "machinery", "vehicles_count": "vehicles",
     "replanted_m2": "replant_m2", "demolished_total": "demol_all", "rebuilt_total": "rebuil_all",
     "open_issue_refs": "open_issue", "issue_states": "issues", "red_line_id": "red_line",
-    "supervision_year": "superv_yr", "owner_agency": "owner_agcy",
+    "supervision_year": "superv_yr", "owner_agency": "owner_agcy", "photo_flags": "photo_flag",
 }
 _FINDING_TYPES = {"count": "int", "area": "float", "flag": "bool"}
 _COMMON_NAMES = frozenset(c[0] for c in _COMMON + _TAIL) | {f.name for f in FINDINGS}
@@ -221,9 +223,11 @@ def status_chunks(session: Session, query: _Resolved, *, lang: str = "en") -> It
 
             def with_status(frame: pd.DataFrame) -> pd.DataFrame:
                 return frame.join(past)
+        flags = flag_texts(session, None, lang)
         for _kind in query.kinds:
             for batch in reader.batches():
                 frame = _rows(batch.to_pandas(), with_status, lang)
+                frame["photo_flags"] = frame["last_inspection_id"].map(flags)
                 yield frame[frame["status"].isin(query.statuses)] if query.statuses else frame
 
 

@@ -23,6 +23,7 @@ import shapely
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from cases.photo_evidence import flag_texts
 from cases.rules import STATUS_LABELS
 from cases.status import (
     STATUSES,
@@ -157,6 +158,8 @@ def parcel_rows(session: Session, kind: str, ids: list[int], as_of: date | None,
     frame["area_mu"] = frame["area_m2"] / M2_PER_MU
     frame["status_label"] = frame["status"].map({s: STATUS_LABELS[s][lang != "zh"] for s in STATUSES})
     frame["days_since"] = np.floor(frame["days_since"].astype(float))
+    latest = frame["last_inspection_id"].dropna().astype(int).tolist()
+    frame["photo_flags"] = frame["last_inspection_id"].map(flag_texts(session, latest, lang))
     return frame.reset_index(drop=True)
 
 

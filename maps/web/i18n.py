@@ -32,6 +32,8 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "exports": ("数据导出", "Exports"),
     "users": ("用户管理", "Users"),
     "inspect": ("巡查登记", "Log inspection"),
+    "review": ("冲突复核", "Review"),
+    "field_app": ("外业巡查", "Field app"),
     "history": ("巡查记录", "Inspection history"),
     "photos": ("照片", "Photos"),
     "status": ("状态", "Status"),
