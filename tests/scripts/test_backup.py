@@ -37,7 +37,7 @@ def _seed(store: Store, tmp_path: Path) -> list[str]:
     with store.session() as session:
         sample = add_sample(session)
         log_inspection(session, parcel_code="QJ-BF-002", inspected_at="2022-05-01T10:00", inspector="王",
-                       findings={"sheds_count": 1}, photos=[photo], media_dir=store.media_dir())
+                       findings={"sheds_count": 1}, photos=[photo], media=store.media())
     return [code for codes in sample.codes.values() for code in codes]
 
 

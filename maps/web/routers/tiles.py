@@ -22,7 +22,8 @@ MVT = "application/vnd.mapbox-vector-tile"
             responses={200: {"content": {MVT: {}}, "description": "one Mapbox Vector Tile, layer `parcels`"}})
 def parcels_tile(
     request: Request, session: SessionDep, user: Reader,
-    z: Annotated[int, Path(ge=0, le=MAX_ZOOM)], x: Annotated[int, Path(ge=0)], y: Annotated[int, Path(ge=0)],
+    z: Annotated[int, Path(ge=0, le=MAX_ZOOM)], x: Annotated[int, Path(ge=0, le=2**MAX_ZOOM - 1)],
+    y: Annotated[int, Path(ge=0, le=2**MAX_ZOOM - 1)],
     street: Annotated[str | None, Query(max_length=60, description="only this street's parcels")] = None,
 ) -> Response:
     """Tile z/x/y of the parcels the user may see (an inspector's own streets), with today's status."""
