@@ -47,7 +47,10 @@ def _field_of(message: str) -> str:
 
 def _form_error(request: Request, err: LandpatrolError) -> dict[str, str]:
     """The error beside the field it names, in the page's language."""
-    return {err.field or _field_of(str(err)): localized(err, page_lang(request))}
+    field = err.field or _field_of(str(err))
+    if field.startswith("photo"):  # `photo 2`: the second file of the one photos input
+        field = "photos"
+    return {field: localized(err, page_lang(request))}
 
 
 @router.get("/inspect", include_in_schema=False)

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from cases.status_style import STATUS_COLORS
+from tests.cases.images import image_bytes
 from tests.maps.conftest import QIANJIN
 from tests.maps.web.conftest import PASSWORD, Site, running
 
 pytestmark = pytest.mark.browser
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15"
-       b"\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+PNG = image_bytes("PNG")
 FILL_OF = """code => {
   for (const key in window) {
     let map; try { map = window[key] instanceof L.Map ? window[key] : null; } catch (e) { continue; }
