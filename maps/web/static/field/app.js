@@ -101,7 +101,13 @@
     if (!response.ok) { throw new Error("session " + response.status); }
     return response.json();
   }
-  async function fetchPackage() {
+  /* The fetch under way is kept, so that signing out waits for it and it cannot store the
+     package again after the offline copy was cleared. */
+  function fetchPackage() {
+    state.packaging = loadPackage();
+    return state.packaging;
+  }
+  async function loadPackage() {
     var response = await fetch("/api/field/package", { credentials: "same-origin", cache: "no-store" });
     if (!response.ok) { throw new Error("package " + response.status); }
     var pack = await response.json();
@@ -510,6 +516,7 @@
     var waiting = state.records.filter(mine).length;
     if (waiting && !window.confirm(t("confirm_sign_out", { n: waiting }))) { return; }
     await state.syncing;  // an upload under way finishes first, so it cannot put a record back
+    await Promise.resolve(state.packaging).catch(function () { return null; });  // likewise a package
     if (state.user) { await S.forget(state.user); }
     if (state.csrf) {
       await fetch("/logout", { method: "POST", credentials: "same-origin", redirect: "manual",

@@ -3,7 +3,7 @@
    page (the sign-in page carries a CSRF token) always go to the network and are never stored here;
    the app itself keeps the signed-in user's data in IndexedDB and clears it on sign-out. */
 "use strict";
-var CACHE = "landpatrol-field-shell-v1";
+var CACHE = "landpatrol-field-shell-v2";
 var SHELL = [
   "/field/",
   "/field/manifest.webmanifest",
