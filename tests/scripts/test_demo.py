@@ -29,7 +29,7 @@ from scripts.demo import fresh_store, run_demo
 from scripts.demo_ledger import ISSUES
 from scripts.demo_parcels import FARMLAND, FOREST, ILLEGAL, parcel_geometries
 from scripts.demo_streets import STREETS
-from tests.conftest import BACKENDS, _drop_database, _pg_url
+from tests.conftest import BACKENDS, _drop_database, _pg_url, _scratch_database
 
 QIANJIN, LONGDONG, FENGHUANG, CHANGXING = "440106020", "440106018", "440106019", "440106017"
 pytestmark = pytest.mark.slow  # a demo run per backend, about 5 s each
@@ -210,14 +210,9 @@ def demo_copy(demo_run: Run, request: pytest.FixtureRequest, tmp_path: Path) -> 
         shutil.copyfile(demo_run.db_url.removeprefix("sqlite:///"), copy)
         yield f"sqlite:///{copy}"
         return
-    admin = request.getfixturevalue("postgis_admin")
-    name = f"landpatrol_copy_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"CREATE DATABASE {name} TEMPLATE {sa.make_url(demo_run.db_url).database}"))
-    try:
-        yield _pg_url(admin, name)
-    finally:
-        _drop_database(admin, name)
+    template = sa.make_url(demo_run.db_url).database
+    with _scratch_database(request.getfixturevalue("postgis_admin"), "landpatrol_copy", template) as url:
+        yield url
 
 
 def test_rerun_replaces_the_store(demo_run: Run, demo_copy: str) -> None:
