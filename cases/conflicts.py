@@ -23,15 +23,16 @@ from cases.models import Inspection, InspectionConflict
 from cases.rules import FINDING_NAMES
 from geo.audit import default_actor, record
 from geo.errors import ConflictError, NotFoundError
+from geo.i18n import N_, translator
 from geo.local_time import local_iso
 from geo.orm import utc_now
 from layers.models import Parcel, ParcelVersion
 
-REASONS: dict[str, tuple[str, str]] = {
-    "reshaped": ("地块形状在巡查后已更新", "The parcel was reshaped after the visit"),
-    "moved": ("地块已划入其他街道", "The parcel now lies in another street"),
-    "retired": ("地块在巡查后已注销", "The parcel was retired after the visit"),
-    "other_record": ("其他巡查员随后记录了不同结果", "Another inspector later recorded other findings"),
+REASONS: dict[str, str] = {  # English message ids; their Chinese is in the catalogue (`geo.i18n`)
+    "reshaped": N_("The parcel was reshaped after the visit"),
+    "moved": N_("The parcel now lies in another street"),
+    "retired": N_("The parcel was retired after the visit"),
+    "other_record": N_("Another inspector later recorded other findings"),
 }
 AUDIT_ACTIONS = {"accepted": "conflict.accept", "superseded": "conflict.supersede"}
 
@@ -161,17 +162,22 @@ def _resolve(session: Session, conflict: InspectionConflict, resolution: str, *,
 def conflict_dict(conflict: InspectionConflict) -> dict[str, Any]:
     """A conflict as the API, the CLI and the review page show it."""
     inspection = conflict.inspection
-    reason_zh, reason_en = REASONS[conflict.reason]
     return {
         "id": conflict.id, "inspection_id": conflict.inspection_id,
         "parcel_code": inspection.parcel.code, "street_code": inspection.parcel.street_code,
         "inspector": inspection.inspector, "inspected_at": inspection.inspected_at,
         "recorded_at": inspection.recorded_at, "reason": conflict.reason,
-        "reason_label_zh": reason_zh, "reason_label_en": reason_en, "detail": conflict.detail,
+        "reason_label_zh": reason_label(conflict.reason, "zh"),
+        "reason_label_en": reason_label(conflict.reason, "en"), "detail": conflict.detail,
         "other_inspection_id": conflict.other_inspection_id, "detected_at": conflict.detected_at,
         "resolution": conflict.resolution, "resolved_at": conflict.resolved_at,
         "resolved_by": conflict.resolved_by, "correction_id": conflict.correction_id,
     }
+
+
+def reason_label(reason: str, lang: str) -> str:
+    """Why a record conflicts, in words of `lang`."""
+    return translator(lang)(REASONS[reason])
 
 
 def conflicts_of(session: Session, inspection_id: int) -> list[dict[str, Any]]:

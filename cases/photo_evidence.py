@@ -26,6 +26,7 @@ from cases.models import Inspection, Photo, PhotoExif, PhotoFlag, inspection_pho
 from cases.photos import SIGNATURES, photo_key
 from geo.crs import MEASURE_CRS
 from geo.frames import wkb_column
+from geo.i18n import N_, translator
 from geo.local_time import LOCAL_TZ
 from geo.measure import from_storage
 from geo.media import Media
@@ -35,9 +36,9 @@ FAR_METRES = 200.0
 TIME_WINDOW = timedelta(hours=2)
 THUMB_PIXELS = 320
 EXTENSIONS = {media_type: extension for media_type, extension, _ in SIGNATURES}
-FLAG_LABELS: dict[str, tuple[str, str]] = {
-    "far": ("照片拍摄位置距地块超过200米", "Photo taken over 200 m from the parcel"),
-    "time": ("照片拍摄时间与巡查时间相差超过2小时", "Photo taken over 2 hours from the visit"),
+FLAG_LABELS: dict[str, str] = {  # English message ids; their Chinese is in the catalogue (`geo.i18n`)
+    "far": N_("Photo taken over 200 m from the parcel"),
+    "time": N_("Photo taken over 2 hours from the visit"),
 }
 
 
@@ -207,8 +208,8 @@ def _store_flags(session: Session, items: list[_Item], media: Media) -> list[Pho
 
 def flag_dict(flag: PhotoFlag, sha256: str) -> dict[str, Any]:
     """A flag as the API, the pages and the exports show it."""
-    zh, en = FLAG_LABELS[flag.reason]
-    return {"photo": sha256, "reason": flag.reason, "label_zh": zh, "label_en": en,
+    label = FLAG_LABELS[flag.reason]
+    return {"photo": sha256, "reason": flag.reason, "label_zh": translator("zh")(label), "label_en": label,
             "distance_m": flag.distance_m, "minutes_off": flag.minutes_off}
 
 
@@ -228,9 +229,10 @@ def flags_of(session: Session, inspection_ids: list[int] | None) -> dict[int, li
 
 def flag_text(flags: list[dict[str, Any]], lang: str = "zh") -> str:
     """Flags as one cell of text (exports, CLI): `far 350 m; time +180 min`."""
+    _ = translator(lang)
     parts = []
     for flag in flags:
-        label = flag["label_zh"] if lang == "zh" else flag["label_en"]
+        label = _(FLAG_LABELS[flag["reason"]])
         amount = (f"{flag['distance_m']:.0f} m" if flag["reason"] == "far"
                   else f"{flag['minutes_off']:+.0f} min")
         parts.append(f"{label} ({amount})")

@@ -1,127 +1,81 @@
-"""Every word a map shows, in Chinese (the default on maps) and English.
+"""Every word a map shows, by key, through the catalogue (Chinese the default on maps, and English).
 
-Status and kind names come from their registries (`cases.status`, `layers.kinds`)
-so a map never calls a thing differently from the report or the CLI.
+Status, kind and issue-state names come from their registries (`cases.status`,
+`layers.kinds`, `cases.issue_state`) so a map never calls a thing differently from
+the report or the CLI.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import cache
+from types import MappingProxyType
+
+from cases.issue_state import STATE_LABELS
 from cases.status import STATUS_LABELS
+from geo.i18n import N_, NC_, translations
 from layers.kinds import KINDS
 
-LANGS = ("zh", "en")
-
-ISSUE_STATES: dict[str, tuple[str, str]] = {
-    "done": ("已完成", "done"),
-    "basically_done": ("基本完成", "basically done"),
-    "in_progress": ("正在推进", "in progress"),
-}
-
-TEXT: dict[str, dict[str, str]] = {
-    "zh": {
-        "title": "{street} 土地巡查图",
-        "as_of": "截至 {date}",
-        "schematic": "示意数据：街道边界为示意，非测绘成果",
-        "legend": "图例 · 地块状态",
-        "kinds": "地块类型",
-        "street_boundary": "街道边界",
-        "figures": "巡查整改情况",
-        "parcels_total": "地块总数",
-        "by_status": "按状态",
-        "sheds_found": "发现窝棚",
-        "sheds_standing": "现存窝棚",
-        "demolished": "已拆除",
-        "rebuilt": "按标准重建",
-        "hardened_cleared": "清理硬底化",
-        "overdue": "逾期未巡",
-        "recurrences": "新增反弹",
-        "rectification": "整改",
-        "unit_count": "处",
-        "unit_parcels": "块",
-        "code": "编号",
-        "name": "名称",
-        "kind": "类型",
-        "village": "村/社",
-        "area": "面积",
-        "mu": "亩",
-        "status": "状态",
-        "lastInspection": "最近巡查",
-        "never": "未巡查",
-        "findings": "发现情况",
-        "inspections": "巡查次数",
-        "issues": "关联整改问题",
-        "note": "备注",
-        "coordinates": "中心坐标 (CGCS2000)",
-        "search": "按地块编号查找…",
-        "notFound": "未找到该编号",
-        "listSep": "；",
-        "none_found": "无",
-        "index_title": "天河区 土地巡查 · 各街道情况",
-        "index_map": "各街道违法违规地块占比",
-        "street": "街道",
-        "street_code": "代码",
-        "share": "违法违规占比",
-        "share_means": "{share} = （{statuses}）地块数 ÷ 地块总数",
-        "no_parcels": "无地块",
-        "open_map": "打开地图",
-        "district_total": "全区合计",
-        "back_to_index": "返回全区",
-    },
-    "en": {
-        "title": "{street}: land inspection map",
-        "as_of": "as of {date}",
-        "schematic": "Schematic data: the street boundary is a sketch, not a survey",
-        "legend": "Legend: parcel status",
-        "kinds": "Parcel kinds",
-        "street_boundary": "Street boundary",
-        "figures": "Inspection and rectification",
-        "parcels_total": "Parcels",
-        "by_status": "By status",
-        "sheds_found": "Sheds found",
-        "sheds_standing": "Sheds standing",
-        "demolished": "Demolished",
-        "rebuilt": "Rebuilt to standard",
-        "hardened_cleared": "Hardened ground cleared",
-        "overdue": "Overdue patrols",
-        "recurrences": "Recurrences",
-        "rectification": "Rectification",
-        "unit_count": "",
-        "unit_parcels": "",
-        "code": "Code",
-        "name": "Name",
-        "kind": "Kind",
-        "village": "Village",
-        "area": "Area",
-        "mu": "mu",
-        "status": "Status",
-        "lastInspection": "Last inspection",
-        "never": "never",
-        "findings": "Findings",
-        "inspections": "Inspections",
-        "issues": "Linked issues",
-        "note": "Note",
-        "coordinates": "Centre (CGCS2000)",
-        "search": "Find parcel by code…",
-        "notFound": "No parcel with that code",
-        "listSep": "; ",
-        "none_found": "none",
-        "index_title": "Tianhe district land inspection: streets",
-        "index_map": "Share of parcels in violation, by street",
-        "street": "Street",
-        "street_code": "Code",
-        "share": "In violation",
-        "share_means": "{share} = ({statuses}) parcels ÷ all parcels",
-        "no_parcels": "no parcels",
-        "open_map": "open map",
-        "district_total": "District total",
-        "back_to_index": "back to district",
-    },
+# Key → English message id (its Chinese is in the catalogue, `geo.i18n`); the map script reads
+# the words by key. A count's unit is part of its message: `{n} 处` in Chinese, `{n}` in English.
+_MESSAGES: dict[str, str | tuple[str, str]] = {
+    "title": N_("{street}: land inspection map"),
+    "as_of": N_("as of {date}"),
+    "schematic": N_("Schematic data: the street boundary is a sketch, not a survey"),
+    "legend": N_("Legend: parcel status"),
+    "kinds": N_("Parcel kinds"),
+    "street_boundary": N_("Street boundary"),
+    "figures": N_("Inspection and rectification"),
+    "parcels_total": NC_("count", "Parcels"),
+    "by_status": N_("By status"),
+    "sheds_found": N_("Sheds found"),
+    "sheds_standing": N_("Sheds standing"),
+    "demolished": N_("Demolished"),
+    "rebuilt": N_("Rebuilt to standard"),
+    "hardened_cleared": N_("Hardened ground cleared"),
+    "overdue": N_("Overdue patrols"),
+    "recurrences": N_("Recurrences"),
+    "rectification": N_("Rectification"),
+    "code": N_("Code"),
+    "name": NC_("parcel", "Name"),
+    "kind": N_("Kind"),
+    "village": N_("Village"),
+    "area": N_("Area"),
+    "mu": N_("mu"),
+    "status": N_("Status"),
+    "lastInspection": N_("Last inspection"),
+    "never": N_("never"),
+    "findings": N_("Findings"),
+    "inspections": NC_("count", "Inspections"),
+    "issues": N_("Linked issues"),
+    "note": N_("Note"),
+    "coordinates": N_("Centre (CGCS2000)"),
+    "search": N_("Find parcel by code…"),
+    "notFound": N_("No parcel with that code"),
+    "listSep": N_("; "),
+    "none_found": N_("none"),
+    "index_title": N_("Tianhe district land inspection: streets"),
+    "index_map": N_("Share of parcels in violation, by street"),
+    "street": N_("Street"),
+    "street_code": NC_("street", "Code"),
+    "share": N_("In violation"),
+    "share_means": N_("{share} = ({statuses}) parcels ÷ all parcels"),
+    "no_parcels": N_("no parcels"),
+    "open_map": N_("open map"),
+    "district_total": N_("District total"),
+    "back_to_index": N_("back to district"),
+    "n_places": NC_("count of places", "{n}"),
+    "n_parcels": NC_("count of parcels", "{n}"),
 }
 
 
-def text(lang: str) -> dict[str, str]:
-    """The words of one language (English for anything but `zh`)."""
-    return TEXT["zh" if lang == "zh" else "en"]
+@cache
+def text(lang: str) -> Mapping[str, str]:
+    """The words of one language by key (English for anything but `zh`), read-only."""
+    found = translations(lang)
+    return MappingProxyType({
+        key: found.pgettext(*message) if isinstance(message, tuple) else found.gettext(message)
+        for key, message in _MESSAGES.items()})
 
 
 def _pick(pair: tuple[str, str], lang: str) -> str:
@@ -140,4 +94,4 @@ def kind_label(kind: str, lang: str) -> str:
 
 def issue_state_labels(lang: str) -> dict[str, str]:
     """Issue state code → name, for the popups."""
-    return {code: _pick(pair, lang) for code, pair in ISSUE_STATES.items()}
+    return {code: _pick(pair, lang) for code, pair in STATE_LABELS.items()}

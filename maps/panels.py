@@ -74,17 +74,17 @@ def figure_rows(figures: Mapping[str, Any], lang: str) -> list[tuple[str, str, s
     words = labels.text(lang)
 
     def counted(key: str, unit: str) -> tuple[str, str, str]:
-        return key, words[key], f"{number(figures.get(key, 0))} {words[unit]}".strip()
+        return key, words[key], words[unit].format(n=number(figures.get(key, 0)))
 
     cleared = float(figures.get("hardened_cleared_m2", 0.0))
     return [
-        counted("sheds_found", "unit_count"),
-        counted("demolished", "unit_count"),
-        counted("rebuilt", "unit_count"),
+        counted("sheds_found", "n_places"),
+        counted("demolished", "n_places"),
+        counted("rebuilt", "n_places"),
         ("hardened_cleared", words["hardened_cleared"],
          f"{number(cleared)} m² ({number(m2_to_mu(cleared), 2)} {words['mu']})"),
-        counted("overdue", "unit_parcels"),
-        counted("recurrences", "unit_parcels"),
+        counted("overdue", "n_parcels"),
+        counted("recurrences", "n_parcels"),
     ]
 
 

@@ -1,8 +1,9 @@
 """Rendering pages: one Jinja2 environment (autoescaped), the language, the CSRF token.
 
-Every template gets `t` (the words of its language), `lang`, `user` and
-`csrf`; user text is escaped by Jinja2 itself, never marked safe. Times are
-shown in Beijing time through the `local_time` filter (`geo.local_time`).
+Every template gets `lang`, `_` (its words through the catalogue, `maps.web.i18n`),
+`t` (the registries' names in its language), `user` and `csrf`; user text is
+escaped by Jinja2 itself, never marked safe. Times are shown in Beijing time
+through the `local_time` filter (`geo.local_time`).
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ from fastapi.templating import Jinja2Templates
 from cases.status_style import STATUS_COLORS
 from geo.local_time import local_text
 from maps.web.deps import session_data
-from maps.web.i18n import LANG_COOKIE, labels, pick_lang
+from maps.web.i18n import LANG_COOKIE, LANGUAGE_NAMES, install_gettext, names, pick_lang
 from maps.web.security import csrf_token
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 TEMPLATES.env.globals["status_colors"] = STATUS_COLORS
+TEMPLATES.env.globals["language_names"] = LANGUAGE_NAMES
 TEMPLATES.env.filters["local_time"] = local_text
+install_gettext(TEMPLATES.env)
 
 
 def page_lang(request: Request) -> str:
@@ -41,6 +44,6 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
            *, status_code: int = 200) -> HTMLResponse:
     """A page from a template, in the request's language."""
     lang = page_lang(request)
-    full = {"lang": lang, "t": labels(lang), "user": getattr(request.state, "user", None),
+    full = {"lang": lang, "t": names(lang), "user": getattr(request.state, "user", None),
             "csrf": csrf_for(request), "path": request.url.path, **(context or {})}
     return TEMPLATES.TemplateResponse(request, template, full, status_code=status_code)

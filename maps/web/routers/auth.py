@@ -12,8 +12,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from geo.i18n import translator
 from maps.web.deps import CsrfDep, CurrentUser, LoginCsrfDep, SettingsDep, StoreDep, session_data
-from maps.web.i18n import LANG_COOKIE, LANGS, WORDS
+from maps.web.i18n import LANG_COOKIE, LANGS
 from maps.web.pages import page_lang, render
 from maps.web.security import SESSION_COOKIE, SessionData, new_session, sign_session
 from maps.web.settings import Settings
@@ -75,15 +76,16 @@ def login(
     """Count the attempt, then check the password (limits per name and address); start a new session."""
     limiter = request.app.state.login_limiter
     address = request.client.host if request.client else "?"
-    words = WORDS[page_lang(request)]
+    _ = translator(page_lang(request))
     wait = limiter.attempt(name, address)
     if wait:
-        return _login_page(request, settings, error=words["too_many"].format(s=int(wait) + 1), name=name,
+        error = _("Too many attempts; try again in {s} s").format(s=int(wait) + 1)
+        return _login_page(request, settings, error=error, name=name,
                            status_code=429, next_path=safe_next(next))
     with store.session() as session:
         user = authenticate(session, name, password)
     if user is None:
-        return _login_page(request, settings, error=words["bad_login"], name=name, status_code=401,
+        return _login_page(request, settings, error=_("Wrong name or password"), name=name, status_code=401,
                            next_path=safe_next(next))
     limiter.succeeded(name, address)
     response = RedirectResponse(safe_next(next), status_code=303)

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from cases.conflicts import accept_conflict, list_conflicts, open_conflict
+from cases.conflicts import accept_conflict, list_conflicts, open_conflict, reason_label
 from cases.inspections import correct_inspection
 from cases.models import User
 from cases.photo_evidence import flag_text, flagged_records
@@ -30,15 +30,6 @@ from maps.web.writes import run_write
 router = APIRouter(tags=["review"])
 Reader = Annotated[User, Depends(reader)]
 Resolver = Annotated[User, Depends(conflict_resolver)]
-LABELS = {
-    "zh": {"title": "冲突复核", "parcel": "地块", "inspector": "巡查员", "visit": "巡查时间",
-           "recorded": "上传时间", "reason": "冲突", "detail": "详情", "action": "处理", "accept": "接受记录",
-           "correct": "更正", "none": "没有待复核的冲突", "photos": "照片核验", "no_flags": "没有照片异常"},
-    "en": {"title": "Conflict review", "parcel": "Parcel", "inspector": "Inspector", "visit": "Visited",
-           "recorded": "Uploaded", "reason": "Conflict", "detail": "Detail", "action": "Action",
-           "accept": "Accept record", "correct": "Correct", "none": "No conflicts to review",
-           "photos": "Photo checks", "no_flags": "No photo flags"},
-}
 
 
 def _accept(store: Store, user: User, conflict_id: int, retries: int) -> dict[str, Any]:
@@ -50,11 +41,11 @@ def _accept(store: Store, user: User, conflict_id: int, retries: int) -> dict[st
 def review_page(request: Request, session: SessionDep, user: Reader) -> Response:
     """Open conflicts, newest first, each with its accept and correct actions; then photo flags."""
     lang = page_lang(request)
-    rows = [{**c, "visited": local_text(c["inspected_at"]), "uploaded": local_text(c["recorded_at"])}
-            for c in list_conflicts(session)]
+    rows = [{**c, "visited": local_text(c["inspected_at"]), "uploaded": local_text(c["recorded_at"]),
+             "reason_text": reason_label(c["reason"], lang)} for c in list_conflicts(session)]
     flagged = [{**f, "visited": local_text(f["inspected_at"]), "text": flag_text(f["flags"], lang)}
                for f in flagged_records(session)]
-    return render(request, "review.html", {"conflicts": rows, "flagged": flagged, "r": LABELS[lang]})
+    return render(request, "review.html", {"conflicts": rows, "flagged": flagged})
 
 
 @router.post("/review/conflicts/{conflict_id}/accept", include_in_schema=False, dependencies=[CsrfDep])
