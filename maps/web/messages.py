@@ -10,30 +10,32 @@ from __future__ import annotations
 from typing import Any
 
 from geo.errors import LandpatrolError
+from geo.i18n import N_, NC_, translations
 
-LIST_SEPARATORS = {"zh": "、", "en": ", "}
-ROLE_NAMES = {"inspector": "巡查员", "manager": "负责人", "analyst": "分析员", "admin": "管理员"}
-MESSAGES: dict[str, tuple[str, str]] = {
-    "sign_in": ("请先登录", "sign in first"),
-    "role_forbidden": ("{role}角色无权进行此操作", "the {role} role may not do this"),
-    "not_your_street": ("这条街道不在您的巡查范围内", "this street is not one of yours"),
-    "csrf": ("表单已失效，请刷新页面后重试", "missing or invalid CSRF token; reload the page and try again"),
-    "no_parcel": ("没有编号为“{code}”的地块", "no parcel {code!r}"),
-    "no_parcel_near": ("没有编号为“{code}”的地块；您是否要找：{near}？",
-                       "no parcel {code!r}; did you mean {near}?"),
-    "no_street": ("没有街道“{street}”；您的街道：{near}", "no street {street!r}; your streets: {near}"),
-    "not_found": ("页面不存在", "no such page"),
-    "busy": ("数据库繁忙或不可用，请稍后重试", "the database is busy or unavailable; try again"),
-    "internal": ("内部错误", "internal error"),
+# The lines' English is their message id; their Chinese is in the catalogue (`geo.i18n`).
+MESSAGES: dict[str, str] = {
+    "sign_in": N_("sign in first"),
+    "role_forbidden": N_("the {role} role may not do this"),
+    "not_your_street": N_("this street is not one of yours"),
+    "csrf": N_("missing or invalid CSRF token; reload the page and try again"),
+    "no_parcel": N_("no parcel {code!r}"),
+    "no_parcel_near": N_("no parcel {code!r}; did you mean {near}?"),
+    "no_street": N_("no street {street!r}; your streets: {near}"),
+    "not_found": N_("no such page"),
+    "busy": N_("the database is busy or unavailable; try again"),
+    "internal": N_("internal error"),
 }
+ROLE_NAMES = {"inspector": NC_("user role", "inspector"), "manager": NC_("user role", "manager"),
+              "analyst": NC_("user role", "analyst"), "admin": NC_("user role", "admin")}
 
 
 def _word(key: str, lang: str, params: dict[str, Any]) -> str:
-    zh, en = MESSAGES[key]
-    joined = {k: LIST_SEPARATORS[lang].join(v) if isinstance(v, list) else v for k, v in params.items()}
-    if lang == "zh" and "role" in joined:
-        joined["role"] = ROLE_NAMES.get(joined["role"], joined["role"])
-    return (zh if lang == "zh" else en).format(**joined)
+    words = translations(lang)
+    joined = {k: words.pgettext("list separator", ", ").join(v) if isinstance(v, list) else v
+              for k, v in params.items()}
+    if joined.get("role") in ROLE_NAMES:
+        joined["role"] = words.pgettext(*ROLE_NAMES[joined["role"]])
+    return words.gettext(MESSAGES[key]).format(**joined)
 
 
 def web_error(kind: type[LandpatrolError], key: str, *, field: str | None = None,

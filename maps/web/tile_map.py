@@ -18,12 +18,12 @@ from geoalchemy2.shape import to_shape
 from cases.status import STATUSES
 from cases.status_style import STATUS_COLORS
 from cases.tiles import MIN_ZOOM
+from geo.i18n import translations
 from layers.models import Street
 from maps.labels import kind_label, status_label
 
 TILED_ABOVE = 2_000  # parcels on a street above which its page loads them by tiles
 OUTLINE_TOLERANCE = 0.0002  # degrees (about 20 m): an outline seen below MIN_ZOOM
-TEXT = {"zh": {"zoom_in": "放大地图以查看地块"}, "en": {"zoom_in": "Zoom in to see the parcels"}}
 
 
 def tile_map_config(street: Street, parcels: gpd.GeoDataFrame, lang: str) -> dict[str, Any]:
@@ -36,5 +36,5 @@ def tile_map_config(street: Street, parcels: gpd.GeoDataFrame, lang: str) -> dic
         "outline": shapely.geometry.mapping(outline),
         "colors": STATUS_COLORS, "statuses": {s: status_label(s, lang) for s in STATUSES},
         "kinds": {k: kind_label(k, lang) for k in sorted(set(parcels["kind"]))},
-        "text": TEXT["zh" if lang == "zh" else "en"],
+        "text": {"zoom_in": translations(lang).gettext("Zoom in to see the parcels")},
     }
