@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import string
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,10 @@ def test_chinese_comes_from_the_catalogue_and_english_is_the_message_id() -> Non
     assert translations("zh").pgettext("count of places", "{n}").format(n=3) == "3 处"
     assert translations("en").gettext("Sign in") == "Sign in"
     assert translations("fr").gettext("Sign in") == "Sign in"  # anything else reads English
+
+
+def test_the_catalogue_ships_with_the_package() -> None:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = config["tool"]["setuptools"]["package-data"]["geo"]
+    shipped = {path for pattern in patterns for path in (ROOT / "geo").glob(pattern)}
+    assert catalogue_path("zh") in shipped
