@@ -29,6 +29,7 @@ from cases.rules import FINDING_NAMES, FINDINGS, STATUS_LABELS
 from cases.status import status_frame
 from cases.status_style import STATUS_COLORS
 from geo.errors import InputError, LandpatrolError
+from geo.i18n import translations
 from geo.local_time import local_iso, local_text
 from geo.orm import utc_now
 from layers.query import parcels_frame, streets_frame
@@ -70,9 +71,11 @@ def service_worker() -> FileResponse:
 
 @router.get("/field/manifest.webmanifest", include_in_schema=False)
 def manifest() -> Response:
-    """The web app manifest: installable, standalone, opening on `/field/`."""
+    """The web app manifest: installable, standalone, opening on `/field/`, named in Chinese."""
+    zh = translations("zh")
     body = {
-        "name": "天河区土地巡查 · 外业", "short_name": "土地巡查", "lang": "zh-CN",
+        "name": zh.gettext("Tianhe land patrol · field work"), "short_name": zh.gettext("Land patrol"),
+        "lang": "zh-CN",
         "start_url": "/field/", "scope": "/field/", "display": "standalone",
         "background_color": "#ffffff", "theme_color": "#1f4e3d",
         "icons": [{"src": f"/static/field/icon-{size}.png", "sizes": f"{size}x{size}", "type": "image/png",

@@ -76,3 +76,9 @@ def test_partner_departments_are_listed_in_the_page_language(site: Site) -> None
     assert reply.status_code == 303
     assert "Planning、Farming" in client.get("/issues/9-1", params={"lang": "zh"}).text
     assert "Planning, Farming" in client.get("/issues/9-1", params={"lang": "en"}).text
+
+
+def test_the_field_app_is_installed_under_its_chinese_name(site: Site) -> None:
+    manifest = site.client().get("/field/manifest.webmanifest").json()
+    names = (manifest["name"], manifest["short_name"], manifest["lang"])
+    assert names == ("天河区土地巡查 · 外业", "土地巡查", "zh-CN")
