@@ -30,17 +30,22 @@ def catalogue_path(lang: str) -> Path:
     return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
+_ENGLISH = NullTranslations()  # the message ids are the English text
+
+
 @cache
-def translations(lang: str) -> NullTranslations:
-    """The translations of `lang`, read once per process (anything but `zh` is English)."""
-    if lang != "zh":
-        return NullTranslations()
-    with catalogue_path(lang).open("rb") as po:
-        catalog = read_po(po, locale=lang, domain=DOMAIN)
+def _chinese() -> Translations:
+    with catalogue_path("zh").open("rb") as po:
+        catalog = read_po(po, locale="zh", domain=DOMAIN)
     compiled = io.BytesIO()
     write_mo(compiled, catalog)  # fuzzy entries are left out, as msgfmt does
     compiled.seek(0)
     return Translations(compiled, domain=DOMAIN)
+
+
+def translations(lang: str) -> NullTranslations:
+    """The translations of `lang`, the catalogue read once per process (anything but `zh` is English)."""
+    return _chinese() if lang == "zh" else _ENGLISH
 
 
 def translator(lang: str) -> Callable[[str], str]:
