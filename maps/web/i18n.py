@@ -12,6 +12,7 @@ from typing import Any
 
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
+from markupsafe import Markup, escape
 
 from cases.issue_state import STATE_LABELS
 from cases.issues import CATEGORIES, category_label
@@ -46,19 +47,21 @@ def names(lang: str) -> dict[str, Any]:
     }
 
 
+# The callables escape what they return: a translation is text, never markup (Jinja2 marks
+# whatever they return as safe, and fills in the `%(name)s` values escaped).
 @pass_context
-def _gettext(context: Context, message: str) -> str:
-    return translations(context["lang"]).gettext(message)
-
-
-@pass_context
-def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
-    return translations(context["lang"]).ngettext(singular, plural, n)
+def _gettext(context: Context, message: str) -> Markup:
+    return escape(translations(context["lang"]).gettext(message))
 
 
 @pass_context
-def _pgettext(context: Context, msgctxt: str, message: str) -> str:
-    return translations(context["lang"]).pgettext(msgctxt, message)
+def _ngettext(context: Context, singular: str, plural: str, n: int) -> Markup:
+    return escape(translations(context["lang"]).ngettext(singular, plural, n))
+
+
+@pass_context
+def _pgettext(context: Context, msgctxt: str, message: str) -> Markup:
+    return escape(translations(context["lang"]).pgettext(msgctxt, message))
 
 
 def install_gettext(env: Environment) -> None:

@@ -11,10 +11,11 @@ import sqlalchemy as sa
 
 from cases.models import Inspection, Issue, IssueUpdate, Measure
 from layers.models import Parcel, Street
+from maps.web.pages import TEMPLATES
 from tests.maps.conftest import QIANJIN
 from tests.maps.web.conftest import Site
 
-TEMPLATES = Path(__file__).resolve().parents[3] / "maps" / "web" / "templates"
+TEMPLATE_DIR = Path(__file__).resolve().parents[3] / "maps" / "web" / "templates"
 # The field app's shell is filled in by its script from the offline package, in the phone's language.
 SCRIPT_FILLED = {"field.html"}
 CJK_RUN = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]+")
@@ -34,7 +35,7 @@ def _data_text(site: Site) -> str:
 
 
 def test_templates_hold_no_chinese_words() -> None:
-    for path in sorted(TEMPLATES.glob("*.html")):
+    for path in sorted(TEMPLATE_DIR.glob("*.html")):
         if path.name not in SCRIPT_FILLED:
             assert not CJK_RUN.findall(path.read_text(encoding="utf-8")), path.name
 
@@ -82,3 +83,20 @@ def test_the_field_app_is_installed_under_its_chinese_name(site: Site) -> None:
     manifest = site.client().get("/field/manifest.webmanifest").json()
     names = (manifest["name"], manifest["short_name"], manifest["lang"])
     assert names == ("天河区土地巡查 · 外业", "土地巡查", "zh-CN")
+
+
+class _Marked:
+    """Translations whose every word is markup, as a careless catalogue entry might be."""
+
+    def gettext(self, message: str) -> str:
+        return "<b>bold</b>"
+
+    def pgettext(self, context: str, message: str) -> str:
+        return "<b>bold</b>"
+
+
+def test_a_translation_is_shown_as_text_never_as_markup(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("maps.web.i18n.translations", lambda lang: _Marked())
+    page = TEMPLATES.env.from_string('{{ _("Sign in") }} {{ pgettext("street", "Code") }} '
+                                     '{{ _("Hi %(name)s", name="<i>") }}').render(lang="zh")
+    assert page == "&lt;b&gt;bold&lt;/b&gt; &lt;b&gt;bold&lt;/b&gt; &lt;b&gt;bold&lt;/b&gt;"
