@@ -16,6 +16,9 @@ import sqlalchemy as sa
 if TYPE_CHECKING:
     from geo.store import Store
 
+# The store seeded for the export tests, shared by tests/layers and tests/cases.
+pytest_plugins = ("tests.layers.export_seed",)
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 REAL_DATA = PROJECT_ROOT.parent / "shared" / "data" / "real"
 

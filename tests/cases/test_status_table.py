@@ -13,7 +13,7 @@ from cases.status_table import StatusQuery, status_chunks, status_spec
 from geo.errors import InputError, NotFoundError
 from geo.store import Store
 from layers.kinds import KINDS
-from tests.layers.test_export_fixtures import AS_OF, Seeded, seeded  # noqa: F401
+from tests.layers.export_seed import AS_OF, Seeded
 
 
 def test_palette_is_okabe_ito_for_every_status() -> None:
@@ -42,7 +42,7 @@ def _rows(store: Store, query: StatusQuery, lang: str = "en") -> list:
         return list(status_chunks(session, resolved, lang=lang))
 
 
-def test_chunks_are_one_kind_each_in_registry_order(store: Store, seeded: Seeded,  # noqa: F811
+def test_chunks_are_one_kind_each_in_registry_order(store: Store, seeded: Seeded,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(status_table, "CHUNK", 1)
     frames = _rows(store, StatusQuery(as_of=AS_OF), lang="zh")
@@ -60,7 +60,7 @@ def test_chunks_are_one_kind_each_in_registry_order(store: Store, seeded: Seeded
     assert "properties" not in frames[0].columns
 
 
-def test_filters(store: Store, seeded: Seeded) -> None:  # noqa: F811
+def test_filters(store: Store, seeded: Seeded) -> None:
     frames = _rows(store, StatusQuery(streets=("龙洞街道",), statuses=("compliant",), as_of=AS_OF))
     codes = [code for frame in frames for code in frame["code"]]
     assert codes == ["BF-002"]
@@ -68,7 +68,7 @@ def test_filters(store: Store, seeded: Seeded) -> None:  # noqa: F811
     assert [frame["code"].tolist() for frame in frames] == [["FP-001"], ["SP-001"]]  # registry order
 
 
-def test_as_of_today_is_allowed_and_tomorrow_is_not(store: Store, seeded: Seeded) -> None:  # noqa: F811
+def test_as_of_today_is_allowed_and_tomorrow_is_not(store: Store, seeded: Seeded) -> None:
     today = status_table.utc_now().astimezone(status_table.LOCAL_TZ).date()
     assert _rows(store, StatusQuery(as_of=today))
     with pytest.raises(InputError, match="in the future"):

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from geo.audit import AuditEvent
 from geo.store import Store
 from scripts.cli import app
-from tests.layers.test_export_fixtures import AS_OF, PARCELS, Seeded, seeded  # noqa: F401
+from tests.layers.export_seed import AS_OF, PARCELS, Seeded
 
 runner = CliRunner()
 
@@ -42,7 +42,7 @@ def _run(store: Store, *args: str):
     (["{d}/old.gpkg"], 4, "--overwrite"),
 ])
 def test_bad_input_is_one_line_and_leaves_nothing(
-    store: Store, seeded: Seeded, tmp_path: Path, args: list[str], code: int, message: str,  # noqa: F811
+    store: Store, seeded: Seeded, tmp_path: Path, args: list[str], code: int, message: str,
 ) -> None:
     (tmp_path / "old.gpkg").write_bytes(b"old")
     result = _run(store, *(a.format(d=tmp_path) for a in args))
@@ -54,7 +54,7 @@ def test_bad_input_is_one_line_and_leaves_nothing(
     assert (tmp_path / "old.gpkg").read_bytes() == b"old"
 
 
-def test_export_prints_summary_and_is_audited(store: Store, seeded: Seeded,  # noqa: F811
+def test_export_prints_summary_and_is_audited(store: Store, seeded: Seeded,
                                               tmp_path: Path) -> None:
     out = tmp_path / "status.gpkg"
     out.write_bytes(b"old")
@@ -111,7 +111,7 @@ def test_interrupt_leaves_no_partial_file(tmp_path: Path, sig: signal.Signals) -
     assert list(tmp_path.iterdir()) == []
 
 
-def test_round_trip_through_parcels_import(store: Store, seeded: Seeded, tmp_path: Path,  # noqa: F811
+def test_round_trip_through_parcels_import(store: Store, seeded: Seeded, tmp_path: Path,
                                            store_url: str) -> None:
     """Export a GeoPackage, import each layer into a fresh store: same codes, shapes, areas."""
     out = tmp_path / "trip.gpkg"

@@ -17,7 +17,7 @@ from layers.export_spec import ExportOptions
 from layers.export_write import FORMATS
 from layers.kinds import KINDS
 from scripts.cli import app
-from tests.layers.test_export_fixtures import AS_OF, Seeded, seeded  # noqa: F401
+from tests.layers.export_seed import AS_OF, Seeded
 
 # As of AS_OF: BF-001 rectifying, BF-002 compliant, FP-001 uninspected, SP-001 overdue.
 NOTHING = StatusQuery(statuses=("violation",), as_of=AS_OF)
@@ -51,7 +51,7 @@ def _codes(path: Path, fmt: str) -> list[str]:
 @pytest.mark.parametrize(("query", "expected"), [(NOTHING, []), (SOME, ["BF-001"]),
                                                  (SOME_TODAY, ["FP-001"])])
 def test_filters_matching_nothing_or_some_kinds_write_a_valid_file(
-    store: Store, seeded: Seeded, tmp_path: Path, fmt: str, extension: str,  # noqa: F811
+    store: Store, seeded: Seeded, tmp_path: Path, fmt: str, extension: str,
     query: StatusQuery, expected: list[str],
 ) -> None:
     out = tmp_path / f"v{extension}"
@@ -65,7 +65,7 @@ def test_filters_matching_nothing_or_some_kinds_write_a_valid_file(
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
-def test_cli_status_matching_nothing_is_not_a_traceback(store: Store, seeded: Seeded,  # noqa: F811
+def test_cli_status_matching_nothing_is_not_a_traceback(store: Store, seeded: Seeded,
                                                         tmp_path: Path) -> None:
     out = tmp_path / "v.xlsx"
     result = CliRunner().invoke(app, ["--db", store.url, "export", str(out), "--status", "violation"])

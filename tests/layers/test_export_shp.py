@@ -21,7 +21,7 @@ from layers.export_spec import ExportOptions
 from layers.export_write import write_export
 from layers.kinds import KINDS
 from scripts.cli import app
-from tests.layers.test_export_fixtures import AS_OF, PARCELS, Seeded, seeded  # noqa: F401
+from tests.layers.export_seed import AS_OF, PARCELS, Seeded
 
 SET = (".shp", ".shx", ".dbf", ".prj", ".cpg", SIDECAR)
 
@@ -31,7 +31,7 @@ def _names(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if not p.name.startswith(("store.", "media")))
 
 
-def test_readme_example_writes_a_set_gdal_opens(store: Store, seeded: Seeded,  # noqa: F811
+def test_readme_example_writes_a_set_gdal_opens(store: Store, seeded: Seeded,
                                                 tmp_path: Path) -> None:
     out = tmp_path / "farmland.shp"
     result = CliRunner().invoke(app, ["--db", store.url, "export", str(out), "--kind", "basic_farmland",
@@ -45,7 +45,7 @@ def test_readme_example_writes_a_set_gdal_opens(store: Store, seeded: Seeded,  #
 
 
 @pytest.mark.parametrize("fmt", [None, "shp"])
-def test_all_kinds_go_in_one_set_named_as_asked(store: Store, seeded: Seeded, tmp_path: Path,  # noqa: F811
+def test_all_kinds_go_in_one_set_named_as_asked(store: Store, seeded: Seeded, tmp_path: Path,
                                                 fmt: str | None) -> None:
     out = tmp_path / "a.shp"
     export_status(store, out, StatusQuery(as_of=AS_OF), ExportOptions(fmt=fmt), lang="zh")
@@ -54,7 +54,7 @@ def test_all_kinds_go_in_one_set_named_as_asked(store: Store, seeded: Seeded, tm
     assert set(frame["kind"]) == {kind for _, kind, *_ in PARCELS}
 
 
-def test_an_existing_set_is_kept_unless_overwrite(store: Store, seeded: Seeded,  # noqa: F811
+def test_an_existing_set_is_kept_unless_overwrite(store: Store, seeded: Seeded,
                                                   tmp_path: Path) -> None:
     (tmp_path / "a.dbf").write_bytes(b"old")
     with pytest.raises(ConflictError, match=r"a\.dbf"):
@@ -79,7 +79,7 @@ def test_a_failed_export_leaves_no_partial_set(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", ["long.shp", "long.zip"])
-def test_long_text_is_cut_openly_naming_the_field(store: Store, seeded: Seeded,  # noqa: F811
+def test_long_text_is_cut_openly_naming_the_field(store: Store, seeded: Seeded,
                                                   tmp_path: Path, name: str) -> None:
     with store.session() as session:
         latest = session.scalars(sa.select(Inspection).order_by(Inspection.inspected_at.desc())).first()
@@ -104,7 +104,7 @@ def test_every_column_has_a_readable_unique_short_name(lang: str) -> None:
     assert short["last_inspected_at"] == "last_insp" and short["sheds_area_m2"] == "sheds_m2"
 
 
-def test_another_name_with_format_shp_is_a_zip(store: Store, seeded: Seeded,  # noqa: F811
+def test_another_name_with_format_shp_is_a_zip(store: Store, seeded: Seeded,
                                                tmp_path: Path) -> None:
     out = tmp_path / "a.dat"
     export_status(store, out, StatusQuery(), ExportOptions(fmt="shp"), lang="en")

@@ -1,7 +1,8 @@
 """Fixtures for the export tests: a small Tianhe store with status worth exporting.
 
-Imported by the export test modules (a conftest would belong to the whole
-package). Geometry is exact in binary (multiples of 1/1024°), so "equal to
+tests/conftest.py registers the `seeded` fixture for every test package (the
+status export is tested from tests/cases too); test modules import only the
+constants and `Seeded`. Geometry is exact in binary (multiples of 1/1024°), so "equal to
 1e-9°" tests the writers, not float noise; one parcel has two parts, a hole
 and a clockwise outer ring, to check that RFC 7946 output turns it around.
 """
