@@ -17,12 +17,14 @@ import pytest
 import shapely
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import TypeAdapter
 from typer.testing import CliRunner
 
 from cases.inspections import log_inspection
 from cases.issues import add_issue, link_parcels
 from cases.patrol import patrol_entries, point_lon_lat
 from layers.models import Parcel, Street
+from maps.web.routers.patrol import PatrolEntry
 from maps.web.users import add_user
 from scripts.cli import app
 from tests.cases.conftest import ORIGIN, SIDE, add_parcels
@@ -115,6 +117,35 @@ def test_window_decides_what_is_due_today(patrol_store):
         entries = patrol_entries(session, street_codes=[STREET], as_of=AS_OF, today_window_days=2)
     groups = {e["code"]: e["group"] for e in entries}
     assert groups["P-G"] == 3 and groups["P-F"] == 4
+
+
+ENTRY_MODEL = TypeAdapter(list[PatrolEntry])
+# JSON's escapes (PostgreSQL text holds no NUL), markup, a line separator, a non-BMP character.
+ODD_NAME = 'say "hi" \\ \x01\x1f\n\t <b>&</b> \u2028 😀 地块'
+
+
+@pytest.mark.parametrize(("as_of", "position"), [(AS_OF, None), (AS_OF, EAST), (None, None), (None, EAST)])
+def test_json_is_what_the_dicts_give_through_the_api_model(patrol_store, as_of, position):
+    # Odd names, a name missing, a visit with microseconds; P-E has no visit, P-I an open issue;
+    # without a position no distance (NaN), with one every distance. The past and the present
+    # are read by different paths, so both are checked.
+    with patrol_store.session() as session:
+        session.query(Parcel).filter_by(code="P-A").one().name = ODD_NAME
+        session.query(Parcel).filter_by(code="P-C").one().name = None
+        log_inspection(session, parcel_code="P-H", inspected_at="2022-10-02T10:00:00.250000", inspector="李",
+                       findings={})
+    with patrol_store.session() as session:
+        entries = patrol_entries(session, street_codes=[STREET], as_of=as_of, position=position)
+        nobody = patrol_entries(session, street_codes=[], as_of=as_of, position=position)
+    expected = ENTRY_MODEL.dump_python(ENTRY_MODEL.validate_python(list(entries)), mode="json")
+    assert json.loads(entries.to_json()) == expected
+    by_code = {e["code"]: e for e in expected}
+    assert by_code["P-A"]["name"] == ODD_NAME and by_code["P-C"]["name"] is None
+    assert by_code["P-H"]["last_inspected_at"] == "2022-10-02T02:00:00.250000Z"
+    assert by_code["P-E"]["last_inspected_at"] is None and by_code["P-E"]["days_since"] is None
+    assert by_code["P-I"]["open_issues"] == [{"ref": "1-1", "state": "in_progress"}]
+    assert all((e["distance_m"] is None) == (position is None) for e in expected)
+    assert nobody.to_json() == b"[]"
 
 
 def run_cli(store, *args):
