@@ -167,6 +167,25 @@ def test_cli_lists_an_inspectors_streets_in_order(patrol_store):
     assert lines[1]["open_issues"] == "1-1:in_progress"
 
 
+def test_cli_json_and_csv_say_what_the_entries_say(patrol_store):
+    # Written a column at a time: odd text survives both formats, missing values print as
+    # null in JSON and as nothing in CSV, as they did row by row.
+    with patrol_store.session() as session:
+        session.query(Parcel).filter_by(code="P-A").one().name = ODD_NAME + ',"x"'
+        session.query(Parcel).filter_by(code="P-C").one().name = None
+    as_json = json.loads(run_cli(patrol_store, "--as-of", AS_OF, "--format", "json").output)
+    written = run_cli(patrol_store, "--as-of", AS_OF, "--format", "csv").output
+    as_csv = list(csv.DictReader(io.StringIO(written, newline="")))
+    assert [r["code"] for r in as_json] == [r["code"] for r in as_csv] == BY_URGENCY
+    by_code = {r["code"]: r for r in as_json}
+    assert by_code["P-A"]["name"] == ODD_NAME + ',"x"' and by_code["P-C"]["name"] is None
+    assert by_code["P-E"]["last_inspected_at"] == "" and by_code["P-E"]["days_since"] is None
+    assert by_code["P-I"]["open_issues"] == "1-1:in_progress" and by_code["P-I"]["group"] == 1
+    for row in as_csv:
+        expected = by_code[row["code"]]
+        assert row == {key: "" if value is None else str(value) for key, value in expected.items()}
+
+
 def test_cli_refuses_both_options_and_unknown_names(patrol_store):
     both = run_cli(patrol_store, "--inspector", "x", "--street", STREET)
     assert both.exit_code == 2 and "give one of them" in both.output
