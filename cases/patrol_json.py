@@ -39,8 +39,9 @@ def json_values(values: pd.Series) -> pa.Array:
         codes, distinct = pd.factorize(values)  # missing: -1, which takes the "" put last
         strings = _json_strings(pa.array([*distinct, ""], type=pa.string()))
         texts = strings.take(pa.array(codes % len(strings)))
-    else:
-        texts = _json_strings(pa.array(values, from_pandas=True, type=pa.string()))
+    else:  # Arrow strings, perhaps in several chunks (pandas keeps what the reader gave it)
+        strings = pa.array(values, from_pandas=True, type=pa.string())
+        texts = _json_strings(strings.combine_chunks() if isinstance(strings, pa.ChunkedArray) else strings)
     return pc.if_else(pa.array(missing), "null", texts) if missing.any() else texts
 
 
