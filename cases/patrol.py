@@ -22,17 +22,21 @@ point on the parcel's surface, which is also the point the phone navigates to.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Collection, Iterator, Sequence
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any, overload
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from cases.patrol_json import json_values, records_json
 from cases.rules import STATUS_LABELS, patrol_interval_days
 from cases.status import derive_status, is_present, issue_links_frame, summary_status_sql
 from geo.child_reader import read_here
@@ -66,7 +70,7 @@ def patrol_entries(
     """
     frame = _status_rows(session, street_codes, as_of)
     frame = _with_patrol_columns(frame, position, today_window_days)
-    return _entries(_order(frame, by_distance=position is not None))
+    return PatrolEntries(_order(frame, by_distance=position is not None))
 
 
 # The parcel's own columns the patrol needs, read in the status statement itself (one pass over
@@ -175,49 +179,90 @@ def _open_issues(issue_states: str) -> list[dict[str, str]]:
     return [{"ref": ref, "state": state} for ref, state in pairs if state != "done"]
 
 
-def _open_issue_lists(issue_states: pd.Series, open_refs: pd.Series) -> list[list[dict[str, str]] | None]:
-    """Each row's open issues, parsed only on the rows with one (a few among 100,000); None for
-    none, made an empty list per entry as it is read (100,000 lists at once set off a full
-    garbage collection, 0.3 s)."""
-    lists: list[list[dict[str, str]] | None] = [None] * len(issue_states)
-    states = issue_states.to_numpy()
-    for row in np.flatnonzero((open_refs != "").to_numpy()):
-        lists[row] = _open_issues(states[row])
-    return lists
+def _open_issue_lists(frame: pd.DataFrame) -> dict[int, list[dict[str, str]]]:
+    """The open issues of the rows with one (a few among 100,000), by row number: the other rows
+    get an empty list each as they are read (100,000 lists at once set off a full garbage
+    collection, 0.3 s)."""
+    states = frame["issue_states"].to_numpy()
+    with_issues = np.flatnonzero((frame["open_issue_refs"] != "").to_numpy())
+    return {int(row): _open_issues(states[row]) for row in with_issues}
 
 
-def _optional(values: pd.Series, convert: Any = None) -> list[Any]:
-    """Plain Python values, None where missing (whole columns: 100,000 rows a call, not a row)."""
-    plain = np.array(values.astype(object).tolist() if convert is None else convert(values), dtype=object)
+def _labels(values: pd.Series, label: dict[str, str]) -> pd.Series:
+    """Each value's label, looked up once per distinct value."""
+    codes, distinct = pd.factorize(values)
+    return pd.Series(np.array([label[v] for v in distinct], dtype=object)[codes], index=values.index)
+
+
+def _fields(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """Every field of an entry but its open issues, as typed columns in the entries' key order
+    (NaN, NaT and <NA> where missing): the one description of an entry, read by both the dicts
+    and the JSON text."""
+    kinds = frame["kind"].unique()
+    kind_zh = {k: (KINDS[k].name_zh if k in KINDS else k) for k in kinds}
+    kind_en = {k: (KINDS[k].name_en if k in KINDS else k) for k in kinds}
+    return {
+        "code": frame["code"], "kind": frame["kind"],
+        "kind_label_zh": _labels(frame["kind"], kind_zh), "kind_label_en": _labels(frame["kind"], kind_en),
+        "name": frame["name"], "street_code": frame["street_code"], "street_name": frame["street_name"],
+        "status": frame["status"],
+        "status_label_zh": _labels(frame["status"], STATUS_ZH),
+        "status_label_en": _labels(frame["status"], STATUS_EN),
+        "group": frame["group"].astype(int),
+        "last_inspected_at": frame["last_inspected_at"],
+        "days_since": frame["days_since"].astype("Int64"),
+        "interval_days": frame["interval_days"].astype(int),
+        "due_in_days": frame["due_in_days"].astype("Int64"),
+        "distance_m": frame["distance_m"].round(1),
+        "lon": frame["lon"].astype(float),
+        "lat": frame["lat"].astype(float),
+    }
+
+
+KEYS = ("code", "kind", "kind_label_zh", "kind_label_en", "name", "street_code", "street_name", "status",
+        "status_label_zh", "status_label_en", "group", "last_inspected_at", "days_since", "interval_days",
+        "due_in_days", "open_issues", "distance_m", "lon", "lat")
+
+
+def _plain(values: pd.Series) -> list[Any]:
+    """A column as plain Python values (aware datetimes for times), None where missing; whole
+    columns, 100,000 rows a call, not a row at a time."""
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        plain = np.array(list(values.dt.to_pydatetime()), dtype=object)
+    else:
+        plain = np.array(values.astype(object).tolist(), dtype=object)
     plain[values.isna().to_numpy()] = None
     return plain.tolist()
 
 
-def _labels(values: pd.Series, label: dict[str, str]) -> list[str]:
-    """Each value's label, looked up once per distinct value."""
-    codes, distinct = pd.factorize(values)
-    return np.array([label[v] for v in distinct], dtype=object)[codes].tolist()
-
-
-def _entry(keys: list[str], values: Sequence[Any]) -> dict[str, Any]:
+def _entry(values: Sequence[Any]) -> dict[str, Any]:
     """One entry's dict, with its own list of open issues."""
-    entry = dict(zip(keys, values, strict=True))
-    if entry["open_issues"] is None:
-        entry["open_issues"] = []
+    entry = dict(zip(KEYS, values, strict=True))
+    entry["open_issues"] = list(entry["open_issues"] or ())
     return entry
 
 
 class PatrolEntries(Sequence[dict[str, Any]]):
     """The entries, held as columns: each entry's dict is made when it is read, so a caller
-    that counts, slices or streams the list does not pay for 100,000 dicts at once."""
+    that counts, slices or streams the list does not pay for 100,000 dicts at once, and
+    `to_json` writes them all without making any."""
 
-    def __init__(self, columns: dict[str, list[Any]]) -> None:
-        """`columns`: equal lists, by entry key; `open_issues` None where there are none."""
-        self._columns = columns
-        self._keys = list(columns)
+    def __init__(self, frame: pd.DataFrame) -> None:
+        """`frame`: the ordered patrol rows (`_with_patrol_columns`)."""
+        self._fields = _fields(frame)
+        self._issues = _open_issue_lists(frame)
 
     def __len__(self) -> int:
-        return len(self._columns["code"])
+        return len(self._fields["code"])
+
+    @cached_property
+    def _columns(self) -> list[list[Any]]:
+        """Every field as a list of plain values, in `KEYS` order (open issues None where there
+        are none), made when the first entry is read."""
+        issues: list[Any] = [None] * len(self)
+        for row, found in self._issues.items():
+            issues[row] = found
+        return [issues if key == "open_issues" else _plain(self._fields[key]) for key in KEYS]
 
     @overload
     def __getitem__(self, index: int) -> dict[str, Any]: ...
@@ -228,11 +273,30 @@ class PatrolEntries(Sequence[dict[str, Any]]):
     def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
         if isinstance(index, slice):
             return [self[i] for i in range(len(self))[index]]
-        return _entry(self._keys, [column[index] for column in self._columns.values()])
+        return _entry([column[index] for column in self._columns])
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        keys = self._keys
-        return (_entry(keys, values) for values in zip(*self._columns.values(), strict=True))
+        return (_entry(values) for values in zip(*self._columns, strict=True))
+
+    def field(self, key: str) -> pd.Series:
+        """One field of every entry, in order, as a typed column (NaN, NaT or <NA> where
+        missing): any key of an entry but `open_issues` (see `open_issues`)."""
+        return self._fields[key].reset_index(drop=True)
+
+    @property
+    def open_issues(self) -> dict[int, list[dict[str, str]]]:
+        """The open issues of the entries with any, by position in the list."""
+        return {row: list(found) for row, found in self._issues.items()}
+
+    def to_json(self) -> bytes:
+        """The entries as a compact JSON array (UTF-8), the same JSON as the dicts give through
+        the API's model (`GET /api/patrol`), written column by column."""
+        texts = {key: json_values(values) for key, values in self._fields.items()}
+        issues = np.full(len(self), "[]", dtype=object)
+        for row, found in self._issues.items():
+            issues[row] = json.dumps(found, ensure_ascii=False, separators=(",", ":"))
+        texts["open_issues"] = pa.array(issues, type=pa.string())
+        return records_json({key: texts[key] for key in KEYS})
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Sequence) and not isinstance(other, str):
@@ -240,31 +304,3 @@ class PatrolEntries(Sequence[dict[str, Any]]):
         return NotImplemented
 
     __hash__ = None  # type: ignore[assignment]  # a list-like: unhashable, as a list is
-
-
-def _entries(frame: pd.DataFrame) -> PatrolEntries:
-    """The ordered rows as entries, built column by column."""
-    kind_zh = {k: (KINDS[k].name_zh if k in KINDS else k) for k in frame["kind"].unique()}
-    kind_en = {k: (KINDS[k].name_en if k in KINDS else k) for k in frame["kind"].unique()}
-    columns: dict[str, list[Any]] = {
-        "code": frame["code"].tolist(),
-        "kind": frame["kind"].tolist(),
-        "kind_label_zh": _labels(frame["kind"], kind_zh),
-        "kind_label_en": _labels(frame["kind"], kind_en),
-        "name": _optional(frame["name"]),
-        "street_code": _optional(frame["street_code"]),
-        "street_name": _optional(frame["street_name"]),
-        "status": frame["status"].tolist(),
-        "status_label_zh": _labels(frame["status"], STATUS_ZH),
-        "status_label_en": _labels(frame["status"], STATUS_EN),
-        "group": frame["group"].astype(int).tolist(),
-        "last_inspected_at": _optional(frame["last_inspected_at"], lambda v: list(v.dt.to_pydatetime())),
-        "days_since": _optional(frame["days_since"], lambda v: v.fillna(0).astype(int).tolist()),
-        "interval_days": frame["interval_days"].astype(int).tolist(),
-        "due_in_days": _optional(frame["due_in_days"], lambda v: v.fillna(0).astype(int).tolist()),
-        "open_issues": _open_issue_lists(frame["issue_states"], frame["open_issue_refs"]),
-        "distance_m": _optional(frame["distance_m"], lambda v: v.round(1).tolist()),
-        "lon": frame["lon"].astype(float).tolist(),
-        "lat": frame["lat"].astype(float).tolist(),
-    }
-    return PatrolEntries(columns)

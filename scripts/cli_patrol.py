@@ -7,12 +7,16 @@ resolves what it is told to, and prints rows.
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated, Any
 
+import numpy as np
+import pandas as pd
 import typer
 
 from cases.conflicts import accept_conflict, list_conflicts
-from cases.patrol import patrol_entries
+from cases.patrol import PatrolEntries, patrol_entries
+from cases.patrol_json import json_values, records_json
 from geo.errors import InputError
 from geo.local_time import local_iso, local_text
 from layers.streets import street_codes
@@ -27,19 +31,33 @@ COLUMNS = ("group", "code", "kind", "name", "street", "status", "last_inspected_
            "interval_days", "due_in_days", "open_issues", "lon", "lat")
 
 
-def _row(entry: dict[str, Any], *, lang: Lang, fmt: OutputFormat) -> dict[str, Any]:
-    """An entry as printed: labels in the user's language, times in Beijing time."""
+def _columns(entries: PatrolEntries, *, lang: Lang, fmt: OutputFormat) -> pd.DataFrame:
+    """The entries as printed, a column at a time: labels in the user's language, times in
+    Beijing time (each distinct time formatted once), open issues as `ref:state,...`."""
     suffix = "zh" if lang is Lang.zh else "en"
     when = local_text if fmt is OutputFormat.table else local_iso
-    return {
-        **{key: entry[key] for key in ("group", "code", "name", "days_since", "interval_days",
-                                       "due_in_days", "lon", "lat")},
-        "kind": entry[f"kind_label_{suffix}"],
-        "street": entry["street_name"] or entry["street_code"],
-        "status": entry[f"status_label_{suffix}"],
-        "last_inspected_at": when(entry["last_inspected_at"]),
-        "open_issues": ",".join(f"{i['ref']}:{i['state']}" for i in entry["open_issues"]),
-    }
+    codes, times = pd.factorize(entries.field("last_inspected_at"))
+    shown = np.array([when(t.to_pydatetime()) for t in times] + [when(None)], dtype=object)
+    issues = np.full(len(entries), "", dtype=object)
+    for row, found in entries.open_issues.items():
+        issues[row] = ",".join(f"{i['ref']}:{i['state']}" for i in found)
+    frame = pd.DataFrame({key: entries.field(key) for key in ("group", "code", "name", "days_since",
+                                                              "interval_days", "due_in_days", "lon", "lat")})
+    return frame.assign(
+        kind=entries.field(f"kind_label_{suffix}"), status=entries.field(f"status_label_{suffix}"),
+        street=entries.field("street_name").fillna(entries.field("street_code")),
+        last_inspected_at=shown[codes], open_issues=issues,
+    )[list(COLUMNS)]
+
+
+def _print(frame: pd.DataFrame, fmt: OutputFormat) -> None:
+    """JSON and CSV written whole from the columns; a table through `print_rows`."""
+    if fmt is OutputFormat.json:
+        typer.echo(records_json({c: json_values(frame[c]) for c in frame}, indent=2).decode())
+    elif fmt is OutputFormat.csv:
+        frame.to_csv(sys.stdout, index=False, lineterminator="\r\n")
+    else:
+        print_rows(frame.to_dict("records"), COLUMNS, fmt)
 
 
 @patrol_app.command("list")
@@ -61,7 +79,7 @@ def patrol_list(
         else:
             streets = street_codes(session, [street]) if street else None
         entries = patrol_entries(session, street_codes=streets, as_of=as_of)
-    print_rows([_row(e, lang=lang, fmt=fmt) for e in entries], COLUMNS, fmt)
+    _print(_columns(entries, lang=lang, fmt=fmt), fmt)
 
 
 CONFLICT_COLUMNS = ("id", "inspection_id", "parcel_code", "inspector", "inspected_at", "recorded_at",

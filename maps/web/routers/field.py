@@ -33,7 +33,7 @@ from geo.i18n import translations
 from geo.local_time import local_iso, local_text
 from geo.orm import utc_now
 from layers.query import parcels_frame, streets_frame
-from maps.geojson import feature_collection, round_geometries, to_json
+from maps.geojson import feature_collection, round_geometries, script_safe, to_json
 from maps.web.deps import CsrfDep, SessionDep, SettingsDep, StoreDep
 from maps.web.inspecting import log_once, saved_uploads
 from maps.web.pages import csrf_for, page_lang, render
@@ -131,9 +131,9 @@ def _parcels(session: Session, codes: list[str]) -> str:
     return feature_collection(np.asarray(parcels.geometry.to_numpy()), props)
 
 
-def _patrol(session: Session, codes: list[str]) -> list[dict[str, Any]]:
-    entries = patrol_entries(session, street_codes=codes)
-    return jsonable_encoder([{**entry, "name": _text(entry.get("name"))} for entry in entries])
+def _patrol(session: Session, codes: list[str]) -> str:
+    """The streets' patrol as script-safe JSON text: the body `/api/patrol` serves."""
+    return script_safe(patrol_entries(session, street_codes=codes).to_json().decode())
 
 
 def build_package(session: Session, user: User) -> bytes:
@@ -144,12 +144,13 @@ def build_package(session: Session, user: User) -> bytes:
     now = utc_now()
     head = {
         "user": user.name, "generated_at": local_iso(now), "generated_at_text": local_text(now),
-        "streets": streets, "patrol": _patrol(session, codes), "form": form_definition(),
+        "streets": streets, "form": form_definition(),
         "statuses": {s: {"color": STATUS_COLORS[s], "label_zh": zh, "label_en": en}
                      for s, (zh, en) in STATUS_LABELS.items()},
         "max_photos": MAX_PHOTOS, "max_photo_bytes": MAX_BYTES,
     }
-    return (to_json(head)[:-1] + ',"parcels":' + _parcels(session, codes) + "}").encode()
+    return (to_json(head)[:-1] + ',"patrol":' + _patrol(session, codes)
+            + ',"parcels":' + _parcels(session, codes) + "}").encode()
 
 
 @router.get("/api/field/package")

@@ -8,9 +8,9 @@ have each group sorted by distance.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel
 
 from cases.models import User
@@ -62,8 +62,12 @@ def patrol(
     lat: Annotated[float | None, Query(ge=-90, le=90, description="The phone's latitude")] = None,
     as_of: Annotated[str | None, Query(max_length=40, description="A date or time; default now")] = None,
     street: Annotated[str | None, Query(max_length=100, description="One street, by code or name")] = None,
-) -> list[dict[str, Any]]:
-    """The parcels of the user's streets in order of urgency (by distance within a group)."""
+) -> Response:
+    """The parcels of the user's streets in order of urgency (by distance within a group).
+
+    The body is `PatrolEntries.to_json`, the JSON of `PatrolEntry` written column by column:
+    validating and encoding 100,000 models cost several times the query itself.
+    """
     if (lon is None) != (lat is None):
         raise InputError("lon/lat: give both or neither", field="lon/lat")
     streets = limited_to_streets(user)
@@ -72,4 +76,5 @@ def patrol(
         check_street(user, code)
         streets = [code]
     position = None if lon is None or lat is None else (lon, lat)
-    return patrol_entries(session, street_codes=streets, as_of=as_of, position=position)
+    entries = patrol_entries(session, street_codes=streets, as_of=as_of, position=position)
+    return Response(entries.to_json(), media_type="application/json")

@@ -61,6 +61,17 @@ def test_the_package_holds_only_the_users_streets(backend_site: Site) -> None:
     assert backend_site.client().get("/api/field/package").status_code == 401
 
 
+def test_the_packages_patrol_is_the_apis_and_script_safe(backend_site: Site) -> None:
+    # The package embeds the patrol's JSON text as `/api/patrol` writes it, made safe to sit in
+    # a page's <script> (a parcel's name holds markup).
+    client = backend_site.client("inspector")
+    reply = client.get("/api/field/package")
+    assert reply.status_code == 200 and b"<img" not in reply.content and b"\\u003cimg" in reply.content
+    patrol = reply.json()["patrol"]
+    assert patrol == client.get("/api/patrol").json()
+    assert any(e["name"].startswith("珠村<img") for e in patrol) and any(e["open_issues"] for e in patrol)
+
+
 def test_the_form_is_the_findings_with_the_apis_bounds(site: Site) -> None:
     form = _package(site.client("inspector"))["form"]
     assert [(f["name"], f["label_zh"], f["kind"]) for f in form] == [
