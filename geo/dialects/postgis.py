@@ -236,3 +236,17 @@ def vector_tile(
     params |= dict(zip(("xmin", "ymin", "xmax", "ymax"), bounds, strict=True))
     body = session.execute(text(sql), params | {"ids": [int(i) for i in ids], "layer": layer}).scalar()
     return bytes(body or b"")
+
+
+def bulk_load(
+    conn: Connection, table: str, columns: Sequence[str], geometry_column: str, srid: int,
+    batches: Iterable[tuple[Sequence[Sequence[Any]], NDArray[np.object_]]],
+) -> int:
+    """Insert many batches of rows and geometries with `bulk_insert`; returns the count.
+
+    The same call as SpatiaLite's, which defers its spatial index; here the
+    GiST index is kept up to date as rows arrive, as dropping it would lock
+    readers out of the table for the whole load.
+    """
+    return sum(bulk_insert(conn, table, columns, geometry_column, srid, rows, geoms)
+               for rows, geoms in batches)

@@ -227,3 +227,42 @@ def vector_tile(
         return b""
     return mapbox_vector_tile.encode([{"name": layer, "features": features}],
                                      default_options={"extents": EXTENT})
+
+
+def bulk_load(
+    conn: Connection, table: str, columns: Sequence[str], geometry_column: str, srid: int,
+    batches: Iterable[tuple[Sequence[Sequence[Any]], NDArray[np.object_]]],
+) -> int:
+    """Insert many batches of rows and geometries (as `bulk_insert`), indexing them once at the end.
+
+    SpatiaLite's triggers add each row to the R*Tree and stamp
+    `geometry_columns_time`, one at a time; dropped for the load and put back
+    afterwards, with the new rows' boxes added in one statement, the load
+    takes a third of the time. DDL is transactional in SQLite: call this in
+    the caller's transaction, whose rollback on error brings the triggers back.
+    """
+    names = [f"gii_{table}_{geometry_column}", f"tmi_{table}_{geometry_column}"]
+    saved = dict(conn.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN (?, ?)", tuple(names),
+    ).all())
+    before = conn.exec_driver_sql(f'SELECT coalesce(max(rowid), 0) FROM "{table}"').scalar()
+    for name in saved:
+        conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
+    count = sum(bulk_insert(conn, table, columns, geometry_column, srid, rows, geoms)
+                for rows, geoms in batches)
+    column = f'"{geometry_column}"'
+    if names[0] in saved:
+        conn.exec_driver_sql(
+            f'INSERT INTO "idx_{table}_{geometry_column}" (pkid, xmin, xmax, ymin, ymax) '
+            f"SELECT rowid, MbrMinX({column}), MbrMaxX({column}), MbrMinY({column}), MbrMaxY({column}) "
+            f'FROM "{table}" WHERE rowid > ? AND {column} IS NOT NULL', (before,),
+        )
+    if names[1] in saved:
+        conn.exec_driver_sql(
+            "UPDATE geometry_columns_time SET last_insert = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
+            "WHERE lower(f_table_name) = lower(?) AND lower(f_geometry_column) = lower(?)",
+            (table, geometry_column),
+        )
+    for sql in saved.values():
+        conn.exec_driver_sql(sql)
+    return count
