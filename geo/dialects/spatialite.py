@@ -238,16 +238,17 @@ def bulk_load(
     SpatiaLite's triggers check each row's type and SRID, add it to the
     R*Tree and stamp `geometry_columns_time`, one row at a time; dropped for
     the load and put back afterwards, with the check and the new rows' boxes
-    done in one statement each, the load takes a third of the time. DDL is
+    done in one statement each, the load takes a third of the time. Into an
+    empty table, the B-tree indexes are also built once at the end. DDL is
     transactional in SQLite: call this in the caller's transaction, whose
-    rollback on error brings the triggers back.
+    rollback on error brings the triggers and indexes back.
     """
     names = [f"{prefix}_{table}_{geometry_column}" for prefix in ("gii", "tmi", "ggi")]
     saved = dict(conn.exec_driver_sql(
         "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN (?, ?, ?)", tuple(names),
     ).all())
     before = conn.exec_driver_sql(f'SELECT coalesce(max(rowid), 0) FROM "{table}"').scalar()
-    indexes = conn.exec_driver_sql(  # into an empty table, built once at the end (sorted: faster)
+    indexes = conn.exec_driver_sql(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
         (table,),
     ).all() if before == 0 else []
