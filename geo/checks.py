@@ -373,22 +373,36 @@ def _result(geom: BaseGeometry | None, findings: list[_Finding], *, repair: bool
 def check_polygons(
     geoms: Sequence[BaseGeometry | Mapping[str, Any] | None] | np.ndarray, *, repair: bool
 ) -> list[CheckResult]:
-    """Check many parcels; same answers as ``check_polygon``, much faster.
+    """Check many parcels; same answers as ``check_polygon``, much faster (see ``screen_polygons``)."""
+    clean, others = screen_polygons(geoms, repair=repair)
+    return [others[i] if i in others else CheckResult(multi) for i, multi in enumerate(clean)]
+
+
+SCREEN_CHUNK = 100_000
+
+
+def screen_polygons(
+    geoms: Sequence[BaseGeometry | Mapping[str, Any] | None] | np.ndarray, *, repair: bool
+) -> tuple[np.ndarray, dict[int, CheckResult]]:
+    """Check many parcels without an object per row: (clean MultiPolygons, results of the rest).
 
     Clean geometries (polygonal, valid, 2D, inside China, no repeated
-    vertices) are recognised with vectorised shapely calls over the whole
-    array; only the rest go through ``check_polygon`` one by one.
+    vertices) are recognised with vectorised shapely calls, a chunk at a
+    time so that a million parcels need little memory besides themselves;
+    only the rest go through ``check_polygon`` one by one, and are None in
+    the first array.
     """
     items = np.empty(len(geoms), dtype=object)
     items[:] = list(geoms)
-    clean = _clean_mask(items)
-    results: list[CheckResult | None] = [None] * len(items)
-    clean_idx = np.flatnonzero(clean)
-    for i, multi in zip(clean_idx.tolist(), _as_multipolygons(items[clean_idx]), strict=True):
-        results[i] = CheckResult(multi)
-    for i in np.flatnonzero(~clean).tolist():
-        results[i] = check_polygon(items[i], repair=repair)
-    return results
+    clean = np.empty(len(items), dtype=object)
+    others: dict[int, CheckResult] = {}
+    for start in range(0, len(items), SCREEN_CHUNK):
+        chunk = items[start:start + SCREEN_CHUNK]
+        mask = _clean_mask(chunk)
+        clean[start:start + len(chunk)][mask] = _as_multipolygons(chunk[mask])
+        for i in np.flatnonzero(~mask).tolist():
+            others[start + i] = check_polygon(chunk[i], repair=repair)
+    return clean, others
 
 
 def _clean_mask(items: np.ndarray) -> np.ndarray:

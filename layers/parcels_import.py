@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import shapely
 import sqlalchemy as sa
+from numpy.typing import NDArray
 from pandas.api.types import is_datetime64_any_dtype, is_numeric_dtype
 from sqlalchemy.orm import Session
 
@@ -23,18 +25,18 @@ from geo.errors import InputError
 from geo.frames import wkb_column
 from geo.orm import utc_now
 from geo.store import Store
-from geo.text import control_message
+from geo.text import CONTROL_CLASS, control_message
 from layers.fields import FieldMap, map_fields
 from layers.import_report import ImportReport, OnInvalid
 from layers.kinds import ParcelKind, get_kind
 from layers.models import PARCEL_CODE_MAX_LENGTH, ImportRun, Parcel, Street
-from layers.prepare import PreparedGeometry, Triage, clean_text, prepare_polygons
+from layers.prepare import PreparedGeometry, Triage, clean_texts, prepare_polygons
 from layers.readers import ReadResult, read_layer
 from layers.spatial_join import dominant_overlap
 from layers.streets import short_name
 
 Progress = Callable[[str, int, int], None]
-BATCH = 5_000
+BATCH = 50_000
 INSERT_COLUMNS = (
     "code", "kind", "name", "street_code", "village", "area_m2", "properties", "import_id",
     "created_at", "updated_at",
@@ -92,15 +94,17 @@ def import_parcels(
     tick("read", len(read.frame), len(read.frame))
     field_map = map_fields(list(read.frame.columns), path, code=fields.code, name=fields.name,
                            street=fields.street, village=fields.village)
-    codes = [clean_text(v) for v in read.frame[field_map.code]]
+    codes = clean_texts(read.frame[field_map.code].tolist())
     triage = Triage(path, codes, on_invalid, report)
     _check_text(read.frame, triage)
     _check_codes(codes, triage)
     prepared = prepare_polygons(read, triage)
+    frame = pd.DataFrame(read.frame.drop(columns=read.frame.geometry.name))
+    del read  # its geometry, as much memory again as `prepared` holds
     tick("checked", len(codes), len(codes))
     with store.session(dry_run=dry_run) as session:
-        rows = _rows(session, read, field_map, parcel_kind, prepared, triage)
-        _write(store, session, rows, report, actor, tick)
+        table = _table(session, frame, field_map, parcel_kind, prepared, triage)
+        _write(store, session, table, report, actor, tick)
     if dry_run:
         report.import_id = None
     return report
@@ -117,10 +121,13 @@ def _check_text(frame: Any, triage: Triage) -> None:
                              field=str(column), code="control_character")
         if is_numeric_dtype(frame[column].dtype) or is_datetime64_any_dtype(frame[column].dtype):
             continue  # numbers, booleans and dates carry no text
-        for row, value in enumerate(frame[column].tolist()):
-            reason = control_message(value) if isinstance(value, str) else None
-            if reason:
-                triage.problem(row, f"field {column}: {reason}")
+        values = frame[column]
+        try:
+            found = values.str.contains(CONTROL_CLASS, regex=True, na=False)
+        except AttributeError:  # no text at all in this column
+            continue
+        for row in np.flatnonzero(found.to_numpy(dtype=bool)).tolist():
+            triage.problem(row, f"field {column}: {control_message(values.iat[row])}")
 
 
 def _check_codes(codes: Sequence[str | None], triage: Triage) -> None:
@@ -148,35 +155,66 @@ class _Row:
     area_m2: float
 
 
-def _rows(
-    session: Session, read: ReadResult, field_map: FieldMap, kind: ParcelKind,
+@dataclass
+class _Table:
+    """The rows to store, column by column: a million row objects would cost seconds and memory."""
+
+    codes: list[str]
+    names: list[str | None]
+    street_codes: list[str | None]
+    villages: list[str | None]
+    properties: list[dict[str, Any]]
+    geoms: NDArray[np.object_]
+    areas: NDArray[np.float64]
+
+    def row(self, i: int) -> _Row:
+        """Row `i` as one object (for the few rows an import updates)."""
+        return _Row(self.codes[i], self.names[i], self.street_codes[i], self.villages[i],
+                    self.properties[i], self.geoms[i], float(self.areas[i]))
+
+    def insert_rows(
+        self, positions: Sequence[int], kind: str, import_id: int, stamp: Any
+    ) -> list[tuple[Any, ...]]:
+        """INSERT_COLUMNS of these rows."""
+        return [(self.codes[i], kind, self.names[i], self.street_codes[i], self.villages[i],
+                 float(self.areas[i]), _json(self.properties[i]), import_id, stamp, stamp)
+                for i in positions]
+
+
+def _json(properties: dict[str, Any]) -> str:
+    return json.dumps(properties, ensure_ascii=False) if properties else "{}"
+
+
+def _table(
+    session: Session, frame: pd.DataFrame, field_map: FieldMap, kind: ParcelKind,
     prepared: PreparedGeometry, triage: Triage,
-) -> list[_Row]:
+) -> _Table:
     """The rows to store, with streets resolved and properties typed."""
-    frame = read.frame
     street_codes = _streets(session, frame, field_map, prepared, triage)
+    extra_columns = field_map.properties(frame.columns)
+    properties: list[dict[str, Any]] = [{}] * len(frame)  # shared, never changed: no extra fields
+    if extra_columns:
+        records = frame[extra_columns].to_dict("records")
+        for row in np.flatnonzero(triage.kept(len(frame))).tolist():
+            properties[row] = _properties(records[row], kind, row, triage)
+    rows = np.flatnonzero(triage.kept(len(frame)))  # a property may have failed its type
     names = _text_column(frame, field_map.name)
     villages = _text_column(frame, field_map.village)
-    extra_columns = field_map.properties(frame.columns)
-    records = frame[extra_columns].to_dict("records")
-    rows = []
-    for row in triage.kept(len(frame)).nonzero()[0].tolist():
-        properties = _properties(records[row], kind, row, triage)
-        if row in triage.skipped:
-            continue
-        rows.append(_Row(
-            code=triage.codes[row] or "", name=names[row], street_code=street_codes[row],
-            village=villages[row], properties=properties, geom=prepared.geoms[row],
-            area_m2=float(prepared.areas[row]),
-        ))
-    return rows
+    return _Table(
+        codes=[triage.codes[row] or "" for row in rows.tolist()],
+        names=[names[row] for row in rows.tolist()],
+        street_codes=[street_codes[row] for row in rows.tolist()],
+        villages=[villages[row] for row in rows.tolist()],
+        properties=[properties[row] for row in rows.tolist()],
+        geoms=prepared.geoms[rows], areas=prepared.areas[rows],
+    )
 
 
 def _text_column(frame: Any, column: str | None) -> list[str | None]:
     """A column as stripped text with None for blanks, or all None where there is no column."""
     if column is None:
         return [None] * len(frame)
-    return [clean_text(value) for value in frame[column].tolist()]
+    return clean_texts(frame[column].tolist())
 
 
 def _streets(
@@ -245,7 +283,7 @@ def _json_safe(value: Any) -> Any:
 
 
 def _write(
-    store: Store, session: Session, rows: list[_Row], report: ImportReport, actor: str,
+    store: Store, session: Session, table: _Table, report: ImportReport, actor: str,
     tick: Progress,
 ) -> None:
     """Create new parcels in bulk, update existing ones, keep replaced geometry as history."""
@@ -253,28 +291,23 @@ def _write(
     session.add(run)
     session.flush()
     report.import_id = run.id
-    existing = _existing(session, [r.code for r in rows])
+    existing = _existing(session, table.codes)
     stamp = store.backend.timestamp(utc_now())
-    new = [r for r in rows if r.code not in existing]
-    changed = [r for r in rows if r.code in existing]
-    for done, batch in _batches(new):
-        store.backend.bulk_insert(
-            session.connection(), "parcels", INSERT_COLUMNS, "geom", STORAGE_EPSG,
-            ([r.code, report.kind, r.name, r.street_code, r.village, r.area_m2,
-              json.dumps(r.properties, ensure_ascii=False), run.id, stamp, stamp] for r in batch),
-            np.array([r.geom for r in batch], dtype=object),
-        )
-        tick("write", done, len(new))
+    new = [i for i, code in enumerate(table.codes) if code not in existing]
+
+    def batches() -> Iterator[tuple[list[tuple[Any, ...]], NDArray[np.object_]]]:
+        for start in range(0, len(new), BATCH):
+            positions = new[start:start + BATCH]
+            yield table.insert_rows(positions, report.kind or "", run.id, stamp), table.geoms[positions]
+            tick("write", start + len(positions), len(new))
+
+    store.backend.bulk_load(session.connection(), "parcels", INSERT_COLUMNS, "geom", STORAGE_EPSG, batches())
     report.created = len(new)
+    changed = [table.row(i) for i, code in enumerate(table.codes) if code in existing]
     _update(store, session, changed, existing, run.id, report)
     run.report = report.to_dict()
     record(session, actor=actor, action="parcels.import", entity="import_run", key=str(run.id),
            detail={"file": report.file, "created": report.created, "updated": report.updated})
-
-
-def _batches(rows: list[_Row]) -> Iterator[tuple[int, list[_Row]]]:
-    for start in range(0, len(rows), BATCH):
-        yield min(start + BATCH, len(rows)), rows[start:start + BATCH]
 
 
 @dataclass(frozen=True)

@@ -236,3 +236,31 @@ def vector_tile(
     params |= dict(zip(("xmin", "ymin", "xmax", "ymax"), bounds, strict=True))
     body = session.execute(text(sql), params | {"ids": [int(i) for i in ids], "layer": layer}).scalar()
     return bytes(body or b"")
+
+
+def bulk_load(
+    conn: Connection, table: str, columns: Sequence[str], geometry_column: str, srid: int,
+    batches: Iterable[tuple[Sequence[Sequence[Any]], NDArray[np.object_]]],
+) -> int:
+    """Insert many batches of rows and geometries with `bulk_insert`; returns the count.
+
+    Into an empty table (a first load), the indexes that back no constraint
+    are dropped first and built again at the end, as ogr2ogr does: building
+    the GiST index once, sorted, is several times faster than growing it a
+    row at a time. Readers of the table wait for the load's commit then, which
+    into an empty table loses them nothing; into a table in use, the indexes
+    are kept, so readers are never held up.
+    """
+    empty = conn.execute(text(f"SELECT NOT EXISTS (SELECT 1 FROM {table})")).scalar()
+    indexes = conn.execute(text(
+        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+        "WHERE i.indrelid = CAST(:t AS regclass) "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)"
+    ), {"t": table}).all() if empty else []
+    for name, _definition in indexes:
+        conn.execute(text(f"DROP INDEX {name}"))
+    count = sum(bulk_insert(conn, table, columns, geometry_column, srid, rows, geoms)
+                for rows, geoms in batches)
+    for _name, definition in indexes:
+        conn.execute(text(definition))
+    return count

@@ -227,3 +227,60 @@ def vector_tile(
         return b""
     return mapbox_vector_tile.encode([{"name": layer, "features": features}],
                                      default_options={"extents": EXTENT})
+
+
+def bulk_load(
+    conn: Connection, table: str, columns: Sequence[str], geometry_column: str, srid: int,
+    batches: Iterable[tuple[Sequence[Sequence[Any]], NDArray[np.object_]]],
+) -> int:
+    """Insert many batches of rows and geometries (as `bulk_insert`), indexing them once at the end.
+
+    SpatiaLite's triggers check each row's type and SRID, add it to the
+    R*Tree and stamp `geometry_columns_time`, one row at a time; dropped for
+    the load and put back afterwards, with the check and the new rows' boxes
+    done in one statement each, the load takes a third of the time. Into an
+    empty table, the B-tree indexes are also built once at the end. DDL is
+    transactional in SQLite: call this in the caller's transaction, whose
+    rollback on error brings the triggers and indexes back.
+    """
+    names = [f"{prefix}_{table}_{geometry_column}" for prefix in ("gii", "tmi", "ggi")]
+    saved = dict(conn.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN (?, ?, ?)", tuple(names),
+    ).all())
+    before = conn.exec_driver_sql(f'SELECT coalesce(max(rowid), 0) FROM "{table}"').scalar()
+    indexes = conn.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+        (table,),
+    ).all() if before == 0 else []
+    for name in saved:
+        conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
+    for name, _sql in indexes:
+        conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    count = sum(bulk_insert(conn, table, columns, geometry_column, srid, rows, geoms)
+                for rows, geoms in batches)
+    column = f'"{geometry_column}"'
+    if names[2] in saved:  # the type and SRID check, on all new rows in one statement
+        refused = conn.exec_driver_sql(
+            f'SELECT min(t.rowid) FROM "{table}" t JOIN geometry_columns g '
+            f"ON lower(g.f_table_name) = lower(?) AND lower(g.f_geometry_column) = lower(?) "
+            f"WHERE t.rowid > ? AND GeometryConstraints(t.{column}, g.geometry_type, g.srid) = 0",
+            (table, geometry_column, before),
+        ).scalar()
+        if refused is not None:
+            raise StoreError(f"{table}.{geometry_column} violates Geometry constraint "
+                             "[geom-type or SRID not allowed]")
+    if names[0] in saved:
+        conn.exec_driver_sql(
+            f'INSERT INTO "idx_{table}_{geometry_column}" (pkid, xmin, xmax, ymin, ymax) '
+            f"SELECT rowid, MbrMinX({column}), MbrMaxX({column}), MbrMinY({column}), MbrMaxY({column}) "
+            f'FROM "{table}" WHERE rowid > ? AND {column} IS NOT NULL', (before,),
+        )
+    if names[1] in saved:
+        conn.exec_driver_sql(
+            "UPDATE geometry_columns_time SET last_insert = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
+            "WHERE lower(f_table_name) = lower(?) AND lower(f_geometry_column) = lower(?)",
+            (table, geometry_column),
+        )
+    for sql in [*saved.values(), *(sql for _name, sql in indexes)]:
+        conn.exec_driver_sql(sql)
+    return count
