@@ -12,9 +12,15 @@ from typing import TYPE_CHECKING
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import settings
 
 if TYPE_CHECKING:
     from geo.store import Store
+
+# No per-example time limit: a deadline is a wall-clock assertion, and one slow example on a
+# busy CI machine would fail a correct test. Speed is the benchmarks' job.
+settings.register_profile("landpatrol", deadline=None)
+settings.load_profile("landpatrol")
 
 # The store seeded for the export tests, shared by tests/layers and tests/cases.
 pytest_plugins = ("tests.layers.export_seed",)
