@@ -6,7 +6,7 @@ so a map never calls a thing differently from the report or the CLI.
 
 from __future__ import annotations
 
-from cases.status import STATUS_LABELS
+from cases.status.rules import STATUS_LABELS
 from layers.kinds import KINDS
 
 LANGS = ("zh", "en")

@@ -15,8 +15,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from cases.models import Inspection, Issue
-from cases.status import STATUSES
-from cases.status_table import status_spec
+from cases.status.export_rows import status_spec
+from cases.status.rules import STATUSES
 from geo.errors import NotFoundError, PermissionDeniedError
 from layers.kinds import KINDS
 from layers.models import Parcel, Street

@@ -7,7 +7,8 @@ page never calls a thing differently from the map, the report or the CLI.
 from __future__ import annotations
 
 from cases.issue_state import STATE_LABELS
-from cases.rules import FINDINGS_BY_NAME, STATUS_LABELS
+from cases.rules import FINDINGS_BY_NAME
+from cases.status.rules import STATUS_LABELS
 from layers.kinds import KINDS
 
 LANGS = ("zh", "en")
