@@ -172,7 +172,7 @@ def street_figures(
     latest inspection), demolished, rebuilt, hardened_cleared_m2 (peak hardened
     ground minus what the latest inspection still found), overdue, recurrences.
     """
-    frame = _status_table(session, as_of=as_of, parcel_ids=None)
+    frame = district_status_table(session, as_of=as_of)
     if street_code is not None:
         frame = frame[frame["street_code"] == street_code]
     return figures_of(frame)
