@@ -22,9 +22,10 @@ from cases.issues import (
 from cases.ledger_io import export_ledger, import_ledger
 from cases.report import build_report
 from cases.report_text import render_report
-from cases.rules import FINDINGS, STATUS_LABELS, STATUSES
-from cases.status import parcel_status, status_frame, street_figures
-from cases.summaries import refresh_summaries
+from cases.rules import FINDINGS
+from cases.status.derive import parcel_status, status_frame, street_figures
+from cases.status.rules import STATUS_LABELS, STATUSES
+from cases.status.summaries import refresh_summaries
 
 __all__ = [
     "FINDINGS",

@@ -26,7 +26,7 @@ from cases.models import Inspection, inspection_photos
 from cases.photo_evidence import record_import_evidence
 from cases.photos import check_photo, store_photo
 from cases.rules import FINDING_NAMES
-from cases.summaries import add_import
+from cases.status.summaries import add_import
 from cases.validation import RowError, check_records
 from geo.audit import default_actor, record
 from geo.crs import STORAGE_EPSG

@@ -16,10 +16,10 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from cases.clock import EARLIEST, local_date, parse_date, resolve_as_of
 from cases.issue_state import ISSUE_STATES, issues_as_of, ref_key
 from cases.models import Issue, IssueUpdate, Measure, issue_parcels
-from cases.status import status_frame
+from cases.status.clock import EARLIEST, local_date, parse_date, resolve_as_of
+from cases.status.derive import status_frame
 from geo.audit import default_actor, record
 from geo.errors import ConflictError, InputError, NotFoundError
 from geo.orm import utc_now

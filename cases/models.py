@@ -61,7 +61,7 @@ class Inspection(Base):
 
 
 class ParcelSummary(Base):
-    """What the present status of a parcel needs from its history; see `cases.summaries`.
+    """What the present status of a parcel needs from its history; see `cases.status.summaries`.
 
     Derived, never typed in: a parcel without effective inspections has no row. The
     inspection ids carry no foreign key: the table is rebuilt from the history, and checking

@@ -37,8 +37,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from cases.patrol_json import json_values, records_json
-from cases.rules import STATUS_LABELS, patrol_interval_days
-from cases.status import derive_status, is_present, issue_links_frame, summary_status_sql
+from cases.rules import patrol_interval_days
+from cases.status.clock import instant_and_present
+from cases.status.derive import derive_status, issue_links_frame
+from cases.status.queries import summary_status_sql
+from cases.status.rules import STATUS_LABELS
 from geo.child_reader import read_here
 from geo.frames import WKB_LABEL
 from geo.orm import UTCDateTime
@@ -88,7 +91,7 @@ def _status_rows(session: Session, street_codes: Collection[str] | None,
                  as_of: datetime | date | str | None) -> pd.DataFrame:
     """Status rows (`cases.status.derive_status`) of the streets' parcels, with code, name, street
     name, lon and lat, from one statement."""
-    instant, present = is_present(as_of)
+    instant, present = instant_and_present(as_of)
     in_streets = street_codes is not None
     sql = summary_status_sql(session.get_bind().dialect.name, present=present,
                              parcel_filter="AND p.street_code IN :streets" if in_streets else "",

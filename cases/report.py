@@ -15,12 +15,12 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from cases.clock import local_date, resolve_as_of
 from cases.issue_state import ISSUE_STATES
 from cases.issues import category_label, ledger_frame
 from cases.models import Measure
 from cases.report_parcels import area_by_status, parcel_lists, with_names
-from cases.status import figures_of, street_table
+from cases.status.clock import local_date, resolve_as_of
+from cases.status.derive import district_status_table, figures_of
 from geo.local_time import local_iso, local_text
 from geo.units import m2_to_ha, m2_to_mu
 from layers.kinds import get_kind
@@ -95,7 +95,7 @@ def build_report(
             "issues": len(rows), "by_state": _state_counts(rows),
             "measures": int(rows["measures"].sum()), "measures_done": int(rows["measures_done"].sum()),
         })
-    table = with_names(session, street_table(session, as_of=instant))
+    table = with_names(session, district_status_table(session, as_of=instant))
     query = sa.select(Street.code, Street.name, Street.short_name).order_by(Street.code)
     streets = session.execute(query).all()
     street_names = {code: name if lang == "zh" else short for code, name, short in streets}

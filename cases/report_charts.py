@@ -14,8 +14,7 @@ from matplotlib import font_manager
 from matplotlib.figure import Figure  # drawn without pyplot: no display, no global state
 
 from cases.report_sections import TEXT
-from cases.rules import STATUS_LABELS, STATUSES
-from cases.status_style import STATUS_COLORS
+from cases.status.rules import STATUS_COLORS, STATUS_LABELS, STATUSES
 from geo.errors import LandpatrolError
 
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Noto Sans CJK TC", "Noto Sans CJK JP")

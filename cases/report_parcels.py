@@ -14,7 +14,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from cases.rules import STATUSES
+from cases.status.rules import STATUSES
 from layers.models import Parcel
 
 LISTED_STATUSES = ("violation", "recurrence", "rectifying", "overdue")

@@ -11,7 +11,7 @@ from typing import Any
 
 from cases.issue_state import STATE_LABELS
 from cases.report_parcels import LISTED_STATUSES
-from cases.rules import STATUS_LABELS, STATUSES
+from cases.status.rules import STATUS_LABELS, STATUSES
 from layers.kinds import get_kind
 
 FIGURE_LABELS: dict[str, tuple[str, str]] = {

@@ -1,9 +1,9 @@
-"""The findings an inspector records, and the status rules built on them, in one place.
+"""The findings an inspector records, and which of them make a violation, in one place.
 
-Everything that decides whether a finding is a violation, and which status a
-parcel gets, lives here: the SQL that `cases.status` runs and the pandas code
-that classifies its rows both read these tables, so the rules cannot drift
-apart between the database and Python.
+Everything that decides whether a finding is a violation lives here: the SQL
+that `cases.status.queries` runs and the pandas code of `cases.status.derive`
+both read these tables, so the rules cannot drift apart between the database
+and Python. The statuses themselves, and their precedence, are `cases.status.rules`.
 """
 
 from __future__ import annotations
@@ -67,19 +67,6 @@ KIND_VIOLATION_MEASURES: dict[str, tuple[str, ...]] = {
 }
 ALL_VIOLATION_MEASURES: tuple[str, ...] = (*DEFAULT_VIOLATION_MEASURES, "abandoned_m2")
 DEFAULT_PATROL_DAYS = 90
-
-STATUSES: tuple[str, ...] = (
-    "uninspected", "compliant", "violation", "rectifying", "rectified", "recurrence", "overdue",
-)
-STATUS_LABELS: dict[str, tuple[str, str]] = {
-    "uninspected": ("未巡查", "Uninspected"),
-    "compliant": ("合规", "Compliant"),
-    "violation": ("违法违规", "Violation"),
-    "rectifying": ("整改中", "Rectifying"),
-    "rectified": ("已整改", "Rectified"),
-    "recurrence": ("新增反弹", "Recurrence"),
-    "overdue": ("逾期未巡", "Overdue"),
-}
 
 
 def violation_measures(kind: str) -> tuple[str, ...]:
@@ -146,34 +133,3 @@ def findings_falling(frame: pd.DataFrame, previous: dict[str, str]) -> pd.Series
     demolished = frame["demolished_count"].fillna(0).to_numpy(dtype=float) > 0
     has_before = ~np.isnan(before).all(axis=1)
     return pd.Series(none_rose & has_before & (some_fell | demolished), index=frame.index)
-
-
-def classify(frame: pd.DataFrame, *, days_since: pd.Series) -> pd.Series:
-    """The status of each parcel row, by the precedence documented in the README (Parcel status rules).
-
-    Expects columns `kind`, `inspections_count`, `latest_violation`, `ever_violated`,
-    `clean_after_violation`, `has_open_issue`, `falling`.
-    """
-    inspected = frame["inspections_count"].fillna(0).to_numpy() > 0
-    latest_bad = frame["latest_violation"].fillna(False).to_numpy(dtype=bool)
-    ever_bad = frame["ever_violated"].fillna(False).to_numpy(dtype=bool)
-    recurred = frame["clean_after_violation"].fillna(False).to_numpy(dtype=bool)
-    open_issue = frame["has_open_issue"].fillna(False).to_numpy(dtype=bool)
-    falling = frame["falling"].fillna(False).to_numpy(dtype=bool)
-    kinds = frame["kind"]
-    intervals = {kind: patrol_interval_days(kind) for kind in kinds.unique()}
-    interval = kinds.map(intervals).to_numpy(dtype=float)
-    late = days_since.to_numpy(dtype=float) > interval
-    status = np.select(
-        [
-            ~inspected,
-            latest_bad & recurred,
-            latest_bad & open_issue & falling,
-            latest_bad,
-            late,
-            ever_bad,
-        ],
-        ["uninspected", "recurrence", "rectifying", "violation", "overdue", "rectified"],
-        default="compliant",
-    )
-    return pd.Series(status, index=frame.index, dtype=object)

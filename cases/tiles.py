@@ -13,7 +13,7 @@ from collections.abc import Collection
 
 from sqlalchemy.orm import Session
 
-from cases.status_page import status_page
+from cases.status.street_page import status_page
 from geo.dialects import select_dialect
 from geo.tiles import check_tile, lonlat_bounds, mercator_bounds
 

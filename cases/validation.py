@@ -20,9 +20,9 @@ import shapely
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from cases.clock import EARLIEST, LOCAL_TZ
 from cases.models import Inspection
 from cases.rules import FINDINGS
+from cases.status.clock import EARLIEST, LOCAL_TZ
 from geo.crs import MEASURE_CRS
 from geo.dialects import LOOKUP_CHUNK, select_dialect
 from geo.errors import InputError

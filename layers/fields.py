@@ -19,7 +19,7 @@ STREET_FIELDS = ("street", "street_code", "街道", "街道名称", "所属街�
 VILLAGE_FIELDS = ("village", "村", "村名", "村社", "所属村", "cun")
 
 # Columns that exports derive (status, areas, findings…) under their names and headers,
-# declared by the module that defines the export (`cases.status_table`: layers cannot
+# declared by the module that defines the export (`cases.status.export_rows`: layers cannot
 # import it), so that re-importing an exported file does not store them as properties.
 _DERIVED: set[str] = set()
 

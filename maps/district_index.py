@@ -20,8 +20,9 @@ import pandas as pd
 import shapely
 from sqlalchemy.orm import Session
 
-from cases.clock import local_date, resolve_as_of
-from cases.status import STATUSES, figures_of, street_table
+from cases.status.clock import local_date, resolve_as_of
+from cases.status.derive import district_status_table, figures_of
+from cases.status.rules import STATUSES
 from geo.errors import InputError
 from layers.query import streets_frame
 from maps import labels, style
@@ -202,7 +203,7 @@ def write_district(
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(f"{out_dir}: is a file; give a folder", field="out")
     instant = resolve_as_of(as_of)
-    table = street_table(session, as_of=instant)
+    table = district_status_table(session, as_of=instant)
     rows, district = read_district(session, table=table)
     index = out_dir / "index.html"
     targets = [index, *(out_dir / row.href for row in rows)]

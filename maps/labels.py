@@ -12,7 +12,7 @@ from functools import cache
 from types import MappingProxyType
 
 from cases.issue_state import STATE_LABELS
-from cases.status import STATUS_LABELS
+from cases.status.rules import STATUS_LABELS
 from geo.i18n import N_, NC_, translations
 from layers.kinds import KINDS
 

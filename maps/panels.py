@@ -12,7 +12,7 @@ from datetime import date
 from html import escape
 from typing import Any
 
-from cases.status import STATUSES
+from cases.status.rules import STATUSES
 from geo.units import m2_to_mu
 from maps import labels, style
 

@@ -18,7 +18,7 @@ import pandas as pd
 import shapely
 
 from cases.rules import FINDINGS
-from cases.status import STATUSES
+from cases.status.rules import STATUSES
 from geo.local_time import local_text
 from maps import labels, style
 from maps.geojson import DECIMALS

@@ -20,8 +20,8 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from cases.clock import local_date, resolve_as_of
-from cases.status import figures_of, street_table
+from cases.status.clock import local_date, resolve_as_of
+from cases.status.derive import district_status_table, figures_of
 from geo.errors import InputError
 from layers.kinds import KINDS
 from layers.models import Parcel
@@ -73,13 +73,13 @@ def read_street(
     as_of
         The end of this local day (default: now).
     table
-        The district's status table from `cases.status.street_table`, when the
+        The district's status table from `cases.status.derive.district_status_table`, when the
         caller draws many streets and has read it once already.
     """
     found = find_street(session, street)
     instant = resolve_as_of(as_of)
     if table is None:
-        table = street_table(session, as_of=instant)
+        table = district_status_table(session, as_of=instant)
     rows = table[table["street_code"] == found.code]
     parcels = parcels_frame(session, street_codes=[found.code])
     status_only = rows[[c for c in rows.columns if c not in parcels.columns]]

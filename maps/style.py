@@ -1,6 +1,6 @@
 """How maps draw things: status fills, kind outlines, street outlines, violation share.
 
-The status colours themselves are `cases.status_style.STATUS_COLORS` (Okabe–Ito,
+The status colours themselves are `cases.status.rules.STATUS_COLORS` (Okabe–Ito,
 colour-blind safe), defined once for maps, exports and reports alike; this module
 only adds what a map needs on top: outlines, opacity, the index's share ramp.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cases.status_style import STATUS_COLORS
+from cases.status.rules import STATUS_COLORS
 
 UNINSPECTED_GREY = STATUS_COLORS["uninspected"]
 

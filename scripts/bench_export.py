@@ -97,7 +97,7 @@ def _inspection_rows(m: int, parcels: int, seed: int, stamp: Any) -> Iterator[li
 
 def _load(url: str, parcels: int, inspections: int) -> float:
     """Create the schema and load the synthetic data; returns seconds taken."""
-    from cases.summaries import refresh_summaries
+    from cases.status.summaries import refresh_summaries
     from geo.store import open_store
     from scripts.migrate import upgrade
 
@@ -132,11 +132,11 @@ def _child(argv: Sequence[str]) -> dict[str, Any]:
 
     status_seconds = 0.0
     if what == "export":
-        from cases import status_table
+        from cases.status import export_rows
         from geo.store import open_store
         from layers.export_spec import ExportOptions
 
-        derive = status_table.derive_status
+        derive = export_rows.derive_status
 
         def timed(*args: Any, **kwargs: Any) -> Any:  # how much of the export is classifying rows
             nonlocal status_seconds
@@ -146,11 +146,11 @@ def _child(argv: Sequence[str]) -> dict[str, Any]:
             finally:
                 status_seconds += time.perf_counter() - began
 
-        status_table.derive_status = timed
+        export_rows.derive_status = timed
         store = open_store(source)
         began = time.perf_counter()
-        query = status_table.StatusQuery(as_of=as_of[0] if as_of else None)
-        result = status_table.export_status(store, Path(out), query,
+        query = export_rows.StatusQuery(as_of=as_of[0] if as_of else None)
+        result = export_rows.export_status(store, Path(out), query,
                                             ExportOptions(), lang="zh", actor="bench")
         seconds = time.perf_counter() - began
         rows = result.rows

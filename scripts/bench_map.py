@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from geoalchemy2.elements import WKTElement
 
 from cases.models import Inspection
-from cases.summaries import refresh_summaries
+from cases.status.summaries import refresh_summaries
 from geo.measure import areas_m2
 from geo.store import Store, open_store
 from layers.kinds import KINDS
@@ -170,11 +170,11 @@ def bench_index(folder: Path, parcels: int) -> None:
     store = open_store(f"sqlite:///{folder / 'district.sqlite'}")
     upgrade(store)
     _, load_s = _timed(lambda: _populate(store, parcels, STREETS))
-    from cases.status import street_table
+    from cases.status.derive import district_status_table
 
     with store.session() as session:
         def build() -> str:
-            rows, district = read_district(session, table=street_table(session))
+            rows, district = read_district(session, table=district_status_table(session))
             return render_html(district_index(rows, district, as_of=datetime.now(UTC).date()))
 
         html, build_s = _timed(build)

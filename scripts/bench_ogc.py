@@ -40,7 +40,7 @@ import httpx
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from cases.summaries import refresh_summaries
+from cases.status.summaries import refresh_summaries
 from geo.store import open_store
 from maps.ogc.collections import COLLECTIONS
 from maps.ogc.items import parcels_by_status

@@ -36,7 +36,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
-from cases.status_page import status_page
+from cases.status.street_page import status_page
 from geo.backup import write_backup
 from geo.store import Store, open_store
 from scripts import bench_import, bench_status

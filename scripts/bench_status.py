@@ -4,7 +4,7 @@
 
 Builds a synthetic store on each backend (SpatiaLite in a temporary file,
 PostGIS in a scratch database on $LANDPATROL_BENCH_PG or $LANDPATROL_TEST_PG),
-then times `cases.status.status_frame` against a plain "latest inspection per
+then times `cases.status.derive.status_frame` against a plain "latest inspection per
 parcel" window query in the same run and prints the ratio (best of --repeat).
 Then imports --import-rows CSV rows with `inspect import` and prints rows/s.
 """
@@ -27,8 +27,8 @@ import sqlalchemy as sa
 
 from cases.inspect_import import import_inspections
 from cases.rules import FINDING_NAMES
-from cases.status import status_frame
-from cases.summaries import refresh_summaries
+from cases.status.derive import status_frame
+from cases.status.summaries import refresh_summaries
 from geo.orm import UTCDateTime
 from geo.store import Store, open_store
 from scripts.bench_databases import scratch_database

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-from cases.status_table import StatusQuery, export_status
+from cases.status.export_rows import StatusQuery, export_status
 from layers.export_spec import ExportOptions, ExportResult
 from layers.export_write import FORMATS
 from scripts.cli_common import DbOption, Lang, store_from

@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from cases.rules import STATUSES
-from cases.status import parcel_status, status_frame
+from cases.status.derive import parcel_status, status_frame
+from cases.status.rules import STATUSES
 from geo.audit import default_actor
 from geo.units import m2_to_mu
 from layers.import_report import ON_INVALID_CHOICES, ImportReport

@@ -27,7 +27,7 @@ from cases.report import build_report
 from cases.report_docx import write_docx
 from cases.report_sections import number
 from cases.report_text import measures_sentence, render_report, summary_sentence
-from cases.status_table import StatusQuery, export_status
+from cases.status.export_rows import StatusQuery, export_status
 from geo.errors import ConflictError
 from geo.orm import Base
 from geo.store import Store, open_store

@@ -19,7 +19,8 @@ from babel.messages.extract import extract_python
 from cases.field_labels import FIELD_LABELS
 from cases.issue_state import STATE_LABELS
 from cases.issues import CATEGORIES
-from cases.rules import FINDINGS, FINDINGS_BY_NAME, STATUS_LABELS
+from cases.rules import FINDINGS, FINDINGS_BY_NAME
+from cases.status.rules import STATUS_LABELS
 from layers.kinds import KINDS
 
 

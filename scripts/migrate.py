@@ -20,7 +20,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
-from cases.summaries import refresh_summaries
+from cases.status.summaries import refresh_summaries
 from geo.errors import StoreError
 from geo.store import Store
 

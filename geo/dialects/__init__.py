@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from types import ModuleType
 
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
 from geo.errors import StoreError
 
 # Values per `member_of` lookup: well under SQLite's 32,766 and PostgreSQL's 65,535 parameters.
@@ -25,3 +28,9 @@ def select_dialect(name: str) -> ModuleType:
 
         return postgis
     raise StoreError(f"unsupported database backend {name!r}: use a sqlite:/// or postgresql+psycopg:// URL")
+
+
+def dialect_of(bind: Session | Connection) -> ModuleType:
+    """The backend module of the database a session or connection talks to."""
+    engine = bind.get_bind() if isinstance(bind, Session) else bind
+    return select_dialect(engine.dialect.name)

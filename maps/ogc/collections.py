@@ -3,7 +3,7 @@
 Each names its key (the feature id and the keyset order), its queryables (the
 only properties a filter may name, each a SQL column), its geometry and which
 column scopes it to an inspector's streets. Parcel kinds list the export's
-columns (`cases.status_table.status_spec`) as their properties.
+columns (`cases.status.export_rows.status_spec`) as their properties.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from cases.models import Inspection, Issue
-from cases.status import STATUSES
-from cases.status_table import status_spec
+from cases.status.export_rows import status_spec
+from cases.status.rules import STATUSES
 from geo.errors import NotFoundError, PermissionDeniedError
 from layers.kinds import KINDS
 from layers.models import Parcel, Street

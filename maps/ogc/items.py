@@ -24,16 +24,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from cases.photo_evidence import flag_texts
-from cases.rules import STATUS_LABELS
-from cases.status import (
-    STATUSES,
-    derive_status,
-    is_present,
-    issue_links_frame,
-    read_rows,
-    status_frame,
-    summary_status_sql,
-)
+from cases.status.clock import instant_and_present
+from cases.status.derive import derive_status, issue_links_frame, read_rows, status_frame
+from cases.status.queries import summary_status_sql
+from cases.status.rules import STATUS_LABELS, STATUSES
 from geo.dialects import select_dialect
 from geo.errors import NotFoundError
 from geo.orm import UTCDateTime
@@ -142,7 +136,7 @@ def parcel_rows(session: Session, kind: str, ids: list[int], as_of: date | None,
                   for column, prop in names)
     columns = (f", p.code AS {KEY}, p.code, p.name, st.name AS street_name, p.village{own}, "
                f"ST_AsBinary(p.geom) AS {WKB}")
-    instant, present = is_present(as_of)
+    instant, present = instant_and_present(as_of)
     in_page, id_values = backend.member_of_many_sql("p.id", "ids", ids)  # one parameter, not 1,000
     sql = summary_status_sql(dialect, present=present, parcel_filter=f"AND {in_page}", columns=columns,
                              joins="LEFT JOIN streets st ON st.code = p.street_code", order_by="p.code")
@@ -191,7 +185,7 @@ def geojson_features(frame: pd.DataFrame, names: list[str], query: ItemsQuery) -
 
 def links_as_json(session: Session, as_of: date | None) -> str:
     """`issue_links_frame` of the day (or now) as JSON, for a cache of text."""
-    instant, _ = is_present(as_of)
+    instant, _ = instant_and_present(as_of)
     return issue_links_frame(session, as_of=instant).to_json(orient="split", index=False)
 
 

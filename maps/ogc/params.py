@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from cases.clock import check_as_of_day, parse_date
+from cases.status.clock import check_as_of_day, parse_date
 from geo.errors import InputError
 from maps.ogc.collections import Collection
 from maps.ogc.crs import DEFAULT, BadRequest, Crs, box_to_storage, parse_crs

@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from cases.clock import local_date, parse_date
 from cases.models import User
+from cases.status.clock import local_date, parse_date
 from geo.audit import record
 from geo.errors import ConflictError, InputError, NotFoundError
 from geo.orm import Base, UTCDateTime, utc_now

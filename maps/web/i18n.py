@@ -16,7 +16,8 @@ from markupsafe import Markup, escape
 
 from cases.issue_state import STATE_LABELS
 from cases.issues import CATEGORIES, category_label
-from cases.rules import FINDINGS_BY_NAME, STATUS_LABELS
+from cases.rules import FINDINGS_BY_NAME
+from cases.status.rules import STATUS_LABELS
 from geo.i18n import LANGS, translations
 from layers.kinds import KINDS
 

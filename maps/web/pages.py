@@ -15,7 +15,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from cases.status_style import STATUS_COLORS
+from cases.status.rules import STATUS_COLORS
 from geo.local_time import local_text
 from maps.web.deps import session_data
 from maps.web.i18n import LANG_COOKIE, LANGUAGE_NAMES, install_gettext, names, pick_lang

@@ -15,8 +15,7 @@ import geopandas as gpd
 import shapely
 from geoalchemy2.shape import to_shape
 
-from cases.status import STATUSES
-from cases.status_style import STATUS_COLORS
+from cases.status.rules import STATUS_COLORS, STATUSES
 from cases.tiles import MIN_ZOOM
 from geo.i18n import translations
 from layers.models import Street

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from geoalchemy2.elements import WKTElement
 from sqlalchemy.orm import Session
 
-from cases.summaries import refresh_summaries
+from cases.status.summaries import refresh_summaries
 from geo.measure import areas_m2
 from geo.store import Store
 from layers.models import Parcel, Street

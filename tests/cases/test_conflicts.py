@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from cases.conflicts import accept_conflict, conflicts_of, list_conflicts
 from cases.inspections import correct_inspection, log_inspection
 from cases.models import Inspection
-from cases.status import status_frame
+from cases.status.derive import status_frame
 from geo.audit import AuditEvent
 from geo.errors import ConflictError, InputError, NotFoundError
 from layers.models import Parcel, ParcelVersion

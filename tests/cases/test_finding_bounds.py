@@ -15,7 +15,7 @@ from cases.inspect_import import import_inspections
 from cases.inspections import correct_inspection, log_inspection
 from cases.models import Inspection
 from cases.rules import FINDINGS, MAX_COUNT
-from cases.status import status_frame
+from cases.status.derive import status_frame
 from geo.errors import InputError
 from layers.models import ImportRun
 from scripts.cli import app

@@ -8,7 +8,6 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from cases.clock import local_date
 from cases.inspections import NO_CHANGE, correct_inspection, log_inspection
 from cases.issues import (
     CATEGORIES,
@@ -21,6 +20,7 @@ from cases.issues import (
 )
 from cases.ledger_io import import_ledger
 from cases.models import Inspection, Issue, IssueUpdate, Measure
+from cases.status.clock import local_date
 from geo.errors import InputError
 from geo.orm import utc_now
 from scripts.cli import app

@@ -9,7 +9,7 @@ from pathlib import Path
 import pyogrio
 
 from cases.inspections import log_inspection
-from cases.status_table import StatusQuery, export_status
+from cases.status.export_rows import StatusQuery, export_status
 from layers.export_spec import ExportOptions
 from layers.fields import derived_columns
 from tests.cases.test_photo_evidence import KM_EAST, jpeg, log

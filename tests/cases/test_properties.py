@@ -15,11 +15,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cases.clock import LOCAL_TZ
 from cases.inspections import correct_inspection, log_inspection
 from cases.issues import add_issue, link_parcels
 from cases.rules import patrol_interval_days
-from cases.status import status_frame
+from cases.status.clock import LOCAL_TZ
+from cases.status.derive import status_frame
 from tests.cases.conftest import add_parcels
 
 START = date(2022, 1, 1)

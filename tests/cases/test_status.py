@@ -9,7 +9,8 @@ import pytest
 
 from cases.inspections import correct_inspection, log_inspection
 from cases.issues import add_issue, link_parcels, set_state
-from cases.status import STATUS_COLUMNS, STATUS_LABELS, STATUSES, status_frame, street_figures
+from cases.status.derive import STATUS_COLUMNS, status_frame, street_figures
+from cases.status.rules import STATUS_LABELS, STATUSES
 from geo.errors import InputError
 
 NOW = datetime(2022, 10, 25, 12, tzinfo=UTC)

@@ -6,8 +6,8 @@ import geopandas as gpd
 from shapely.geometry import box
 
 from cases.inspections import log_inspection
-from cases.status import status_frame
-from cases.status_page import status_page
+from cases.status.derive import status_frame
+from cases.status.street_page import status_page
 from layers.parcels_import import import_parcels
 from layers.query import parcels_frame
 

@@ -6,10 +6,9 @@ from datetime import date
 
 import pytest
 
-from cases import status_table
-from cases.status import STATUSES
-from cases.status_style import STATUS_COLORS
-from cases.status_table import StatusQuery, status_chunks, status_spec
+from cases.status import export_rows
+from cases.status.export_rows import StatusQuery, status_chunks, status_spec
+from cases.status.rules import STATUS_COLORS, STATUSES
 from geo.errors import InputError, NotFoundError
 from geo.store import Store
 from layers.kinds import KINDS
@@ -38,13 +37,13 @@ def test_spec_layers_carry_their_kind_properties() -> None:
 
 def _rows(store: Store, query: StatusQuery, lang: str = "en") -> list:
     with store.session() as session:
-        resolved = status_table._resolve(session, query)
+        resolved = export_rows._resolve(session, query)
         return list(status_chunks(session, resolved, lang=lang))
 
 
 def test_chunks_are_one_kind_each_in_registry_order(store: Store, seeded: Seeded,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(status_table, "CHUNK", 1)
+    monkeypatch.setattr(export_rows, "CHUNK", 1)
     frames = _rows(store, StatusQuery(as_of=AS_OF), lang="zh")
     kinds = [frame["kind"].unique().tolist() for frame in frames]
     assert kinds == [["basic_farmland"], ["basic_farmland"], ["forest_patch"], ["storage_plot"]]
@@ -69,7 +68,7 @@ def test_filters(store: Store, seeded: Seeded) -> None:
 
 
 def test_as_of_today_is_allowed_and_tomorrow_is_not(store: Store, seeded: Seeded) -> None:
-    today = status_table.utc_now().astimezone(status_table.LOCAL_TZ).date()
+    today = export_rows.utc_now().astimezone(export_rows.LOCAL_TZ).date()
     assert _rows(store, StatusQuery(as_of=today))
     with pytest.raises(InputError, match="in the future"):
         _rows(store, StatusQuery(as_of=date(today.year + 1, 1, 1)))

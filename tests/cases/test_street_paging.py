@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cases.status_page import status_page
+from cases.status.street_page import status_page
 from geo.store import Store
 
 STREETS = ("440106001", "440106002", "440106003")

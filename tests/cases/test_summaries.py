@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from cases.inspect_import import import_inspections
 from cases.inspections import correct_inspection, log_inspection
 from cases.models import Inspection
-from cases.status import status_frame
+from cases.status.derive import status_frame
 from geo.orm import utc_now
 from geo.store import Store, open_store
 from scripts.migrate import downgrade, upgrade

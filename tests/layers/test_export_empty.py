@@ -11,7 +11,7 @@ import pyogrio
 import pytest
 from typer.testing import CliRunner
 
-from cases.status_table import StatusQuery, export_status
+from cases.status.export_rows import StatusQuery, export_status
 from geo.store import Store
 from layers.export_spec import ExportOptions
 from layers.export_write import FORMATS

@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from openpyxl.utils import get_column_letter
 
-from cases.status_table import StatusQuery, export_status
+from cases.status.export_rows import StatusQuery, export_status
 from geo.store import Store
 from layers.export_spec import ExportOptions
 from tests.layers.export_seed import AS_OF, Seeded

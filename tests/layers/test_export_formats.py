@@ -22,8 +22,8 @@ import pyogrio
 import pytest
 import shapely
 
-from cases.status_style import STATUS_COLORS
-from cases.status_table import StatusQuery, export_status
+from cases.status.export_rows import StatusQuery, export_status
+from cases.status.rules import STATUS_COLORS
 from geo.gcj02 import to_gcj02
 from geo.store import Store
 from layers.export_spec import ExportOptions

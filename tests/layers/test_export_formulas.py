@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from cases.issues import add_measure
 from cases.ledger_io import export_ledger
 from cases.models import Inspection, Issue
-from cases.status_table import StatusQuery, export_status
+from cases.status.export_rows import StatusQuery, export_status
 from geo.store import Store
 from layers.export_spec import ExportOptions
 from layers.export_text import FORMULA_STARTS, csv_text

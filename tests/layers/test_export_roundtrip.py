@@ -14,7 +14,7 @@ import shapely
 import sqlalchemy as sa
 from geoalchemy2.shape import to_shape
 
-from cases.status_table import StatusQuery, export_status
+from cases.status.export_rows import StatusQuery, export_status
 from geo.store import Store
 from layers.export_spec import ExportOptions
 from layers.models import Parcel, ParcelVersion

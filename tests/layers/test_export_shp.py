@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from cases.models import Inspection
-from cases.status_table import StatusQuery, export_status, status_spec
+from cases.status.export_rows import StatusQuery, export_status, status_spec
 from geo.errors import ConflictError
 from geo.store import Store
 from layers.export_shp import MAX_NAME, SIDECAR, shapefile_set, shorten_names

@@ -15,8 +15,7 @@ import shapely.geometry
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cases.status import STATUSES
-from cases.status_style import STATUS_COLORS
+from cases.status.rules import STATUS_COLORS, STATUSES
 from maps import district_index, style
 from maps.district_index import IN_VIOLATION, StreetRow, share_definition, violation_share
 from maps.popups import browser_config, findings_text, parcel_properties

@@ -17,8 +17,8 @@ from typer.testing import CliRunner
 from cases.inspections import log_inspection
 from cases.models import User
 from cases.report import build_report
-from cases.status import status_frame
-from cases.summaries import refresh_summaries
+from cases.status.derive import status_frame
+from cases.status.summaries import refresh_summaries
 from geo.backup import read_manifest, row_counts
 from geo.store import Store, open_store
 from maps.web.inspecting import log_once

@@ -20,9 +20,9 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from cases import summaries
-from cases.status import status_frame
-from cases.summaries import refresh_summaries
+from cases.status import summaries
+from cases.status.derive import status_frame
+from cases.status.summaries import refresh_summaries
 from geo.orm import utc_now
 from geo.store import Store, open_store
 from scripts import migrate

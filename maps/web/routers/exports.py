@@ -16,11 +16,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
-from cases.clock import LOCAL_TZ
 from cases.ledger_io import export_ledger
 from cases.models import User
-from cases.status import STATUSES
-from cases.status_table import StatusQuery, export_status
+from cases.status.clock import LOCAL_TZ
+from cases.status.export_rows import StatusQuery, export_status
+from cases.status.rules import STATUSES
 from geo.audit import record
 from geo.errors import NotFoundError
 from layers.export_spec import ExportOptions

@@ -25,9 +25,9 @@ from cases.field_labels import FIELD_LABELS, field_label, labelled
 from cases.models import User
 from cases.patrol import patrol_entries
 from cases.photos import MAX_BYTES
-from cases.rules import FINDING_NAMES, FINDINGS, STATUS_LABELS
-from cases.status import status_frame
-from cases.status_style import STATUS_COLORS
+from cases.rules import FINDING_NAMES, FINDINGS
+from cases.status.derive import status_frame
+from cases.status.rules import STATUS_COLORS, STATUS_LABELS
 from geo.errors import InputError, LandpatrolError
 from geo.i18n import translations
 from geo.local_time import local_iso, local_text

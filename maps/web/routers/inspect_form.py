@@ -14,9 +14,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
-from cases.clock import LOCAL_TZ
 from cases.models import User
 from cases.rules import FINDINGS
+from cases.status.clock import LOCAL_TZ
 from geo.errors import InputError, LandpatrolError, NotFoundError
 from maps.web.deps import CsrfDep, SettingsDep, StoreDep
 from maps.web.inspecting import log_once, saved_uploads

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from cases.inspections import inspection_history
 from cases.models import Inspection, Photo, User, inspection_photos
 from cases.photo_evidence import original_key, thumbnail, thumbnail_key
-from cases.status import parcel_status
+from cases.status.derive import parcel_status
 from geo.errors import NotFoundError
 from geo.media import Media
 from layers.models import Parcel

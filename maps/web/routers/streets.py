@@ -10,8 +10,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from cases.models import User
-from cases.status import STATUSES, street_table
-from cases.status_page import status_page
+from cases.status.derive import district_status_table
+from cases.status.rules import STATUSES
+from cases.status.street_page import status_page
 from geo.errors import InputError, NotFoundError
 from layers.query import parcels_frame
 from layers.streets import find_street
@@ -33,7 +34,7 @@ GEOJSON = "application/geo+json"
 
 
 def _streets(session: SessionDep, user: User) -> list[Any]:
-    rows, _district = read_district(session, table=street_table(session))
+    rows, _district = read_district(session, table=district_status_table(session))
     allowed = limited_to_streets(user)
     return [row for row in rows if allowed is None or row.code in allowed]
 

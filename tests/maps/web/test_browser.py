@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cases.status_style import STATUS_COLORS
+from cases.status.rules import STATUS_COLORS
 from tests.cases.images import image_bytes
 from tests.maps.conftest import QIANJIN
 from tests.maps.web.conftest import PASSWORD, Site, running

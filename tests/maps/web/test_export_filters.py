@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cases.status import STATUSES
+from cases.status.rules import STATUSES
 from tests.maps.web.conftest import Site
 
 

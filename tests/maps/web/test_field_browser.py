@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from PIL import Image
 
 from cases.models import Inspection
-from cases.status_style import STATUS_COLORS
+from cases.status.rules import STATUS_COLORS
 from layers.models import Parcel
 from tests.maps.conftest import FENGHUANG, QIANJIN
 from tests.maps.web.conftest import PASSWORD, Site, free_port, running

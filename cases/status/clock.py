@@ -63,6 +63,13 @@ def resolve_as_of(as_of: datetime | date | str | None) -> datetime:
     return instant
 
 
+def instant_and_present(as_of: datetime | date | str | None) -> tuple[datetime, bool]:
+    """The instant asked for, and whether it is the present (no as-of, or a day not yet over):
+    the present is read from the stored summaries, a past instant from the whole history."""
+    instant = resolve_as_of(as_of)
+    return instant, as_of is None or instant >= utc_now()
+
+
 def check_as_of_day(day: date, *, field: str) -> None:
     """Refuse an as-of day after today (nothing is known of it yet) or before 2000."""
     today = local_date(utc_now())

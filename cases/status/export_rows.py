@@ -20,22 +20,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from cases.clock import LOCAL_TZ, check_as_of_day, parse_date, resolve_as_of
 from cases.photo_evidence import flag_texts
 from cases.rules import FINDINGS
-from cases.status import (
-    STATUS_LABELS,
-    STATUSES,
-    derive_status,
-    is_present,
-    issue_links_frame,
-    street_table,
-    summary_status_sql,
-)
-from cases.status_style import STATUS_COLORS
+from cases.status.clock import LOCAL_TZ, check_as_of_day, instant_and_present, parse_date, resolve_as_of
+from cases.status.derive import derive_status, district_status_table, issue_links_frame
+from cases.status.queries import summary_status_sql
+from cases.status.rules import STATUS_BY_CODE, STATUSES
 from geo.audit import default_actor, record
 from geo.child_reader import ChildReader
-from geo.dialects import select_dialect
+from geo.dialects import dialect_of
 from geo.errors import InputError
 from geo.local_time import local_iso
 from geo.orm import utc_now
@@ -188,9 +181,7 @@ def status_spec(kinds: Sequence[str], *, lang: str, metadata: dict[str, str]) ->
                 fields.append(field(name, type_, prop.label_zh, prop.label_en))
             own.append(name)
         layers.append(LayerSpec(code, kind.label(lang), (*common, *own)))
-    categories = tuple(
-        Category(s, STATUS_LABELS[s][0 if zh else 1], STATUS_COLORS[s]) for s in STATUSES
-    )
+    categories = tuple(Category(s.code, s.label(lang), s.color) for s in STATUS_BY_CODE.values())
     return ExportSpec(
         title="地块状态" if zh else "Parcel status", fields=tuple(fields), layers=tuple(layers),
         layer_column="kind", style=CategoryStyle("status", categories),
@@ -207,9 +198,8 @@ def status_chunks(session: Session, query: _Resolved, *, lang: str = "en") -> It
     chunk; for a past day the status of every parcel is worked out once, by
     each backend's fastest statement, and joined to the chunks.
     """
-    instant, present = is_present(query.as_of_day)
-    dialect = session.get_bind().dialect.name
-    statements = [_statement(query, KINDS[kind], dialect, with_summary=present) for kind in query.kinds]
+    instant, present = instant_and_present(query.as_of_day)
+    statements = [_statement(session, query, KINDS[kind], with_summary=present) for kind in query.kinds]
     # Two children (on PostgreSQL): the server works out one kind while the rows of the one
     # before are written.
     with ChildReader(session, statements, chunk=CHUNK, children=2) as reader:
@@ -219,7 +209,7 @@ def status_chunks(session: Session, query: _Resolved, *, lang: str = "en") -> It
             def with_status(frame: pd.DataFrame) -> pd.DataFrame:
                 return derive_status(frame, instant=instant, links=links)
         else:
-            past = street_table(session, as_of=instant).drop(columns=list(_PARCEL_SQL_COLUMNS))
+            past = district_status_table(session, as_of=instant).drop(columns=list(_PARCEL_SQL_COLUMNS))
 
             def with_status(frame: pd.DataFrame) -> pd.DataFrame:
                 return frame.join(past)
@@ -236,22 +226,22 @@ def _own_columns(kind: ParcelKind) -> dict[str, tuple[str, type]]:
     return {_property_column(prop.name, _COMMON_NAMES): (prop.name, prop.type) for prop in kind.properties}
 
 
-def _statement(query: _Resolved, kind: ParcelKind, dialect: str, *, with_summary: bool) -> sa.TextClause:
+def _statement(session: Session, query: _Resolved, kind: ParcelKind, *, with_summary: bool) -> sa.TextClause:
     """Parcels of the kind (in the streets) with their own attributes (and stored summary), by code.
 
     The kind's properties are taken out of the JSON column in SQL: decoding the
     JSON of 100,000 rows in Python costs more than the rest of the row.
     """
     in_streets = query.street_codes is not None
-    backend = select_dialect(dialect)
+    backend = dialect_of(session)
     own = "".join(f", {backend.json_member('p.properties', name, type_)} AS {column}"
                   for column, (name, type_) in _own_columns(kind).items())
     columns = f", p.code, p.name, st.name AS street_name, p.village{own}, ST_AsBinary(p.geom) AS {WKB}"
     joins = "LEFT JOIN streets st ON st.code = p.street_code"
     parcel_filter = "AND p.kind = :kind" + (" AND p.street_code IN :streets" if in_streets else "")
     if with_summary:
-        sql = summary_status_sql(dialect, present=True, parcel_filter=parcel_filter, columns=columns,
-                                 joins=joins, order_by="p.code")
+        sql = summary_status_sql(session.get_bind().dialect.name, present=True, parcel_filter=parcel_filter,
+                                 columns=columns, joins=joins, order_by="p.code")
     else:
         sql = (f"SELECT p.id AS parcel_id, {', '.join(f'p.{c}' for c in _PARCEL_SQL_COLUMNS)}{columns} "
                f"FROM parcels p {joins} WHERE p.retired_at IS NULL {parcel_filter} ORDER BY p.code")
@@ -276,7 +266,7 @@ def _rows(raw: pd.DataFrame, with_status: Callable[[pd.DataFrame], pd.DataFrame]
     """One chunk of statement rows as export rows, with their status; shapes stay WKB."""
     frame = with_status(raw.set_index("parcel_id")).rename(columns={"note": "last_note"})
     frame["area_mu"] = frame["area_m2"] / M2_PER_MU
-    frame["status_label"] = frame["status"].map({s: STATUS_LABELS[s][lang != "zh"] for s in STATUSES})
+    frame["status_label"] = frame["status"].map({s.code: s.label(lang) for s in STATUS_BY_CODE.values()})
     frame["days_since"] = np.floor(frame["days_since"].astype(float))
     return frame
 

@@ -16,9 +16,10 @@ import shapely
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from cases.status import derive_status, issue_links_frame, read_rows, summary_status_sql
+from cases.status.derive import derive_status, issue_links_frame, read_rows
+from cases.status.queries import summary_status_sql
 from geo.crs import STORAGE_CRS
-from geo.dialects import select_dialect
+from geo.dialects import dialect_of
 from geo.orm import utc_now
 
 PAGE_COLUMNS = ", p.code, p.name, p.village, ST_AsBinary(p.geom) AS wkb"
@@ -39,14 +40,12 @@ def status_page(
     The box is west, south, east, north in EPSG:4490. Columns: those of
     `status_frame` plus kind, code, name, village and geometry, indexed by parcel id.
     """
-    dialect = session.get_bind().dialect.name
     conditions, params = "", {}
     if street_codes is not None:
         conditions += " AND p.street_code IN :streets"
         params["streets"] = list(street_codes) or [""]
     if bbox is not None:
-        backend = select_dialect(dialect)
-        conditions += " AND " + backend.intersects_bbox("parcels", "geom", "id", alias="p")
+        conditions += " AND " + dialect_of(session).intersects_bbox("parcels", "geom", "id", alias="p")
         params |= dict(zip(("minx", "miny", "maxx", "maxy"), bbox, strict=True))
     count = sa.text(f"SELECT COUNT(*) FROM parcels p WHERE p.retired_at IS NULL {conditions}")
     matched = session.execute(_expanding(count, params), params).scalar_one()
@@ -56,7 +55,8 @@ def status_page(
     ids = session.execute(_expanding(keys, params),
                           params | {"limit": limit, "offset": offset, "after": after}).scalars().all()
     page = "(SELECT * FROM parcels WHERE id IN :ids)"  # the page's keys first, then its rows and joins
-    sql = summary_status_sql(dialect, present=True, columns=PAGE_COLUMNS, order_by="p.code", parcels=page)
+    sql = summary_status_sql(session.get_bind().dialect.name, present=True, columns=PAGE_COLUMNS,
+                             order_by="p.code", parcels=page)
     rows = read_rows(session, sa.text(sql).bindparams(sa.bindparam("ids", expanding=True)), {"ids": ids})
     geometry = shapely.from_wkb(rows.pop("wkb").to_numpy())
     instant = utc_now()

@@ -27,8 +27,8 @@ from sqlalchemy.orm import Session
 
 from cases.models import Inspection
 from cases.rules import violation_sql
-from cases.status import FINDING_COLUMNS, FLAG_FINDINGS, PREVIOUS, RECORD_COLUMNS, summary_ctes
-from geo.dialects import select_dialect
+from cases.status.queries import FINDING_COLUMNS, FLAG_FINDINGS, PREVIOUS, RECORD_COLUMNS, summary_ctes
+from geo.dialects import dialect_of
 from geo.orm import UTCDateTime
 from layers.models import Parcel
 
@@ -86,12 +86,15 @@ def add_import(connection: Connection, import_id: int) -> None:
     the import's commit (one table lock: locking 60,000 parcel rows one by one
     costs more than the fold itself), then read what it added.
     """
-    select_dialect(connection.dialect.name).lock_for_writing(connection, "parcel_summaries")
+    dialect_of(connection).lock_for_writing(connection, "parcel_summaries")
     connection.execute(sa.text(_add_import_sql()), {"import_id": import_id})
 
 
 def _add_import_sql() -> str:
-    """One grouped pass over the new records and, per parcel they touch, its stored summary (a row
+    """Both backends: an import's records folded into the stored summaries, as the import
+    benchmark needs (a pass over the new records alone, not over their parcels' history).
+
+    One grouped pass over the new records and, per parcel they touch, its stored summary (a row
     carrying the totals and the latest record's findings, dated as that record) and its stored
     previous record (a row carrying its violation measures). No join between derived tables:
     their sizes are unknown to the planner, and a misjudged nested loop over two of them never
