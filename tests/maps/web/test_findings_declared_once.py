@@ -40,7 +40,7 @@ class _Inputs(HTMLParser):
 
 
 def _column_gaps(finding: Finding, table: str, columns: dict[str, type]) -> list[str]:
-    """`table.name` where the finding's column (or, for a violation measure, prev_*) is missing or mistyped."""
+    """`table.name` where the finding's column (or a violation measure's prev_*) is missing or mistyped."""
     wanted = [finding.name, *([f"prev_{finding.name}"] if table == "parcel_summaries"
                               and finding.name in ALL_VIOLATION_MEASURES else [])]
     return [f"{table}.{name}" for name in wanted if columns.get(name) is not PYTHON_TYPES[finding.kind]]
