@@ -140,11 +140,12 @@ def _read(
         raise InputError("is a directory, not a layer file")
     suffix = path.suffix.lower()
     if suffix != CSV_SUFFIX and any(csv_fields):
-        raise InputError("--wkt-field, --lon-field and --lat-field apply only to CSV")
+        raise InputError("the WKT, lon and lat fields are named only for a CSV", field="wkt_field",
+                         code="not_applicable")
     if suffix in GDAL_FORMATS:
         return _read_gdal(path, layer, codec, override)
     if layer is not None:
-        raise InputError("--layer applies only to GeoPackage files")
+        raise InputError("a layer is chosen only in a GeoPackage file", field="layer", code="not_applicable")
     if suffix in JSON_SUFFIXES:
         return _read_json(path, codec, override)
     if suffix == CSV_SUFFIX:

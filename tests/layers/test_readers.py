@@ -711,8 +711,8 @@ def test_missing_file_and_directory(tmp_path: Path) -> None:
     [
         ("parcels.gpkg", {"crs": "Beijing54?"}, "unknown CRS 'Beijing54?'"),
         ("parcels.gpkg", {"encoding": "martian"}, "unknown encoding 'martian'"),
-        ("parcels.gpkg", {"wkt_field": "wkt"}, "apply only to CSV"),
-        ("parcels.geojson", {"layer": "parcels"}, "--layer applies only to GeoPackage"),
+        ("parcels.gpkg", {"wkt_field": "wkt"}, "are named only for a CSV"),
+        ("parcels.geojson", {"layer": "parcels"}, "a layer is chosen only in a GeoPackage file"),
     ],
 )
 def test_options_checked(
