@@ -52,7 +52,7 @@ class RowError:
     field: str
     message: str
     code: str | None = None  # a stable word (`out_of_range`) for interfaces to act on
-    number: int | None = None  # 1-based data row of the file, where the error came from one
+    number: int | None = None  # the row's number as `row` names it (CSV line, feature id; else 1-based)
 
     def error(self, prefix: str = "") -> InputError:
         """This error as the `InputError` an interface translates, field, row and code kept."""
