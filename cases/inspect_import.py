@@ -65,8 +65,8 @@ class ImportResult:
                 "conflicted": self.conflicted, "flagged": self.flagged}
 
 
-def read_records(path: Path, *, layer: str | None = None) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
-    """The file's rows as text, a label per row ("row 2" = second line of a CSV) and its number (2)."""
+def read_records(path: Path, *, layer: str | None = None) -> tuple[pd.DataFrame, pd.Series]:
+    """The file's rows as text, and a label per row ("row 2" = second line of a CSV)."""
     if not path.is_file():
         raise NotFoundError(f"no file {str(path)!r}", field="file", code="missing")
     suffix = path.suffix.lower()
@@ -77,15 +77,15 @@ def read_records(path: Path, *, layer: str | None = None) -> tuple[pd.DataFrame,
             raise InputError(f"{path.name}: not a UTF-8 CSV ({str(err).splitlines()[0]})", field="file",
                              code="bad_file") from None
         frame.columns = [str(c).strip() for c in frame.columns]
-        numbers = pd.Series(range(2, len(frame) + 2))
-        return frame, "row " + numbers.astype(str), numbers
+        labels = pd.Series([f"row {i + 2}" for i in range(len(frame))], dtype=object)
+        return frame, labels
     if suffix == ".gpkg":
         return _read_gpkg(path, layer)
     raise InputError(f"{path.name}: unsupported file type {suffix!r} (use .csv or .gpkg)", field="file",
                      code="bad_file")
 
 
-def _read_gpkg(path: Path, layer: str | None) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+def _read_gpkg(path: Path, layer: str | None) -> tuple[pd.DataFrame, pd.Series]:
     import pyogrio
 
     try:
@@ -93,7 +93,7 @@ def _read_gpkg(path: Path, layer: str | None) -> tuple[pd.DataFrame, pd.Series, 
     except Exception as err:  # pyogrio raises several error types for unreadable files
         raise InputError(f"{path.name}: cannot read layer {layer or '(first)'} ({err})", field="layer",
                          code="bad_file") from None
-    numbers = pd.Series(frame.index.to_numpy())
+    labels = pd.Series([f"feature {fid}" for fid in frame.index], dtype=object)
     frame = frame.reset_index(drop=True)
     if "geometry" in frame.columns:
         geometry = frame.pop("geometry")
@@ -104,7 +104,7 @@ def _read_gpkg(path: Path, layer: str | None) -> tuple[pd.DataFrame, pd.Series, 
         if "lon" not in frame.columns:
             frame["lon"] = pd.Series(shapely.get_x(points)).where(has)
             frame["lat"] = pd.Series(shapely.get_y(points)).where(has)
-    return frame.astype(object).where(frame.notna(), ""), "feature " + numbers.astype(str), numbers
+    return frame.astype(object).where(frame.notna(), ""), labels
 
 
 def _photo_errors(rows: pd.DataFrame, photo_path: Callable[[str], Path]) -> list[tuple[Any, RowError]]:
@@ -182,8 +182,8 @@ def import_inspections(
     photo_path = photo_path or (lambda name: path.parent / name)
     now = now or utc_now()
     actor = actor or default_actor()
-    raw, labels, numbers = read_records(path, layer=layer)
-    good, errors = check_records(session, raw, labels=labels, numbers=numbers, now=now)
+    raw, labels = read_records(path, layer=layer)
+    good, errors = check_records(session, raw, labels=labels, now=now)
     extra = _photo_errors(good, photo_path) if "photos" in good else []
     if extra:
         errors = sorted([*errors, *(e for _, e in extra)], key=lambda e: labels.tolist().index(e.row))

@@ -52,7 +52,7 @@ class RowError:
     field: str
     message: str
     code: str | None = None  # a stable word (`out_of_range`) for interfaces to act on
-    number: int | None = None  # the row's number as `row` names it (CSV line, feature id; else 1-based)
+    number: int | None = None  # 1-based data row of the file, where the error came from one
 
     def error(self, prefix: str = "") -> InputError:
         """This error as the `InputError` an interface translates, field, row and code kept."""
@@ -66,9 +66,8 @@ class RowError:
 class _Errors:
     """Collects errors from boolean masks over the frame's rows."""
 
-    def __init__(self, labels: pd.Series, numbers: pd.Series) -> None:
+    def __init__(self, labels: pd.Series) -> None:
         self.labels = labels
-        self.numbers = numbers
         self.items: list[tuple[int, RowError]] = []
 
     def add(self, mask: pd.Series | np.ndarray, field: str, message: str | Callable[[Any], str],
@@ -78,7 +77,7 @@ class _Errors:
         for position in np.flatnonzero(flags):
             index = self.labels.index[position]
             text = message(index) if callable(message) else message
-            error = RowError(self.labels[index], field, text, code, int(self.numbers[index]))
+            error = RowError(self.labels[index], field, text, code, int(position) + 1)
             self.items.append((int(position), error))
 
     def rows(self) -> set[object]:
@@ -266,14 +265,12 @@ def check_records(
     raw: pd.DataFrame,
     *,
     labels: pd.Series | None = None,
-    numbers: pd.Series | None = None,
     now: datetime | None = None,
     exclude_ids: frozenset[int] = frozenset(),
 ) -> tuple[pd.DataFrame, list[RowError]]:
     """Validate raw inspection records; return the good rows, typed, and the errors.
 
-    `labels` names each row in messages ("row 7") and `numbers` gives its number (7; default: its
-    place, from 1), which errors carry as their `row`; `exclude_ids` are stored
+    `labels` names each row in messages ("row 7"); `exclude_ids` are stored
     records being corrected, left out of "sheds on record".
     """
     missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
@@ -282,8 +279,7 @@ def check_records(
                          field=missing[0], code="missing_column")
     raw = raw.reset_index(drop=True)
     labels = labels.reset_index(drop=True) if labels is not None else pd.Series("", index=raw.index)
-    numbers = numbers.reset_index(drop=True) if numbers is not None else pd.Series(raw.index + 1)
-    errors = _Errors(labels, numbers)
+    errors = _Errors(labels)
     columns: dict[str, pd.Series] = {}  # one frame built at the end: inserting column by column is slow
     now_ts = pd.Timestamp(now or utc_now())
 
@@ -351,4 +347,4 @@ def check_records(
 
     bad_rows = errors.rows()
     good = out.loc[~out.index.isin(list(bad_rows))]
-    return good.assign(label=labels[good.index], number=numbers[good.index]), errors.sorted()
+    return good.assign(label=labels[good.index], number=good.index + 1), errors.sorted()

@@ -11,10 +11,9 @@ from __future__ import annotations
 class LandpatrolError(Exception):
     """Base of every error a user can cause or fix.
 
-    `field` (the API's field name), `row` (a file's row or feature as the message numbers
-    it: a CSV's line, a feature's id) and `code` (a stable machine word, e.g.
-    `out_of_range`) let each interface word its own hint (a CLI flag, a form label)
-    without parsing the message.
+    `field` (the API's field name), `row` (1-based data row of a file) and
+    `code` (a stable machine word, e.g. `out_of_range`) let each interface word
+    its own hint (a CLI flag, a form label) without parsing the message.
     """
 
     exit_code = 1

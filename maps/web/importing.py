@@ -219,7 +219,7 @@ def _inspections(store: Store, path: Path, choice: ImportChoice, actor: str) -> 
     return ImportReport(
         file=path.name, target="inspections", dry_run=choice.dry_run, read=result.read,
         created=result.written, unchanged=result.skipped,
-        skipped=[RowNote(e.number or 0, None, str(e)) for e in result.errors],
+        skipped=[RowNote(e.number or 0, None, f"{e.field}: {e.message}") for e in result.errors],
         import_id=None if choice.dry_run else result.import_id)
 
 
