@@ -68,19 +68,21 @@ class ImportResult:
 def read_records(path: Path, *, layer: str | None = None) -> tuple[pd.DataFrame, pd.Series]:
     """The file's rows as text, and a label per row ("row 2" = second line of a CSV)."""
     if not path.is_file():
-        raise NotFoundError(f"no file {str(path)!r}")
+        raise NotFoundError(f"no file {str(path)!r}", field="file", code="missing")
     suffix = path.suffix.lower()
     if suffix == ".csv":
         try:
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
         except (UnicodeDecodeError, pd.errors.ParserError) as err:
-            raise InputError(f"{path.name}: not a UTF-8 CSV ({str(err).splitlines()[0]})") from None
+            raise InputError(f"{path.name}: not a UTF-8 CSV ({str(err).splitlines()[0]})", field="file",
+                             code="bad_file") from None
         frame.columns = [str(c).strip() for c in frame.columns]
         labels = pd.Series([f"row {i + 2}" for i in range(len(frame))], dtype=object)
         return frame, labels
     if suffix == ".gpkg":
         return _read_gpkg(path, layer)
-    raise InputError(f"{path.name}: unsupported file type {suffix!r} (use .csv or .gpkg)")
+    raise InputError(f"{path.name}: unsupported file type {suffix!r} (use .csv or .gpkg)", field="file",
+                     code="bad_file")
 
 
 def _read_gpkg(path: Path, layer: str | None) -> tuple[pd.DataFrame, pd.Series]:
@@ -89,7 +91,8 @@ def _read_gpkg(path: Path, layer: str | None) -> tuple[pd.DataFrame, pd.Series]:
     try:
         frame = pyogrio.read_dataframe(path, layer=layer, fid_as_index=True)
     except Exception as err:  # pyogrio raises several error types for unreadable files
-        raise InputError(f"{path.name}: cannot read layer {layer or '(first)'} ({err})") from None
+        raise InputError(f"{path.name}: cannot read layer {layer or '(first)'} ({err})", field="layer",
+                         code="bad_file") from None
     labels = pd.Series([f"feature {fid}" for fid in frame.index], dtype=object)
     frame = frame.reset_index(drop=True)
     if "geometry" in frame.columns:
@@ -111,8 +114,10 @@ def _photo_errors(rows: pd.DataFrame, photo_path: Callable[[str], Path]) -> list
         for name in str(value).split(";"):
             try:
                 check_photo(photo_path(name.strip()), field="photos")
-            except (InputError, NotFoundError) as err:
-                found.append((index, RowError(rows.at[index, "label"], "photos", str(err).split(": ", 1)[1])))
+            except (InputError, NotFoundError) as err:  # its line names its field first, as RowError does
+                reason = str(err).removeprefix(f"{err.field}: ")
+                found.append((index, RowError(rows.at[index, "label"], "photos", reason, err.code,
+                                              int(rows.at[index, "number"]))))
     return found
 
 
@@ -187,8 +192,8 @@ def import_inspections(
         more = f" (and {len(errors) - MAX_LISTED_ERRORS} more)" if len(errors) > MAX_LISTED_ERRORS else ""
         listed = "; ".join(str(e) for e in errors[:MAX_LISTED_ERRORS])
         first = errors[0]
-        raise InputError(f"{path.name}: {listed}{more}; nothing imported (use --partial to keep good rows)",
-                         field=first.field, row=first.number, code=first.code)
+        raise InputError(f"{path.name}: {listed}{more}; nothing imported",
+                         field=first.field, row=first.number, code="rows_rejected")
     skipped = _already_imported(session, good["client_id"])
     good = good.loc[~skipped]
     run = ImportRun(actor=actor, target="inspections", file_name=path.name, report={})
@@ -222,7 +227,7 @@ def _link_photos(
 ) -> None:
     """Photos of imported rows; rows were inserted in order, so their ids are in order too."""
     if media is None:
-        raise InputError("photos: no media configured")
+        raise InputError("photos: no media configured", field="photos", code="no_media")
     ids = session.scalars(
         sa.select(Inspection.id).where(Inspection.import_id == import_id).order_by(Inspection.id)
     ).all()

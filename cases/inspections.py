@@ -50,7 +50,8 @@ def _validated(
     """The one record, checked; the first error (naming its field) is raised."""
     unknown = sorted(set(values) - EDITABLE - {"parcel_code", "client_id"})
     if unknown:
-        raise InputError(f"{unknown[0]}: not a finding (known: {', '.join(FINDING_NAMES)})", field=unknown[0])
+        raise InputError(f"{unknown[0]}: not a finding (known: {', '.join(FINDING_NAMES)})", field=unknown[0],
+                         code="unknown_field")
     good, errors = check_records(session, _raw_frame(values), now=now, exclude_ids=exclude)
     if errors:
         raise errors[0].error()
@@ -83,9 +84,9 @@ def _attach_photos(
     session: Session, inspection: Inspection, photos: Sequence[Path], media: Media | None,
 ) -> None:
     if photos and media is None:
-        raise InputError("photo: no media configured")
+        raise InputError("photos: no media configured", field="photos", code="no_media")
     for number, path in enumerate(photos, start=1):
-        photo = store_photo(session, Path(path), media=media, field=f"photo {number}")
+        photo = store_photo(session, Path(path), media=media, number=number)
         if photo not in inspection.photos:
             inspection.photos.append(photo)
 
@@ -133,7 +134,8 @@ def log_inspection(
     """
     now = now or utc_now()
     if client_id and find_by_client_id(session, client_id) is not None:
-        raise ConflictError(f"client_id: {client_id!r} is already recorded")
+        raise ConflictError(f"client_id: {client_id!r} is already recorded", field="client_id",
+                            code="duplicate")
     values = {"parcel_code": parcel_code, "inspected_at": inspected_at, "inspector": inspector,
               "lon": lon, "lat": lat, "note": note, "client_id": client_id, **(findings or {})}
     row = _validated(session, values, now=now)
@@ -164,13 +166,15 @@ def correct_inspection(
     now = now or utc_now()
     old = session.get(Inspection, inspection_id)
     if old is None:
-        raise NotFoundError(f"no inspection {inspection_id}")
+        raise NotFoundError(f"no inspection {inspection_id}", code="no_inspection")
     newer = session.scalar(sa.select(Inspection.id).where(Inspection.supersedes_id == old.id))
     if newer is not None:
-        raise ConflictError(f"inspection {old.id} was already corrected by {newer}; correct {newer}")
+        raise ConflictError(f"inspection {old.id} was already corrected by {newer}; correct {newer}",
+                            code="already_corrected")
     unknown = sorted(set(changes) - EDITABLE)
     if unknown:
-        raise InputError(f"{unknown[0]}: cannot be corrected (editable: {', '.join(sorted(EDITABLE))})")
+        raise InputError(f"{unknown[0]}: cannot be corrected (editable: {', '.join(sorted(EDITABLE))})",
+                         field=unknown[0], code="not_editable")
     if not changes and not photos:
         raise InputError(NO_CHANGE, field="body", code="no_change")
     values: dict[str, Any] = {

@@ -59,7 +59,8 @@ def check_category(category: object) -> int:
 def check_state(state: str) -> str:
     """The state, or an error naming the three allowed."""
     if state not in ISSUE_STATES:
-        raise InputError(f"state: {state!r} is not one of {', '.join(ISSUE_STATES)}")
+        raise InputError(f"state: {state!r} is not one of {', '.join(ISSUE_STATES)}", field="state",
+                         code="unknown_state")
     return state
 
 
@@ -99,7 +100,7 @@ def get_issue(session: Session, ref: str) -> Issue:
         refs = session.scalars(sa.select(Issue.ref)).all()
         near = difflib.get_close_matches(ref, refs, n=3, cutoff=0.5)
         hint = f"; did you mean {', '.join(near)}?" if near else ""
-        raise NotFoundError(f"issue: no issue {ref!r}{hint}")
+        raise NotFoundError(f"issue: no issue {ref!r}{hint}", field="ref", code="no_issue")
     return issue
 
 
@@ -125,15 +126,15 @@ def add_issue(
     """
     ref = str(ref).strip()
     if not REF_PATTERN.fullmatch(ref):
-        raise InputError(f"ref: {ref!r} is not a reference like 2-1", field="ref")
+        raise InputError(f"ref: {ref!r} is not a reference like 2-1", field="ref", code="bad_ref")
     check_category(category)
     _check_texts(title=title, finding=finding, lead_department=lead_department,
                  partner_departments=partner_departments)
     if not str(title or "").strip():
-        raise InputError("title: empty", field="title")
+        raise InputError("title: empty", field="title", code="empty")
     check_state(state)
     if session.scalar(sa.select(Issue.id).where(Issue.ref == ref)) is not None:
-        raise ConflictError(f"ref: issue {ref!r} exists already")
+        raise ConflictError(f"ref: issue {ref!r} exists already", field="ref", code="duplicate")
     opened = _date(opened_on, "opened_on", happened=True)
     issue = Issue(
         ref=ref, category=category, title=title.strip(), finding=finding, lead_department=lead_department,
@@ -157,7 +158,7 @@ def add_measure(
     issue = get_issue(session, ref)
     _check_texts(text=text, owner=owner)
     if not str(text or "").strip():
-        raise InputError("text: empty measure", field="text")
+        raise InputError("text: empty measure", field="text", code="empty")
     measure = Measure(issue_id=issue.id, text=text.strip(), owner=owner, due=_date(due, "due"),
                       done_on=_date(done_on, "done_on", happened=True))
     session.add(measure)
@@ -170,7 +171,7 @@ def measure_done(session: Session, measure_id: int, *, on: DateLike, actor: str 
     """Mark a measure done on a day."""
     measure = session.get(Measure, measure_id)
     if measure is None:
-        raise NotFoundError(f"measure: no measure {measure_id}")
+        raise NotFoundError(f"measure: no measure {measure_id}", field="measure", code="no_measure")
     measure.done_on = _date(on, "on", happened=True) or local_date(utc_now())
     _audit(session, "measure.done", measure.issue.ref, actor, measure=measure.id, on=measure.done_on)
     return measure
@@ -221,7 +222,7 @@ def add_note(
     issue = get_issue(session, ref)
     _check_texts(text=text)
     if not str(text or "").strip():
-        raise InputError("text: empty note", field="text")
+        raise InputError("text: empty note", field="text", code="empty")
     day = _date(on, "on", happened=True) or local_date(utc_now())
     update = IssueUpdate(issue_id=issue.id, on=day, state=None, text=text.strip(),
                          author=actor or default_actor())

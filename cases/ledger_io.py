@@ -45,16 +45,18 @@ def _normalise(
     frame = frame.rename(columns=lambda c: by_header.get(str(c).strip(), str(c).strip()))
     missing = [c for c in required if c not in frame.columns]
     if missing:
-        raise InputError(f"{where}: missing column {', '.join(missing)} ({headers[missing[0]]})")
+        raise InputError(f"{where}: missing column {', '.join(missing)} ({headers[missing[0]]})",
+                         field=missing[0], code="missing_column")
     return frame.astype(object).where(frame.notna(), None)
 
 
 def _read_tables(path: Path, measures_path: Path | None) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     if not path.is_file():
-        raise NotFoundError(f"no file {str(path)!r}")
+        raise NotFoundError(f"no file {str(path)!r}", field="file", code="missing")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         if measures_path is not None:
-            raise InputError(f"{measures_path.name}: an Excel ledger keeps its measures on its own sheet")
+            raise InputError(f"{measures_path.name}: an Excel ledger keeps its measures on its own sheet",
+                             field="measures", code="not_applicable")
         sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl")
         names = list(sheets)
         issues_name = next((n for n in names if n.lower() in ISSUE_SHEETS), names[0])
@@ -62,12 +64,13 @@ def _read_tables(path: Path, measures_path: Path | None) -> tuple[pd.DataFrame, 
         measures_name = next((n for n in rest if n.lower() in MEASURE_SHEETS), rest[0] if rest else None)
         return sheets[issues_name], sheets[measures_name] if measures_name else None
     if path.suffix.lower() != ".csv":
-        raise InputError(f"{path.name}: unsupported ledger type {path.suffix!r} (use .csv or .xlsx)")
+        raise InputError(f"{path.name}: unsupported ledger type {path.suffix!r} (use .csv or .xlsx)",
+                         field="file", code="bad_file")
     issues = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     if measures_path is None:
         return issues, None
     if not measures_path.is_file():
-        raise NotFoundError(f"no file {str(measures_path)!r}")
+        raise NotFoundError(f"no file {str(measures_path)!r}", field="measures", code="missing")
     return issues, pd.read_csv(measures_path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
 
 
@@ -84,9 +87,10 @@ def _category(value: Any) -> int:
     try:
         number = float(text)
     except ValueError:
-        raise InputError(f"category: {text!r} is not a category number", field="category") from None
+        raise InputError(f"category: {text!r} is not a category number", field="category",
+                         code="not_a_number") from None
     if number % 1:
-        raise InputError(f"category: {text!r} is not a whole number", field="category")
+        raise InputError(f"category: {text!r} is not a whole number", field="category", code="not_a_number")
     return int(number)
 
 

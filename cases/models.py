@@ -17,13 +17,40 @@ from sqlalchemy import (
     Table,
     Text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, MappedColumn, mapped_column, relationship
+from sqlalchemy.types import TypeEngine
 
+from cases.rules import ALL_VIOLATION_MEASURES, FINDINGS, FINDINGS_BY_NAME, FieldKind
 from geo.orm import Base, UTCDateTime, geometry, utc_now
 from layers.models import Parcel
 
+# Each kind of finding as a column: its type, and its value when an inspection leaves it out.
+_FINDING_COLUMN_TYPES: dict[FieldKind, tuple[type[TypeEngine[Any]], Any]] = {
+    "count": (Integer, 0), "area": (Float, 0.0), "flag": (Boolean, False),
+}
 
-class Inspection(Base):
+
+def _finding_column(kind: FieldKind, *, recorded: bool) -> MappedColumn[Any]:
+    """A finding's column: never NULL on a record (left out is zero / no); NULL in a summary without one."""
+    sql_type, zero = _FINDING_COLUMN_TYPES[kind]
+    if recorded:
+        return mapped_column(sql_type, default=zero, nullable=False)
+    return mapped_column(sql_type, nullable=True)
+
+
+RecordedFindings = type("RecordedFindings", (), {
+    "__doc__": "One column per finding of `cases.rules.FINDINGS`, as an inspection records it.",
+    **{f.name: _finding_column(f.kind, recorded=True) for f in FINDINGS},
+})
+SummaryFindings = type("SummaryFindings", (), {
+    "__doc__": "The latest record's findings, and (prev_*) the violation measures of the record before.",
+    **{f.name: _finding_column(f.kind, recorded=False) for f in FINDINGS},
+    **{f"prev_{m}": _finding_column(FINDINGS_BY_NAME[m].kind, recorded=False)
+       for m in ALL_VIOLATION_MEASURES},
+})
+
+
+class Inspection(RecordedFindings, Base):
     """One site visit to a parcel and what the inspector found.
 
     Append-only: a correction is a new row whose `supersedes_id` names the
@@ -41,18 +68,6 @@ class Inspection(Base):
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("inspections.id"), index=True)
     gps: Mapped[Any] = mapped_column(geometry("POINT", nullable=True))
     off_site: Mapped[bool] = mapped_column(Boolean, default=False)
-    sheds_count: Mapped[int] = mapped_column(Integer, default=0)
-    sheds_area_m2: Mapped[float] = mapped_column(Float, default=0.0)
-    clothes_drying: Mapped[bool] = mapped_column(Boolean, default=False)
-    cars_parked: Mapped[bool] = mapped_column(Boolean, default=False)
-    hardened_m2: Mapped[float] = mapped_column(Float, default=0.0)
-    demolished_count: Mapped[int] = mapped_column(Integer, default=0)
-    rebuilt_count: Mapped[int] = mapped_column(Integer, default=0)
-    abandoned_m2: Mapped[float] = mapped_column(Float, default=0.0)
-    debris: Mapped[bool] = mapped_column(Boolean, default=False)
-    machinery_count: Mapped[int] = mapped_column(Integer, default=0)
-    vehicles_count: Mapped[int] = mapped_column(Integer, default=0)
-    replanted_m2: Mapped[float] = mapped_column(Float, default=0.0)
     note: Mapped[str | None] = mapped_column(Text)
     import_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id"), index=True)
 
@@ -60,7 +75,7 @@ class Inspection(Base):
     photos: Mapped[list[Photo]] = relationship(secondary="inspection_photos")
 
 
-class ParcelSummary(Base):
+class ParcelSummary(SummaryFindings, Base):
     """What the present status of a parcel needs from its history; see `cases.status.summaries`.
 
     Derived, never typed in: a parcel without effective inspections has no row. The
@@ -83,28 +98,7 @@ class ParcelSummary(Base):
     ever_violated: Mapped[int] = mapped_column(Integer)
     first_violation_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_clean_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # The latest record's findings, as in `inspections` (NULL only in a summary older than them).
-    sheds_count: Mapped[int | None] = mapped_column(Integer)
-    sheds_area_m2: Mapped[float | None] = mapped_column(Float)
-    clothes_drying: Mapped[bool | None] = mapped_column(Boolean)
-    cars_parked: Mapped[bool | None] = mapped_column(Boolean)
-    hardened_m2: Mapped[float | None] = mapped_column(Float)
-    demolished_count: Mapped[int | None] = mapped_column(Integer)
-    rebuilt_count: Mapped[int | None] = mapped_column(Integer)
-    abandoned_m2: Mapped[float | None] = mapped_column(Float)
-    debris: Mapped[bool | None] = mapped_column(Boolean)
-    machinery_count: Mapped[int | None] = mapped_column(Integer)
-    vehicles_count: Mapped[int | None] = mapped_column(Integer)
-    replanted_m2: Mapped[float | None] = mapped_column(Float)
     note: Mapped[str | None] = mapped_column(Text)
-    # The violation measures of the record before (NULL without one), for "falling".
-    prev_sheds_count: Mapped[int | None] = mapped_column(Integer)
-    prev_sheds_area_m2: Mapped[float | None] = mapped_column(Float)
-    prev_hardened_m2: Mapped[float | None] = mapped_column(Float)
-    prev_debris: Mapped[bool | None] = mapped_column(Boolean)
-    prev_machinery_count: Mapped[int | None] = mapped_column(Integer)
-    prev_vehicles_count: Mapped[int | None] = mapped_column(Integer)
-    prev_abandoned_m2: Mapped[float | None] = mapped_column(Float)
 
 
 class Photo(Base):

@@ -34,19 +34,25 @@ def sniff_image(head: bytes) -> tuple[str, str] | None:
     return None
 
 
-def check_photo(path: Path, *, field: str = "photo") -> tuple[str, str]:
-    """Refuse a missing file, one over 20 MB, or one whose bytes are not an image."""
+def check_photo(path: Path, *, field: str = "photos", number: int | None = None) -> tuple[str, str]:
+    """Refuse a missing file, one over 20 MB, or one whose bytes are not an image.
+
+    The error's field is `field`; `number` (the photo's place among those sent) is named in its line.
+    """
+    head = f"{field}: photo {number}, " if number else f"{field}: "
     if not path.is_file():
-        raise NotFoundError(f"{field}: no file {str(path)!r}")
+        raise NotFoundError(f"{head}no file {str(path)!r}", field=field, code="missing")
     size = path.stat().st_size
     if size > MAX_BYTES:
-        raise InputError(f"{field}: {path.name} is {size / 2**20:.1f} MB, over the 20 MB limit")
+        raise InputError(f"{head}{path.name} is {size / 2**20:.1f} MB, over the 20 MB limit", field=field,
+                         code="too_large")
     with path.open("rb") as handle:
         found = sniff_image(handle.read(32))
     if found is None:
-        raise InputError(f"{field}: {path.name} is not an image (JPEG, PNG, GIF, WebP or HEIC)")
+        raise InputError(f"{head}{path.name} is not an image (JPEG, PNG, GIF, WebP or HEIC)", field=field,
+                         code="not_an_image")
     if found[0] != "image/heic" or _heif_opener():
-        _decode(path, field=field)
+        _decode(path, head=head, field=field)
     return found
 
 
@@ -60,7 +66,7 @@ def _heif_opener() -> bool:
     return True
 
 
-def _decode(path: Path, *, field: str) -> None:
+def _decode(path: Path, *, head: str, field: str) -> None:
     """Decode the whole image, so a valid header cannot carry anything else (HTML, a script).
 
     Pillow's `MAX_IMAGE_PIXELS` bounds the pixels: a small file that would
@@ -74,10 +80,10 @@ def _decode(path: Path, *, field: str) -> None:
             with Image.open(path) as image:
                 image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise InputError(f"{field}: {path.name} has too many pixels (over {Image.MAX_IMAGE_PIXELS:,})",
+        raise InputError(f"{head}{path.name} has too many pixels (over {Image.MAX_IMAGE_PIXELS:,})",
                          field=field, code="too_large") from None
     except (OSError, SyntaxError, ValueError, EOFError):  # what Pillow raises for broken images
-        raise InputError(f"{field}: {path.name} is not a readable image", field=field,
+        raise InputError(f"{head}{path.name} is not a readable image", field=field,
                          code="not_an_image") from None
 
 
@@ -86,9 +92,10 @@ def photo_key(sha256: str, extension: str) -> str:
     return f"{sha256[:2]}/{sha256}.{extension}"
 
 
-def store_photo(session: Session, path: Path, *, media: Media, field: str = "photo") -> Photo:
+def store_photo(session: Session, path: Path, *, media: Media, field: str = "photos",
+                number: int | None = None) -> Photo:
     """The stored photo for a file, its bytes put in the media if new (in the session's transaction)."""
-    media_type, extension = check_photo(path, field=field)
+    media_type, extension = check_photo(path, field=field, number=number)
     data = path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
     existing = session.scalar(sa.select(Photo).where(Photo.sha256 == digest))

@@ -23,11 +23,12 @@ MAX_AREA_M2 = 1e9  # 1,000 km²; an area is also never above its parcel's (`case
 
 @dataclass(frozen=True)
 class Finding:
-    """One typed finding of an inspection: its column, CLI option and labels."""
+    """One typed finding of an inspection: its column, CLI option (and help) and labels."""
 
     name: str
     kind: FieldKind
     option: str
+    help: str
     label_zh: str
     label_en: str
     minimum: float = 0
@@ -39,20 +40,36 @@ class Finding:
 
 
 FINDINGS: tuple[Finding, ...] = (
-    Finding("sheds_count", "count", "--sheds", "窝棚数", "Sheds", maximum=MAX_COUNT),
-    Finding("sheds_area_m2", "area", "--sheds-area", "窝棚面积(m²)", "Shed area (m²)", maximum=MAX_AREA_M2),
-    Finding("clothes_drying", "flag", "--residence", "晾晒衣物", "Clothes drying"),
-    Finding("cars_parked", "flag", "--cars-parked", "停放车辆", "Cars parked"),
-    Finding("hardened_m2", "area", "--hardened", "硬底化面积(m²)", "Hardened ground (m²)",
-            maximum=MAX_AREA_M2),
-    Finding("demolished_count", "count", "--demolished", "拆除数", "Demolished", maximum=MAX_COUNT),
-    Finding("rebuilt_count", "count", "--rebuilt", "按标准重建数", "Rebuilt to standard", maximum=MAX_COUNT),
-    Finding("abandoned_m2", "area", "--abandoned", "撂荒面积(m²)", "Abandoned (m²)", maximum=MAX_AREA_M2),
-    Finding("debris", "flag", "--debris", "建筑垃圾", "Debris"),
-    Finding("machinery_count", "count", "--machinery", "机械数", "Machinery", maximum=MAX_COUNT),
-    Finding("vehicles_count", "count", "--vehicles", "车辆数", "Vehicles", maximum=MAX_COUNT),
-    Finding("replanted_m2", "area", "--replanted", "复绿面积(m²)", "Replanted (m²)", maximum=MAX_AREA_M2),
+    Finding("sheds_count", "count", "--sheds", "Sheds (窝棚) standing.", "窝棚数", "Sheds",
+            maximum=MAX_COUNT),
+    Finding("sheds_area_m2", "area", "--sheds-area", "Ground covered by sheds, m².", "窝棚面积(m²)",
+            "Shed area (m²)", maximum=MAX_AREA_M2),
+    Finding("clothes_drying", "flag", "--residence", "Signs of residence: clothes drying (晾晒衣物).",
+            "晾晒衣物", "Clothes drying"),
+    Finding("cars_parked", "flag", "--cars-parked", "Cars parked by the sheds.", "停放车辆", "Cars parked"),
+    Finding("hardened_m2", "area", "--hardened", "Hardened ground (硬底化), m².", "硬底化面积(m²)",
+            "Hardened ground (m²)", maximum=MAX_AREA_M2),
+    Finding("demolished_count", "count", "--demolished", "Sheds demolished since the last visit.", "拆除数",
+            "Demolished", maximum=MAX_COUNT),
+    Finding("rebuilt_count", "count", "--rebuilt", "Standard tool/guard houses rebuilt.", "按标准重建数",
+            "Rebuilt to standard", maximum=MAX_COUNT),
+    Finding("abandoned_m2", "area", "--abandoned", "Abandoned (撂荒) area, m².", "撂荒面积(m²)",
+            "Abandoned (m²)", maximum=MAX_AREA_M2),
+    Finding("debris", "flag", "--debris", "Construction debris (建筑垃圾) on site.", "建筑垃圾", "Debris"),
+    Finding("machinery_count", "count", "--machinery", "Machines (excavators…) on site.", "机械数",
+            "Machinery", maximum=MAX_COUNT),
+    Finding("vehicles_count", "count", "--vehicles", "Vehicles (trucks…) on site.", "车辆数", "Vehicles",
+            maximum=MAX_COUNT),
+    Finding("replanted_m2", "area", "--replanted", "Replanted (复绿/复耕) area, m².", "复绿面积(m²)",
+            "Replanted (m²)", maximum=MAX_AREA_M2),
 )
+"""The one list of findings, in the order forms and exports show them.
+
+The models' columns (`cases.models`), the API schema (`maps.web.schemas.Findings`), the
+CLI options (`scripts.cli_findings`), the forms and the labels are all derived from it:
+adding a finding means one entry here plus one migration adding its columns to
+`inspections` and `parcel_summaries` (`tests/maps/web/test_findings_declared_once.py`).
+"""
 FINDINGS_BY_NAME: dict[str, Finding] = {f.name: f for f in FINDINGS}
 FINDING_NAMES: tuple[str, ...] = tuple(f.name for f in FINDINGS)
 

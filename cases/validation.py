@@ -137,12 +137,13 @@ def _check_findings(raw: pd.DataFrame, area: np.ndarray, errors: _Errors,
     for finding in FINDINGS:  # errors come out in the findings' order
         name = finding.name
         if finding.kind == "flag":
-            errors.add(neither[name], name, lambda i, t=flag_texts[name]: f"{t[i]!r} is not yes/no")
+            errors.add(neither[name], name, lambda i, t=flag_texts[name]: f"{t[i]!r} is not yes/no",
+                       code="not_yes_no")
             columns[name] = pd.Series(yes[name], index=raw.index)
             continue
         number, text = numbers[name], number_texts[name]
         missing = np.isnan(number)
-        errors.add(missing, name, lambda i, t=text: f"{t[i]!r} is not a number")
+        errors.add(missing, name, lambda i, t=text: f"{t[i]!r} is not a number", code="not_a_number")
         low, high = number < finding.minimum, number > (finding.maximum or np.inf)
         errors.add(low, name, lambda i, t=text: f"{t[i]} is negative", code="out_of_range")
         errors.add(high, name, lambda i, t=text, f=finding: f"{t[i]} is over the maximum {f.maximum:,g}",
@@ -151,7 +152,8 @@ def _check_findings(raw: pd.DataFrame, area: np.ndarray, errors: _Errors,
         bad = missing | low | high
         known = np.where(bad, 0.0, number)
         if finding.kind == "count":
-            errors.add(known % 1 != 0, name, lambda i, t=text: f"{t[i]} is not a whole number")
+            errors.add(known % 1 != 0, name, lambda i, t=text: f"{t[i]} is not a whole number",
+                       code="not_whole")
             columns[name] = pd.Series(np.round(known).astype(np.int64), index=raw.index)
         else:
             errors.add(~bad & (number > area + AREA_TOLERANCE_M2), name, lambda i, n=number: (
@@ -273,7 +275,8 @@ def check_records(
     """
     missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
     if missing:
-        raise InputError(f"missing column {', '.join(missing)} (needs {', '.join(REQUIRED_COLUMNS)})")
+        raise InputError(f"missing column {', '.join(missing)} (needs {', '.join(REQUIRED_COLUMNS)})",
+                         field=missing[0], code="missing_column")
     raw = raw.reset_index(drop=True)
     labels = labels.reset_index(drop=True) if labels is not None else pd.Series("", index=raw.index)
     errors = _Errors(labels)
@@ -289,24 +292,28 @@ def check_records(
     columns["parcel_code"] = codes
     columns["parcel_id"] = codes.map(found["parcel_id"]).astype("Int64")
     area = codes.map(found["parcel_area_m2"]).astype(float)
-    errors.add(codes == "", "parcel_code", "empty")
+    errors.add(codes == "", "parcel_code", "empty", code="empty")
     unknown = (codes != "") & columns["parcel_id"].isna() & ~controlled["parcel_code"]
     if unknown.any():
         messages = _unknown_code_messages(session, codes[unknown].unique().tolist())
-        errors.add(unknown, "parcel_code", lambda i: messages[codes[i]])
+        errors.add(unknown, "parcel_code", lambda i: messages[codes[i]], code="unknown_parcel")
     times = _parse_times(raw["inspected_at"])
     # A visit before the parcel was retired is still recorded (with a conflict, `cases.conflicts`).
     retired_at = pd.to_datetime(codes.map(found["retired_at"]), utc=True)
     retired = (retired_at <= times).fillna(False).astype(bool)
-    errors.add(retired, "parcel_code", lambda i: f"parcel {codes[i]!r} was retired before this visit")
+    errors.add(retired, "parcel_code", lambda i: f"parcel {codes[i]!r} was retired before this visit",
+               code="retired")
     text_times = _text(raw["inspected_at"])
     errors.add(times.isna(), "inspected_at", lambda i: (
-        f"{text_times[i]!r} is not a date/time (use 2022-10-25T09:30+08:00)" if text_times[i] else "empty"))
-    errors.add(times > now_ts + CLOCK_SKEW, "inspected_at", lambda i: f"{text_times[i]} is in the future")
-    errors.add(times < pd.Timestamp(EARLIEST), "inspected_at", lambda i: f"{text_times[i]} is before 2000")
+        f"{text_times[i]!r} is not a date/time (use 2022-10-25T09:30+08:00)" if text_times[i] else "empty"),
+        code="not_a_date")
+    errors.add(times > now_ts + CLOCK_SKEW, "inspected_at", lambda i: f"{text_times[i]} is in the future",
+               code="out_of_range")
+    errors.add(times < pd.Timestamp(EARLIEST), "inspected_at", lambda i: f"{text_times[i]} is before 2000",
+               code="out_of_range")
     columns["inspected_at"] = times
 
-    errors.add(inspector == "", "inspector", "empty")
+    errors.add(inspector == "", "inspector", "empty", code="empty")
     columns["inspector"] = inspector
 
     _check_findings(raw, area.to_numpy(), errors, columns)
@@ -316,14 +323,16 @@ def check_records(
     over = out["demolished_count"] > on_record
     errors.add(over, "demolished_count", lambda i: (
         f"{out.at[i, 'demolished_count']} demolished but only {int(on_record[i])} sheds "
-        "on record before this inspection"))
+        "on record before this inspection"), code="over_record")
 
     lon = pd.to_numeric(optional["lon"].replace("", np.nan), errors="coerce")
     lat = pd.to_numeric(optional["lat"].replace("", np.nan), errors="coerce")
     given_lon, given_lat = optional["lon"] != "", optional["lat"] != ""
-    errors.add(given_lon ^ given_lat, "lon/lat", "give both lon and lat, or neither")
-    errors.add(given_lon & ~lon.between(*LON_RANGE), "lon", "not a longitude in China (73–136)")
-    errors.add(given_lat & ~lat.between(*LAT_RANGE), "lat", "not a latitude in China (3–54)")
+    errors.add(given_lon ^ given_lat, "lon/lat", "give both lon and lat, or neither", code="incomplete_point")
+    errors.add(given_lon & ~lon.between(*LON_RANGE), "lon", "not a longitude in China (73–136)",
+               code="out_of_range")
+    errors.add(given_lat & ~lat.between(*LAT_RANGE), "lat", "not a latitude in China (3–54)",
+               code="out_of_range")
     point_ok = lon.between(*LON_RANGE) & lat.between(*LAT_RANGE)
     placed = pd.DataFrame({"parcel_id": out["parcel_id"], "lon": lon.where(point_ok),
                            "lat": lat.where(point_ok)})
@@ -333,8 +342,9 @@ def check_records(
     out = pd.concat([out, placed[["lon", "lat"]], pd.DataFrame(
         {"distance_m": distance, "off_site": distance > OFF_SITE_METRES, **texts})], axis=1)
     duplicate = out["client_id"].notna() & out["client_id"].duplicated(keep="first")
-    errors.add(duplicate, "client_id", lambda i: f"{out.at[i, 'client_id']!r} appears twice in the file")
+    errors.add(duplicate, "client_id", lambda i: f"{out.at[i, 'client_id']!r} appears twice in the file",
+               code="duplicate")
 
     bad_rows = errors.rows()
     good = out.loc[~out.index.isin(list(bad_rows))]
-    return good.assign(label=labels[good.index]), errors.sorted()
+    return good.assign(label=labels[good.index], number=good.index + 1), errors.sorted()

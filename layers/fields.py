@@ -79,7 +79,6 @@ def map_fields(
         village=_pick(columns, village, VILLAGE_FIELDS, path=path, option="--village-field"),
     )
     if code_required and chosen.code is None:
-        raise InputError(
-            f"{path.name}: no code field found; give --code-field (fields: {', '.join(columns)})"
-        )
+        raise InputError(f"{path.name}: no code field found (fields: {', '.join(columns)})",
+                         field="code_field", code="no_code_field")
     return chosen

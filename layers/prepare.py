@@ -39,9 +39,9 @@ class Triage:
         if self.on_invalid != "skip":
             code = self.codes[row]
             fixable = repairable and self.on_invalid == "fail"
-            hint = "--on-invalid repair or skip" if fixable else "--on-invalid skip"
             where = f"feature {row + 1}" + (f" (code {code})" if code else "")
-            raise InputError(f"{self.path.name}: {where}: {reason}; fix the file or use {hint}")
+            raise InputError(f"{self.path.name}: {where}: {reason}", row=row + 1,
+                             code="repairable_row" if fixable else "invalid_row")
         self.skipped.add(row)
         self.report.skipped.append(RowNote(row + 1, self.codes[row], reason))
 

@@ -110,9 +110,8 @@ def _geometry_fields(
     lon, lat = _find(header, LON_NAMES), _find(header, LAT_NAMES)
     if lon is not None and lat is not None:
         return None, lon, lat
-    raise InputError(
-        f"no geometry column: give --wkt-field, or --lon-field and --lat-field ({_describe_columns(header)})"
-    )
+    raise InputError(f"no geometry column ({_describe_columns(header)})", field="wkt_field",
+                     code="no_geometry_column")
 
 
 def _require(header: list[str], field: str) -> str:

@@ -34,7 +34,7 @@ from layers.read_geojson import read_geojson
 GDAL_FORMATS = {".gpkg": "GeoPackage", ".shp": "Shapefile", ".fgb": "FlatGeobuf"}
 JSON_SUFFIXES = (".geojson", ".json")
 CSV_SUFFIX = ".csv"
-NO_CRS = "no CRS in the file; give --crs (e.g. EPSG:4490 or gcj02)"
+NO_CRS = "no CRS in the file"
 
 
 @dataclass
@@ -118,7 +118,8 @@ def read_layer(
     try:
         return _read(path, layer, encoding, crs, (wkt_field, lon_field, lat_field))
     except InputError as exc:
-        raise InputError(f"{path}: {' '.join(str(exc).split())}") from exc
+        raise InputError(f"{path}: {' '.join(str(exc).split())}", field=exc.field, row=exc.row,
+                         code=exc.code) from exc
     except OSError as exc:
         raise InputError(f"{path}: cannot read the file ({exc.strerror})") from exc
 
@@ -139,11 +140,12 @@ def _read(
         raise InputError("is a directory, not a layer file")
     suffix = path.suffix.lower()
     if suffix != CSV_SUFFIX and any(csv_fields):
-        raise InputError("--wkt-field, --lon-field and --lat-field apply only to CSV")
+        raise InputError("the WKT, lon and lat fields are named only for a CSV", field="wkt_field",
+                         code="not_applicable")
     if suffix in GDAL_FORMATS:
         return _read_gdal(path, layer, codec, override)
     if layer is not None:
-        raise InputError("--layer applies only to GeoPackage files")
+        raise InputError("a layer is chosen only in a GeoPackage file", field="layer", code="not_applicable")
     if suffix in JSON_SUFFIXES:
         return _read_json(path, codec, override)
     if suffix == CSV_SUFFIX:
@@ -168,7 +170,7 @@ def _read_csv(
 ) -> ReadResult:
     """CSV: no CRS of its own, so the caller must give one."""
     if override is None:
-        raise InputError("a CSV file has no CRS; give --crs (e.g. EPSG:4490 or gcj02)")
+        raise InputError("a CSV file has no CRS", field="crs", code="no_crs")
     text, used = _read_text(path, codec)
     wkt, lon, lat = csv_fields
     frame = read_csv(text, wkt_field=wkt, lon_field=lon, lat_field=lat)
@@ -193,8 +195,8 @@ def _read_text(path: Path, codec: str | None) -> tuple[str, str]:
         return data.decode("utf-8-sig" if used == "utf-8" else used), used
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        fix = "check --encoding" if codec else "give --encoding (e.g. gbk)"
-        raise InputError(f"text is not {used.upper()} (line {line}); {fix}") from exc
+        raise InputError(f"text is not {used.upper()} (line {line})", field="encoding", row=line,
+                         code="wrong_encoding" if codec else "unknown_encoding") from exc
 
 
 def _result(
@@ -215,7 +217,7 @@ def _epsg_code(crs: pyproj.CRS, label: str) -> str:
         return WGS84_CRS
     code = crs.to_epsg()
     if code is None:
-        raise InputError(f"CRS {label!r} has no EPSG code; give --crs (e.g. EPSG:4490 or gcj02)")
+        raise InputError(f"CRS {label!r} has no EPSG code", field="crs", code="no_crs")
     return f"EPSG:{code}"
 
 
@@ -231,7 +233,7 @@ def _read_gdal(path: Path, layer: str | None, codec: str | None, override: str |
     name = _pick_layer(path, layer)
     frame = _read_frame(path, layer=name, encoding=encoding)
     if override is None and frame.crs is None:
-        raise InputError(NO_CRS)
+        raise InputError(NO_CRS, field="crs", code="no_crs")
     crs = override or _epsg_code(frame.crs, frame.crs.name)
     return _result(frame, path, crs, {}, used)
 
@@ -251,7 +253,7 @@ def _pick_layer(path: Path, layer: str | None) -> str:
     if not names:
         raise InputError(f"no layer with geometry in this {kind}")
     if layer is None:
-        raise InputError(f"{len(names)} layers; choose one with --layer: {', '.join(names)}")
+        raise InputError(f"{len(names)} layers: {', '.join(names)}", field="layer", code="many_layers")
     raise InputError(f"no layer {layer!r} with geometry; layers: {', '.join(names)}")
 
 
@@ -265,9 +267,8 @@ def _read_frame(path: Path, *, layer: str, encoding: str | None) -> geopandas.Ge
         return pyogrio.read_dataframe(path, layer=layer, encoding=encoding)
     except UnicodeDecodeError as exc:
         raise InputError(
-            f"attribute text is not {encoding or 'in the encoding the file declares'}; "
-            "give --encoding (e.g. gbk)"
-        ) from exc
+            f"attribute text is not {encoding or 'in the encoding the file declares'}",
+            field="encoding", code="unknown_encoding") from exc
     except (DataSourceError, DataLayerError) as exc:
         bad = _first_unreadable_feature(path, layer=layer, encoding=encoding)
         where = f"feature {bad}: " if bad else ""
@@ -309,7 +310,7 @@ def _prepare_shapefile(shp: Path, codec: str | None, *, has_crs: bool) -> tuple[
         if found is None:
             raise InputError(f"{suffix} is missing (a shapefile needs .shp, .shx and .dbf)")
     if not has_crs and _sidecar(shp, ".prj") is None:
-        raise InputError(NO_CRS)
+        raise InputError(NO_CRS, field="crs", code="no_crs")
     bad = _first_truncated_shape(shp, shx)
     if bad is not None:
         raise InputError(f"feature {bad}: geometry lies past the end of the .shp (truncated)")
@@ -353,7 +354,7 @@ def _detect_dbf_encoding(dbf: Path) -> str:
         except UnicodeDecodeError:
             continue
         return candidate
-    raise InputError(".dbf text is neither UTF-8 nor GBK/GB18030; give --encoding")
+    raise InputError(".dbf text is neither UTF-8 nor GBK/GB18030", field="encoding", code="unknown_encoding")
 
 
 def _dbf_text(dbf: Path) -> bytes:

@@ -83,7 +83,7 @@ def import_streets(
             code = codes[row] or known.get(names[row] or "") or known.get(short_name(names[row] or ""))
             if code is None:
                 triage.problem(row, f"street {names[row]!r} is not a known street; "
-                                    "import the street codes first or give --code-field")
+                                    "import the street codes first, or name the file's code field")
                 continue
             rows.append(_StreetRow(row, code, names[row], prepared.geoms[row],
                                    float(prepared.areas[row])))

@@ -30,6 +30,7 @@ from scripts import (
     cli_web,
 )
 from scripts.cli_common import DbOption, DbReadOption
+from scripts.cli_hints import cli_message
 
 
 class _Group(TyperGroup):
@@ -46,7 +47,7 @@ class _Group(TyperGroup):
                 raise InputError("the command line holds a NUL character", code="nul")
             return self._invoke_translating_db_errors(ctx)
         except LandpatrolError as err:
-            typer.echo(f"landpatrol: error: {err}", err=True)
+            typer.echo(f"landpatrol: error: {cli_message(err)}", err=True)
             raise typer.Exit(err.exit_code) from None
         except NoArgsIsHelpError:
             raise

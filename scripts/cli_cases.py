@@ -26,6 +26,7 @@ from scripts.cli_common import (
     print_rows,
     store_from,
 )
+from scripts.cli_findings import takes_findings
 from scripts.cli_output import dumps, print_record
 
 inspect_app = typer.Typer(help="Log, import, correct and read site inspections.", no_args_is_help=True)
@@ -42,50 +43,12 @@ class ReportFormat(StrEnum):
     docx = "docx"
 
 
-def _count(option: str, help_text: str) -> Any:
-    return Annotated[str | None, typer.Option(option, metavar="N", help=help_text)]
-
-
-def _area(option: str, help_text: str) -> Any:
-    return Annotated[str | None, typer.Option(option, metavar="M2", help=help_text)]
-
-
-def _flag(option: str, help_text: str) -> Any:
-    name = option.removeprefix("--")
-    return Annotated[bool | None, typer.Option(f"{option}/--no-{name}", help=help_text, show_default=False)]
-
-
-Sheds = _count("--sheds", "Sheds (窝棚) standing.")
-ShedsArea = _area("--sheds-area", "Ground covered by sheds, m².")
-Residence = _flag("--residence", "Signs of residence: clothes drying (晾晒衣物).")
-CarsParked = _flag("--cars-parked", "Cars parked by the sheds.")
-Hardened = _area("--hardened", "Hardened ground (硬底化), m².")
-Demolished = _count("--demolished", "Sheds demolished since the last visit.")
-Rebuilt = _count("--rebuilt", "Standard tool/guard houses rebuilt.")
-Abandoned = _area("--abandoned", "Abandoned (撂荒) area, m².")
-Debris = _flag("--debris", "Construction debris (建筑垃圾) on site.")
-Machinery = _count("--machinery", "Machines (excavators…) on site.")
-Vehicles = _count("--vehicles", "Vehicles (trucks…) on site.")
-Replanted = _area("--replanted", "Replanted (复绿/复耕) area, m².")
 Photos = Annotated[list[Path] | None, typer.Option("--photo", help="A photo file; repeat for more.")]
 Lon = Annotated[float | None, typer.Option("--lon", help="GPS longitude (CGCS2000/WGS84).")]
 Lat = Annotated[float | None, typer.Option("--lat", help="GPS latitude.")]
 Note = Annotated[str | None, typer.Option("--note", help="Free text.")]
 AsOf = Annotated[str | None, typer.Option("--as-of", help="A date or time; default now.")]
 Fmt = Annotated[OutputFormat, typer.Option("--format", help="Output format.")]
-
-OPTION_FINDINGS = {
-    "sheds": "sheds_count", "sheds_area": "sheds_area_m2", "residence": "clothes_drying",
-    "cars_parked": "cars_parked", "hardened": "hardened_m2", "demolished": "demolished_count",
-    "rebuilt": "rebuilt_count", "abandoned": "abandoned_m2", "debris": "debris",
-    "machinery": "machinery_count", "vehicles": "vehicles_count", "replanted": "replanted_m2",
-}
-
-
-def _findings(values: dict[str, Any]) -> dict[str, Any]:
-    """The finding options given on the command line, by finding name."""
-    return {field: values[option] for option, field in OPTION_FINDINGS.items() if values[option] is not None}
-
 
 IssueState = choices("IssueState", ISSUE_STATES)
 CATEGORY_HELP = "Category: its number or name (" + "; ".join(
@@ -116,15 +79,13 @@ def _echo_json(value: Any) -> None:
 
 
 @inspect_app.command("log")
+@takes_findings
 def inspect_log(
     ctx: typer.Context,
     code: Annotated[str, typer.Argument(help="Parcel code.")],
     at: Annotated[str, typer.Option("--at", help="When: 2022-10-25T09:30 (Beijing time unless an offset).")],
     inspector: Annotated[str, typer.Option("--inspector", help="Who inspected.")],
-    sheds: Sheds = None, sheds_area: ShedsArea = None, residence: Residence = None,
-    cars_parked: CarsParked = None, hardened: Hardened = None, demolished: Demolished = None,
-    rebuilt: Rebuilt = None, abandoned: Abandoned = None, debris: Debris = None,
-    machinery: Machinery = None, vehicles: Vehicles = None, replanted: Replanted = None,
+    *, findings: dict[str, Any],
     note: Note = None, photo: Photos = None, lon: Lon = None, lat: Lat = None, db: DbOption = None,
 ) -> None:
     """Record one site visit to a parcel."""
@@ -132,7 +93,7 @@ def inspect_log(
     store = store_from(ctx, db, write=True)
     with store.session() as session:
         record = inspections.log_inspection(
-            session, parcel_code=code, inspected_at=at, inspector=inspector, findings=_findings(locals()),
+            session, parcel_code=code, inspected_at=at, inspector=inspector, findings=findings,
             lon=lon, lat=lat, note=note, photos=photos, media=store.media(),
         )
         flag = " (GPS point over 200 m from the parcel: off_site)" if record.off_site else ""
@@ -140,20 +101,18 @@ def inspect_log(
 
 
 @inspect_app.command("correct")
+@takes_findings
 def inspect_correct(
     ctx: typer.Context,
     inspection_id: Annotated[int, typer.Argument(
         metavar="ID", min=1, max=MAX_ID, help="The inspection to correct.")],
     at: Annotated[str | None, typer.Option("--at", help="Corrected time.")] = None,
     inspector: Annotated[str | None, typer.Option("--inspector", help="Corrected inspector.")] = None,
-    sheds: Sheds = None, sheds_area: ShedsArea = None, residence: Residence = None,
-    cars_parked: CarsParked = None, hardened: Hardened = None, demolished: Demolished = None,
-    rebuilt: Rebuilt = None, abandoned: Abandoned = None, debris: Debris = None,
-    machinery: Machinery = None, vehicles: Vehicles = None, replanted: Replanted = None,
+    *, findings: dict[str, Any],
     note: Note = None, photo: Photos = None, lon: Lon = None, lat: Lat = None, db: DbOption = None,
 ) -> None:
     """Write a new record superseding inspection ID; the old one is kept."""
-    changes = _findings(locals())
+    changes = dict(findings)
     extra = {"inspected_at": at, "inspector": inspector, "note": note, "lon": lon, "lat": lat}
     changes.update({k: v for k, v in extra.items() if v is not None})
     photos = _photos(photo)

@@ -29,11 +29,12 @@ def parse_datetime(value: str | datetime | date, *, field: str, end_of_day: bool
     else:
         text = str(value).strip()
         if not text:
-            raise InputError(f"{field}: empty date")
+            raise InputError(f"{field}: empty date", field=field, code="empty")
         try:
             parsed = datetime.fromisoformat(text.replace("/", "-"))
         except ValueError:
-            raise InputError(f"{field}: {text!r} is not a date/time (use 2022-10-25T09:30+08:00)") from None
+            raise InputError(f"{field}: {text!r} is not a date/time (use 2022-10-25T09:30+08:00)",
+                             field=field, code="not_a_date") from None
         if end_of_day and len(text) <= 10:
             parsed = datetime.combine(parsed.date(), time.max)
     if parsed.tzinfo is None:
@@ -51,7 +52,8 @@ def parse_date(value: str | date, *, field: str) -> date:
     try:
         return date.fromisoformat(text.replace("/", "-")[:10])
     except ValueError:
-        raise InputError(f"{field}: {text!r} is not a date (use 2022-10-25)") from None
+        raise InputError(f"{field}: {text!r} is not a date (use 2022-10-25)", field=field,
+                         code="not_a_date") from None
 
 
 def resolve_as_of(as_of: datetime | date | str | None) -> datetime:
@@ -75,9 +77,9 @@ def check_as_of_day(day: date, *, field: str) -> None:
     today = local_date(utc_now())
     if day > today:
         raise InputError(f"{field}: {day.isoformat()} is after today ({today.isoformat()}); "
-                         "a status in the future is not known yet")
+                         "a status in the future is not known yet", field=field, code="out_of_range")
     if day < EARLIEST.date():
-        raise InputError(f"{field}: {day.isoformat()} is before 2000")
+        raise InputError(f"{field}: {day.isoformat()} is before 2000", field=field, code="out_of_range")
 
 
 def local_date(instant: datetime) -> date:
@@ -89,6 +91,8 @@ def check_inspection_time(at: datetime, *, field: str, now: datetime | None = No
     """Refuse a time in the future (beyond a minute of clock skew) or before 2000."""
     now = now or utc_now()
     if at > now + timedelta(minutes=1):
-        raise InputError(f"{field}: {at.astimezone(LOCAL_TZ).isoformat()} is in the future")
+        raise InputError(f"{field}: {at.astimezone(LOCAL_TZ).isoformat()} is in the future", field=field,
+                         code="out_of_range")
     if at < EARLIEST:
-        raise InputError(f"{field}: {at.astimezone(LOCAL_TZ).isoformat()} is before 2000")
+        raise InputError(f"{field}: {at.astimezone(LOCAL_TZ).isoformat()} is before 2000", field=field,
+                         code="out_of_range")

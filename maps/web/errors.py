@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException
 
 from cases.field_labels import labelled
 from geo.errors import LandpatrolError
-from maps.web.messages import localized, status_line
+from maps.web.messages import hinted, localized, status_line
 from maps.web.pages import page_lang, render
 
 log = logging.getLogger("landpatrol.web")
@@ -51,7 +51,8 @@ async def _domain(request: Request, err: Exception) -> Response:
     assert isinstance(err, LandpatrolError)
     lang = page_lang(request)
     if _is_api(request):
-        return _reply(request, err.http_status, labelled(str(err), err.field, lang), err.field)
+        return _reply(request, err.http_status, labelled(hinted(str(err), err, lang), err.field, lang),
+                      err.field)
     if err.http_status == 401 and request.method == "GET":
         return _sign_in_first(request)
     return _reply(request, err.http_status, labelled(localized(err, lang), err.field, lang))

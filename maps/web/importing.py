@@ -55,9 +55,11 @@ class ImportChoice:
         if self.target == "parcels":
             get_kind(self.kind or "")
         if self.target == "inspections" and self.on_invalid == "repair":
-            raise InputError("on_invalid: inspections cannot be repaired; choose fail or skip")
+            raise InputError("on_invalid: inspections cannot be repaired; choose fail or skip",
+                             field="on_invalid")
         if self.target == "ledger" and self.on_invalid != "fail":
-            raise InputError("on_invalid: the ledger is imported all or nothing; choose fail")
+            raise InputError("on_invalid: the ledger is imported all or nothing; choose fail",
+                             field="on_invalid")
 
 
 def safe_name(client_name: str | None) -> str:
@@ -70,7 +72,7 @@ def safe_name(client_name: str | None) -> str:
     suffix = Path(raw).suffix.lower()
     if suffix not in UPLOAD_SUFFIXES:
         raise InputError(f"file: {suffix or 'no suffix'} is not an accepted type "
-                         f"({', '.join(UPLOAD_SUFFIXES)})")
+                         f"({', '.join(UPLOAD_SUFFIXES)})", field="file")
     stem = _SAFE_STEM.sub("_", Path(raw).stem).strip("_")[:80] or "upload"
     return f"{stem}{suffix}"
 
@@ -82,7 +84,8 @@ def _copy_capped(source: IO[bytes], target: Path, cap: int, what: str, limit: in
         while chunk := source.read(CHUNK):
             size += len(chunk)
             if size > cap:
-                raise InputError(f"file: {what} is over the {(limit or cap) // (1024 * 1024)} MB limit")
+                raise InputError(f"file: {what} is over the {(limit or cap) // (1024 * 1024)} MB limit",
+                                 field="file", code="too_large")
             out.write(chunk)
     return size
 
@@ -92,14 +95,14 @@ def _member_path(folder: Path, info: zipfile.ZipInfo) -> Path | None:
     name = info.filename.replace("\\", "/")
     parts = PurePosixPath(name).parts
     if name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in parts:
-        raise InputError(f"file: the zip member {info.filename!r} points outside the archive")
+        raise InputError(f"file: the zip member {info.filename!r} points outside the archive", field="file")
     if stat.S_ISLNK(info.external_attr >> 16):
-        raise InputError(f"file: the zip member {info.filename!r} is a link")
+        raise InputError(f"file: the zip member {info.filename!r} is a link", field="file")
     if info.is_dir() or not parts or parts[0] == "__MACOSX":
         return None
     target = folder.joinpath(*parts).resolve()
     if not target.is_relative_to(folder.resolve()):
-        raise InputError(f"file: the zip member {info.filename!r} points outside the archive")
+        raise InputError(f"file: the zip member {info.filename!r} points outside the archive", field="file")
     return target
 
 
@@ -109,7 +112,7 @@ def unzip(archive: Path, folder: Path) -> Path:
         with zipfile.ZipFile(archive) as zipped:
             members = zipped.infolist()
             if len(members) > MAX_MEMBERS:
-                raise InputError(f"file: the zip has over {MAX_MEMBERS} members")
+                raise InputError(f"file: the zip has over {MAX_MEMBERS} members", field="file")
             targets = [(info, _member_path(folder, info)) for info in members]  # check all first
             budget = MAX_UNZIPPED_BYTES
             for info, target in targets:
@@ -120,7 +123,7 @@ def unzip(archive: Path, folder: Path) -> Path:
                     budget -= _copy_capped(source, target, budget, "the unzipped content",
                                            MAX_UNZIPPED_BYTES)
     except zipfile.BadZipFile:
-        raise InputError(f"file: {archive.name} is not a zip archive") from None
+        raise InputError(f"file: {archive.name} is not a zip archive", field="file") from None
     return _data_file(folder)
 
 
@@ -130,7 +133,8 @@ def _data_file(folder: Path) -> Path:
     found = shapefiles or files
     if len(found) != 1:
         listed = ", ".join(sorted(p.name for p in found)) or "none"
-        raise InputError(f"file: the zip must hold exactly one layer or table (found: {listed})")
+        raise InputError(f"file: the zip must hold exactly one layer or table (found: {listed})",
+                         field="file")
     return found[0]
 
 
@@ -169,15 +173,15 @@ def photos_inside(folder: Path) -> Callable[[str], Path]:
                 return found
         except (OSError, ValueError):  # a NUL in the name, a loop of links
             pass
-        raise InputError(f"photos: {name!r} is not a file of this upload")
+        raise InputError(f"photos: {name!r} is not a file of this upload", field="photos")
 
     return find
 
 
 def _without_folder(err: LandpatrolError, folder: Path) -> LandpatrolError:
-    """The same error without the server's temporary path (readers name the file by its path)."""
+    """The same error (field, row and code kept) without the server's temporary path in its line."""
     inner = re.compile(re.escape(str(folder)) + r"[/\\](?:unzipped[/\\])?")
-    return type(err)(inner.sub("", str(err)))
+    return type(err)(inner.sub("", str(err)), field=err.field, row=err.row, code=err.code)
 
 
 def run_import(store: Store, path: Path, choice: ImportChoice, *, actor: str,
@@ -215,14 +219,8 @@ def _inspections(store: Store, path: Path, choice: ImportChoice, actor: str) -> 
     return ImportReport(
         file=path.name, target="inspections", dry_run=choice.dry_run, read=result.read,
         created=result.written, unchanged=result.skipped,
-        skipped=[RowNote(_row_number(e.row), None, str(e)) for e in result.errors],
+        skipped=[RowNote(e.number or 0, None, f"{e.field}: {e.message}") for e in result.errors],
         import_id=None if choice.dry_run else result.import_id)
-
-
-def _row_number(label: str) -> int:
-    """`row 12` → 12 (0 when the label has no number)."""
-    found = re.search(r"\d+", label or "")
-    return int(found.group()) if found else 0
 
 
 def _ledger(store: Store, path: Path, choice: ImportChoice, actor: str,

@@ -105,7 +105,7 @@ def saved_uploads(uploads: Sequence[UploadFile]) -> Iterator[list[Path]]:
                 while chunk := upload.file.read(CHUNK):
                     size += len(chunk)
                     if size > MAX_BYTES:
-                        raise InputError(f"photos: {upload.filename} is over the 20 MB limit")
+                        raise InputError(f"photos: {upload.filename} is over the 20 MB limit", field="photos")
                     out.write(chunk)
             paths.append(target)
         yield paths

@@ -2,7 +2,9 @@
 
 An error made by `web_error` keeps English in `str()` (the JSON API, logs)
 and carries its key and values, so the error page and forms can word it in
-Chinese or English. Errors from the services keep their own (English) line.
+Chinese or English. Errors from the services keep their own (English) line, and
+`hinted` adds what to do on the web where the command line would name an option
+(`scripts.cli_hints`), chosen by the error's code.
 """
 
 from __future__ import annotations
@@ -28,6 +30,19 @@ MESSAGES: dict[str, str] = {
 ROLE_NAMES = {"inspector": NC_("user role", "inspector"), "manager": NC_("user role", "manager"),
               "analyst": NC_("user role", "analyst"), "admin": NC_("user role", "admin")}
 
+# By a service error's code: what to do in the web app (the command line names its option instead).
+HINTS: dict[str, str] = {
+    "rows_rejected": N_("to import the good rows, choose Skip under Invalid features"),
+    "no_crs": N_("upload a file that declares its CRS (e.g. EPSG:4490)"),
+    "unknown_encoding": N_("save the file as UTF-8 and upload it again"),
+    "wrong_encoding": N_("save the file as UTF-8 and upload it again"),
+    "many_layers": N_("upload a file with one layer"),
+    "no_code_field": N_("add a code field to the file"),
+    "no_geometry_column": N_("a CSV needs a WKT column, or lon and lat columns"),
+    "repairable_row": N_("fix the file, or choose Repair or Skip under Invalid features"),
+    "invalid_row": N_("fix the file, or choose Skip under Invalid features"),
+}
+
 
 def _word(key: str, lang: str, params: dict[str, Any]) -> str:
     words = translations(lang)
@@ -47,11 +62,20 @@ def web_error(kind: type[LandpatrolError], key: str, *, field: str | None = None
 
 
 def localized(err: LandpatrolError, lang: str) -> str:
-    """The error's line in `lang`: its own words when `web_error` made it, else its message."""
+    """The error's line in `lang`: its own words when `web_error` made it, else its message and hint."""
     params = getattr(err, "params", None)
     if err.code in MESSAGES and isinstance(params, dict):
         return _word(err.code, lang, params)
-    return str(err)
+    return hinted(str(err), err, lang)
+
+
+def hinted(message: str, err: LandpatrolError, lang: str) -> str:
+    """`message` with the web's hint for the error's code, if it has one."""
+    hint = HINTS.get(err.code or "")
+    if hint is None:
+        return message
+    words = translations(lang)
+    return message + words.pgettext("hint separator", "; ") + words.gettext(hint)
 
 
 def status_line(key: str, lang: str) -> str:

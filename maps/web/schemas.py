@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from cases.issues import CATEGORIES, REF_PATTERN
 from cases.rules import FINDINGS, Finding
-from geo.errors import InputError
+from geo.errors import InputError, LandpatrolError
 from geo.text import NO_CONTROLS
 from layers.models import PARCEL_CODE_MAX_LENGTH
 
@@ -297,10 +297,10 @@ class ExportOut(BaseModel):
     rows: int | None = None
 
 
-def form_errors(message: str, fields: tuple[str, ...], default: str) -> dict[str, str]:
-    """A one-line error placed beside the form field it names (`title: empty`), else `default`."""
-    head = message.split(":", 1)[0].strip()
-    return {head if head in fields else default: message}
+def form_errors(err: LandpatrolError, fields: tuple[str, ...], default: str,
+                message: str | None = None) -> dict[str, str]:
+    """The error's line (`message`, else its own) beside the field it names (`err.field`), else `default`."""
+    return {err.field if err.field in fields else default: str(err) if message is None else message}
 
 
 def parse_form(model: type[M], data: dict[str, Any]) -> M:
@@ -310,4 +310,4 @@ def parse_form(model: type[M], data: dict[str, Any]) -> M:
     except ValidationError as err:
         first = err.errors()[0]
         field = ".".join(str(p) for p in first["loc"]) or "form"
-        raise InputError(f"{field}: {first['msg']}") from None
+        raise InputError(f"{field}: {first['msg']}", field=field, code=first["type"]) from None

@@ -103,7 +103,7 @@ def test_the_csv_import_names_row_and_field_and_writes_nothing(store, sites, tmp
     with pytest.raises(InputError) as caught, store.session() as session:
         import_inspections(session, path)
     assert "row 3, sheds_count: 1e19 is over the maximum 10,000" in str(caught.value)
-    assert (caught.value.field, caught.value.row, caught.value.code) == ("sheds_count", 2, "out_of_range")
+    assert (caught.value.field, caught.value.row, caught.value.code) == ("sheds_count", 2, "rows_rejected")
     assert count(store) == 0 and count(store, ImportRun) == 0
 
 

@@ -81,9 +81,9 @@ def test_bad_fields_are_refused_naming_the_field(store, sites, tmp_path):
         ({"inspector": " "}, InputError, "inspector: empty"),
         ({"lon": 113.4}, InputError, "lon/lat: give both"),
         ({"lon": 23.13, "lat": 113.4}, InputError, "lon: not a longitude"),
-        ({"photos": [text]}, InputError, "photo 1: note.jpg is not an image"),
-        ({"photos": [big]}, InputError, "photo 1: big.jpg is 21.0 MB, over the 20 MB limit"),
-        ({"photos": [tmp_path / "none.jpg"]}, NotFoundError, "photo 1: no file"),
+        ({"photos": [text]}, InputError, "photos: photo 1, note.jpg is not an image"),
+        ({"photos": [big]}, InputError, "photos: photo 1, big.jpg is 21.0 MB, over the 20 MB limit"),
+        ({"photos": [tmp_path / "none.jpg"]}, NotFoundError, "photos: photo 1, no file"),
     ]
     for change, error, message in cases:
         values = {"parcel_code": "QJ-001", "inspected_at": "2022-05-01", "inspector": "李", **change}

@@ -40,7 +40,7 @@ def test_real_images_of_each_type_are_accepted(tmp_path, fmt):
 def test_a_valid_header_in_front_of_something_else_is_refused(tmp_path, data):
     path = tmp_path / "evil.jpg"
     path.write_bytes(data)
-    with pytest.raises(InputError, match=r"photo: evil\.jpg is not a readable image") as caught:
+    with pytest.raises(InputError, match=r"photos: evil\.jpg is not a readable image") as caught:
         check_photo(path)
     assert caught.value.code == "not_an_image"
 
@@ -76,7 +76,7 @@ def test_heic_is_known_by_its_bytes_while_pillow_cannot_decode_it(tmp_path):
 def test_a_disguised_photo_stores_nothing_on_either_path(store, sites, tmp_path):
     evil = tmp_path / "evil.jpg"
     evil.write_bytes(HTML_BEHIND_A_JPEG_HEADER)
-    with pytest.raises(InputError, match=r"photo 1: evil\.jpg is not a readable image"), \
+    with pytest.raises(InputError, match=r"photos: photo 1, evil\.jpg is not a readable image"), \
             store.session() as session:
         log_inspection(session, parcel_code="QJ-001", inspected_at="2022-10-20", inspector="李",
                        photos=[evil], media=store.media())

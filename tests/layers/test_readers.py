@@ -154,7 +154,7 @@ def test_geopackage_layer_chosen(two_layers: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("layer", "expected"), [(None, "2 layers; choose one with --layer"), ("roads", "no layer 'roads'")]
+    ("layer", "expected"), [(None, "2 layers: "), ("roads", "no layer 'roads'")]
 )
 def test_geopackage_layer_ambiguous_or_unknown(two_layers: Path, layer: str | None, expected: str) -> None:
     message = read_error(two_layers, **({"layer": layer} if layer else {}))
@@ -186,7 +186,7 @@ def test_no_crs_in_file(tmp_path: Path, parcels: geopandas.GeoDataFrame, suffix:
     path = tmp_path / f"naive{suffix}"
     with pytest.warns(UserWarning, match="'crs' was not provided"):
         pyogrio.write_dataframe(parcels.set_crs(None, allow_override=True), path)
-    assert "no CRS in the file; give --crs (e.g. EPSG:4490 or gcj02)" in read_error(path)
+    assert "no CRS in the file" in read_error(path)
     assert read_layer(path, crs="EPSG:4490").crs == "EPSG:4490"
 
 
@@ -285,7 +285,7 @@ def test_shapefile_wrong_encoding_given(tmp_path: Path, parcels: geopandas.GeoDa
 def test_shapefile_text_neither_utf8_nor_gbk(tmp_path: Path) -> None:
     frame = geopandas.GeoDataFrame({"price": ["5€"]}, geometry=[shapely.Point(113.3, 23.1)], crs="EPSG:4490")
     path = write_shapefile(tmp_path / "cp1252.shp", frame, encoding="cp1252", drop=".cpg")
-    assert "neither UTF-8 nor GBK/GB18030; give --encoding" in read_error(path)
+    assert "neither UTF-8 nor GBK/GB18030" in read_error(path)
     assert list(read_layer(path, encoding="cp1252").frame["price"]) == ["5€"]
 
 
@@ -297,7 +297,7 @@ def test_shapefile_missing_sidecar(tmp_path: Path, parcels: geopandas.GeoDataFra
 
 def test_shapefile_missing_prj(tmp_path: Path, parcels: geopandas.GeoDataFrame) -> None:
     path = write_shapefile(tmp_path / "parcels.shp", parcels, drop=".prj")
-    assert "no CRS in the file; give --crs (e.g. EPSG:4490 or gcj02)" in read_error(path)
+    assert "no CRS in the file" in read_error(path)
     result = read_layer(path, crs="gcj02")
     assert (result.crs, result.frame.crs) == ("gcj02", None)
     assert_same_parcels(result, parcels)
@@ -436,7 +436,7 @@ def test_geojson_with_bom(tmp_path: Path) -> None:
 def test_geojson_gbk_needs_encoding(tmp_path: Path) -> None:
     text = json.dumps([feature(POLYGON, name="天河")], ensure_ascii=False)
     path = write_text(tmp_path / "gbk.json", text, "gbk")
-    assert "text is not UTF-8 (line 1); give --encoding (e.g. gbk)" in read_error(path)
+    assert "text is not UTF-8 (line 1)" in read_error(path)
     result = read_layer(path, encoding="gbk")
     assert (list(result.frame["name"]), result.encoding) == (["天河"], "gbk")
 
@@ -576,7 +576,7 @@ def test_csv_gbk_bytes(tmp_path: Path) -> None:
         ],
         encoding="gbk",
     )
-    assert "text is not UTF-8 (line 1); give --encoding (e.g. gbk)" in read_error(path, crs="EPSG:4490")
+    assert "text is not UTF-8 (line 1)" in read_error(path, crs="EPSG:4490")
     result = read_layer(path, crs="EPSG:4490", encoding="gbk")
     assert list(result.frame["名称"]) == ["天河", "前进街道"]
     assert result.encoding == "gbk"
@@ -607,7 +607,7 @@ def test_csv_invalid_utf8_line_is_named(tmp_path: Path) -> None:
         (
             [["name", "code"], ["a", "1"]],
             {},
-            "no geometry column: give --wkt-field, or --lon-field and --lat-field (columns: 'name', 'code')",
+            "no geometry column (columns: 'name', 'code')",
         ),
         ([["name", "wkt"], ["a", "POINT (1 2)"]], {"wkt_field": "WKT"}, "field 'WKT' not found"),
         ([["lon", "lat"]], {"lon_field": "lon"}, "give both the lon field and the lat field"),
@@ -642,7 +642,7 @@ def test_csv_bad_input(tmp_path: Path, rows: list[list[str]], options: dict, exp
 
 def test_csv_needs_crs(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "points.csv", [["lon", "lat"], ["113.3", "23.1"]])
-    assert "a CSV file has no CRS; give --crs" in read_error(path)
+    assert "a CSV file has no CRS" in read_error(path)
 
 
 coordinates = st.tuples(
@@ -711,8 +711,8 @@ def test_missing_file_and_directory(tmp_path: Path) -> None:
     [
         ("parcels.gpkg", {"crs": "Beijing54?"}, "unknown CRS 'Beijing54?'"),
         ("parcels.gpkg", {"encoding": "martian"}, "unknown encoding 'martian'"),
-        ("parcels.gpkg", {"wkt_field": "wkt"}, "apply only to CSV"),
-        ("parcels.geojson", {"layer": "parcels"}, "--layer applies only to GeoPackage"),
+        ("parcels.gpkg", {"wkt_field": "wkt"}, "are named only for a CSV"),
+        ("parcels.geojson", {"layer": "parcels"}, "a layer is chosen only in a GeoPackage file"),
     ],
 )
 def test_options_checked(

@@ -19,7 +19,8 @@ from layers.import_report import ON_INVALID_CHOICES
 from layers.kinds import KINDS
 from maps.web.deps import CsrfDep, StoreDep
 from maps.web.importing import TARGETS, UPLOAD_SUFFIXES, ImportChoice, run_import, saved_upload
-from maps.web.pages import render
+from maps.web.messages import localized
+from maps.web.pages import page_lang, render
 from maps.web.policy import importer
 from maps.web.schemas import ImportOut, form_errors
 
@@ -33,11 +34,11 @@ PAGE_ERRORS = (404, 409, 422)
 def choose(target: str, kind: str, on_invalid: str, dry_run: bool) -> ImportChoice:
     """The admin's choice, each value checked against its list (a bad one names its field)."""
     if target not in TARGETS:
-        raise InputError(f"target: choose one of {', '.join(TARGETS)}")
+        raise InputError(f"target: choose one of {', '.join(TARGETS)}", field="target")
     if on_invalid not in ON_INVALID_CHOICES:
-        raise InputError(f"on_invalid: choose one of {', '.join(ON_INVALID_CHOICES)}")
+        raise InputError(f"on_invalid: choose one of {', '.join(ON_INVALID_CHOICES)}", field="on_invalid")
     if target == "parcels" and kind not in KINDS:
-        raise InputError(f"kind: choose one of {', '.join(KINDS)}")
+        raise InputError(f"kind: choose one of {', '.join(KINDS)}", field="kind")
     return ImportChoice(target, kind if target == "parcels" else None, on_invalid,  # type: ignore[arg-type]
                         dry_run)
 
@@ -46,10 +47,10 @@ def import_upload(store: StoreDep, upload: UploadFile | None, choice: ImportChoi
                   measures: UploadFile | None = None) -> dict[str, Any]:
     """Save the upload (and a CSV ledger's measures table), run its import, return the report."""
     if upload is None or not upload.filename:
-        raise InputError("file: choose a file to import")
+        raise InputError("file: choose a file to import", field="file")
     measures = measures if measures is not None and measures.filename else None  # the empty field
     if measures is not None and choice.target != "ledger":
-        raise InputError("measures: a measures table goes with a ledger import")
+        raise InputError("measures: a measures table goes with a ledger import", field="measures")
     choice.check()  # before saving 200 MB only to refuse the options
     with saved_upload(upload.file, upload.filename) as path, ExitStack() as uploads:
         measures_path = (uploads.enter_context(saved_upload(measures.file, measures.filename))
@@ -58,8 +59,9 @@ def import_upload(store: StoreDep, upload: UploadFile | None, choice: ImportChoi
 
 
 def _page(request: Request, values: dict[str, Any], *, report: dict[str, Any] | None = None,
-          error: str | None = None, status_code: int = 200) -> Response:
-    errors = form_errors(error, FORM_FIELDS, "file") if error else {}
+          error: LandpatrolError | None = None, status_code: int = 200) -> Response:
+    lang = page_lang(request)
+    errors = form_errors(error, FORM_FIELDS, "file", localized(error, lang)) if error else {}
     return render(request, "imports.html", {
         "values": values, "report": report, "errors": errors,
         "targets": TARGETS, "kinds": KINDS, "on_invalid_choices": ON_INVALID_CHOICES,
@@ -88,7 +90,7 @@ def imports_form(
     except LandpatrolError as err:
         if err.http_status not in PAGE_ERRORS:
             raise
-        return _page(request, values, error=str(err), status_code=err.http_status)
+        return _page(request, values, error=err, status_code=err.http_status)
     return _page(request, values, report=report)
 
 

@@ -124,7 +124,7 @@ def correct_submit(
     except LandpatrolError as err:
         if err.http_status not in PAGE_ERRORS:
             raise
-        errors = form_errors(str(err), FORM_FIELDS, "form")
+        errors = form_errors(err, FORM_FIELDS, "form")
         return _form_page(request, inspection_id, code, {**before, **changes}, errors, err.http_status)
     return RedirectResponse(f"/parcels/{code}?saved=1", status_code=303)
 
@@ -136,5 +136,5 @@ def api_correct(inspection_id: RowId, body: CorrectionIn, store: StoreDep, setti
     """A new record superseding this one, with the fields given changed (409 if already corrected)."""
     changes = body.model_dump(exclude_none=True)
     if not changes:
-        raise InputError("body: give at least one field to correct")
+        raise InputError("body: give at least one field to correct", field="body")
     return correct(store, user, inspection_id, changes, retries=settings.write_retries)

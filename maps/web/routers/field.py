@@ -10,7 +10,6 @@ JSON API, with photos as multipart parts; a refusal names its field by label.
 from __future__ import annotations
 
 import gzip
-import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,7 +20,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
-from cases.field_labels import FIELD_LABELS, field_label, labelled
+from cases.field_labels import FIELD_LABELS, labelled
 from cases.models import User
 from cases.patrol import patrol_entries
 from cases.photos import MAX_BYTES
@@ -49,7 +48,6 @@ MAX_PHOTOS = 10
 TEXT_FIELDS = ("client_id", "inspected_at", "lon", "lat", "note", "street_code")  # street: as the phone knew
 NO_STORE = {"Cache-Control": "private, no-store"}
 FORM_FIELDS = {"code": "parcel_code", "lon/lat": "lon", "lat": "lon"}  # where the app shows their errors
-PHOTO_FIELD = re.compile(r"photos?(?: (\d+))?")  # "photos", "photo 2"
 
 
 # --- the shell ------------------------------------------------------------------------------------
@@ -167,20 +165,11 @@ def field_package(request: Request, session: SessionDep, user: Writer) -> Respon
 # --- uploads --------------------------------------------------------------------------------------
 
 def refusal(err: LandpatrolError, lang: str) -> tuple[str, str]:
-    """(form field, message) for a refused record, the message naming its field by its label.
-
-    The field is the error's own, else the message's head (`hardened_m2: …`, `photo 2: …`).
-    """
-    message = str(err)
-    head, _, rest = message.partition(":")
-    field = err.field or head.strip()
-    photo = PHOTO_FIELD.fullmatch(field)
-    if photo:
-        number = f" {photo.group(1)}" if photo.group(1) else ""
-        return "photos", f"{field_label('photos', lang)}{number}:{rest}"
+    """(form field, message) for a refused record: the error's field, named in the message by its label."""
+    field = err.field or ""
     if field not in FIELD_LABELS:
-        return "", message
-    return FORM_FIELDS.get(field, field), labelled(message, field, lang)
+        return "", str(err)
+    return FORM_FIELDS.get(field, field), labelled(str(err), field, lang)
 
 
 def _upload_values(form: FormData) -> tuple[str, dict[str, Any], list[UploadFile]]:

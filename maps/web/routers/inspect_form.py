@@ -37,19 +37,9 @@ def _form_page(request: Request, values: dict[str, Any], errors: dict[str, str] 
                   status_code=status_code)
 
 
-def _field_of(message: str) -> str:
-    """The form field an error message names (`hardened_m2: …`, `photo 2: …`)."""
-    head = message.split(":", 1)[0].strip()
-    if head.startswith("photo"):
-        return "photos"
-    return FIELD_ALIASES.get(head, head)
-
-
 def _form_error(request: Request, err: LandpatrolError) -> dict[str, str]:
-    """The error beside the field it names, in the page's language."""
-    field = err.field or _field_of(str(err))
-    if field.startswith("photo"):  # `photo 2`: the second file of the one photos input
-        field = "photos"
+    """The error beside the field it names (`err.field`), in the page's language."""
+    field = FIELD_ALIASES.get(err.field or "", err.field or "form")
     return {field: localized(err, page_lang(request))}
 
 
@@ -73,7 +63,7 @@ def _number(text: str, field: str) -> float | None:
     try:
         return float(text)
     except ValueError:
-        raise InputError(f"{field}: {text!r} is not a number") from None
+        raise InputError(f"{field}: {text!r} is not a number", field=field, code="not_a_number") from None
 
 
 async def read_form(request: Request) -> FormData:
@@ -95,7 +85,7 @@ def inspect_submit(
     uploads = [u for u in form.getlist("photos") if isinstance(u, UploadFile)]
     try:
         if not code:
-            raise InputError("code: choose a parcel")
+            raise InputError("code: choose a parcel", field="code", code="empty")
         with store.session() as session:
             visible_parcel(session, user, code)
         entry = {**values, "lon": _number(values["lon"], "lon"), "lat": _number(values["lat"], "lat")}

@@ -108,7 +108,7 @@ def new_issue_form(request: Request, store: StoreDep, settings: SettingsDep, use
     except LandpatrolError as err:
         if err.http_status not in PAGE_ERRORS:
             raise
-        return _new_issue_page(request, values, form_errors(str(err), ISSUE_FIELDS, "form"), err.http_status)
+        return _new_issue_page(request, values, form_errors(err, ISSUE_FIELDS, "form"), err.http_status)
     return RedirectResponse(f"/issues/{ref}", status_code=303)
 
 

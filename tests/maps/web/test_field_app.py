@@ -184,18 +184,27 @@ def test_a_record_sent_late_tells_the_phone_its_conflicts(backend_site: Site) ->
 def test_every_finding_is_named_by_its_label(field: str, rest: str) -> None:
     finding = next(f for f in FINDINGS if f.name == field)
     message = f"{field}: {rest}"
-    assert refusal(InputError(message), "zh") == (field, f"{finding.label_zh}: {rest}")
+    assert refusal(InputError(message, field=field), "zh") == (field, f"{finding.label_zh}: {rest}")
     assert refusal(InputError(message, field=field), "en") == (field, f"{finding.label_en}: {rest}")
 
 
-@pytest.mark.parametrize(("message", "expected"), [
-    ("photo 2: not an image", ("photos", "照片 2: not an image")),
-    ("photos: at most 10 a record", ("photos", "照片: at most 10 a record")),
-    ("lon/lat: give both lon and lat, or neither", ("lon", "经纬度: give both lon and lat, or neither")),
-    ("parcel_code: parcel 'X' is retired", ("parcel_code", "地块编号: parcel 'X' is retired")),
-    ("this street is not one of yours", ("", "this street is not one of yours")),
-    ("no parcel 'Q': did you mean QJ-1?", ("", "no parcel 'Q': did you mean QJ-1?")),
+@pytest.mark.parametrize(("message", "field", "expected"), [
+    ("photos: photo 2, x.jpg is not an image", "photos", ("photos", "照片: photo 2, x.jpg is not an image")),
+    ("photos: at most 10 a record", "photos", ("photos", "照片: at most 10 a record")),
+    ("lon/lat: give both lon and lat, or neither", "lon/lat",
+     ("lon", "经纬度: give both lon and lat, or neither")),
+    ("row 1, parcel_code: parcel 'X' is retired", "parcel_code",
+     ("parcel_code", "row 1, 地块编号: parcel 'X' is retired")),
+    ("this street is not one of yours", None, ("", "this street is not one of yours")),
+    ("no parcel 'Q': did you mean QJ-1?", None, ("", "no parcel 'Q': did you mean QJ-1?")),
 ])
-def test_other_messages_keep_their_words(message: str, expected: tuple[str, str]) -> None:
-    assert refusal(InputError(message), "zh") == expected
+def test_the_refused_field_is_the_errors_own(message: str, field: str | None,
+                                             expected: tuple[str, str]) -> None:
+    assert refusal(InputError(message, field=field), "zh") == expected
+
+
+@pytest.mark.parametrize("message", ["hardened_m2: 5 is negative", "photo 2: not an image", "lat: bad"])
+def test_a_message_naming_a_field_marks_none_without_the_errors_field(message: str) -> None:
+    """The message is never read for a field: only `err.field` says which input to mark."""
+    assert refusal(InputError(message), "zh") == ("", message)
 
