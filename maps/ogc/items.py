@@ -1,9 +1,11 @@
 """A page of features: the SQL of a filtered, scoped, keyset-paged request, and its GeoJSON.
 
 Pages follow the collection's key. A `next` link carries the last key of the
-page (`after`), so the database seeks straight to the next one; a bare
-`offset` is turned into the key found `offset` entries into the key's index
-(an index-only scan, no rows fetched), then seeks likewise. Parcels are read
+page (`after`), so the database seeks straight to the next one. A bare
+`offset` seeks from a ladder of every 1,000th matching key, then skips fewer
+than 1,000; the ladder and the count (`numberMatched`) take a scan of the
+key's index each, so the adapter keeps them while the data and the minute
+stay the same (`cached`). Parcels are read
 in two steps: the page's ids first, then their status rows by the export's own
 statement (`cases.status.summary_status_sql`), so status, findings and issues
 are exactly the export's, for today or as of a day.
@@ -49,6 +51,8 @@ WKB = "_wkb"
 KEY = "_key"
 StatusSets = Callable[[date | None], dict[str, list[int]]]  # as-of day -> status -> parcel ids
 Links = Callable[[date | None], pd.DataFrame]  # as-of day -> `issue_links_frame` of that day
+Cached = Callable[[tuple[str, ...], Callable[[], str]], str]  # key, build -> text kept per data version
+LADDER_STEP = 1_000  # an offset seeks to the ladder's key below it, then skips fewer than this
 
 
 @dataclass(frozen=True)
@@ -89,33 +93,63 @@ def conditions(session: Session, collection: Collection, query: ItemsQuery, *,
 
 def fetch_page(session: Session, collection: Collection, query: ItemsQuery, *, lang: str,
                streets: Sequence[str] | None, status_sets: StatusSets | None,
-               feature_id: str | None = None, links: Links | None = None) -> Page:
+               feature_id: str | None = None, links: Links | None = None,
+               cached: Cached | None = None) -> Page:
     """The page the request asks for (or the one feature), and how many features match in all."""
     where = conditions(session, collection, query, streets=streets, status_sets=status_sets)
     if feature_id is not None:
         where.append(collection.key == _key_value(collection, feature_id, field="featureId"))
     key = collection.key
-    matched = int(session.scalar(collection.base(sa.func.count()).where(*where)) or 0)
+    build = cached if cached is not None and feature_id is None else _uncached
+    asked = _request_key(collection, query, streets)
+    matched = int(build(("ogc-count", *asked), lambda: str(_count(session, collection, where))))
     seek: list[Any] = []
+    skip = query.offset
     if query.after is not None:
         seek.append(key > _key_value(collection, query.after, field="after"))
+        skip = 0
     elif query.offset:
-        boundary = collection.base(key).where(*where).order_by(key).offset(query.offset).limit(1)
-        seek.append(key >= boundary.scalar_subquery())
+        rungs = json.loads(build(("ogc-ladder", *asked),
+                                 lambda: json.dumps(_ladder(session, collection, where))))
+        rung, skip = divmod(query.offset, LADDER_STEP)
+        seek.append(key >= rungs[rung] if rung < len(rungs) else sa.false())
     if collection.kind is not None:
         ids = session.execute(collection.base(Parcel.id).where(*where, *seek)
-                              .order_by(key).limit(query.limit)).scalars().all()
+                              .order_by(key).offset(skip).limit(query.limit)).scalars().all()
         frame = parcel_rows(session, collection.kind, list(ids), query.as_of, lang=lang, links=links)
     else:
         columns = [q.column.label(name) for name, q in collection.queryables.items()]
         if collection.geometry is not None:
             columns.append(sa.func.ST_AsBinary(collection.geometry, type_=sa.LargeBinary).label(WKB))
         statement = collection.base(key.label(KEY), *columns).where(*where, *seek).order_by(key)
-        result = session.execute(statement.limit(query.limit))
+        result = session.execute(statement.offset(skip).limit(query.limit))
         frame = pd.DataFrame(result.all(), columns=list(result.keys()))
     names = list(dict.fromkeys(query.properties if query.properties is not None else collection.properties))
     features = geojson_features(frame, names, query)
     return Page(features, matched, len(frame), frame[KEY].iloc[-1] if len(frame) else None)
+
+
+def _uncached(key: tuple[str, ...], build: Callable[[], str]) -> str:
+    return build()
+
+
+def _request_key(collection: Collection, query: ItemsQuery, streets: Sequence[str] | None) -> tuple[str, ...]:
+    """What decides which features match (not which page of them): the cache key of count and ladder."""
+    return (collection.id, "*" if streets is None else ",".join(streets), repr(query.bbox),
+            query.filter or "", query.filter_crs.uri, query.as_of.isoformat() if query.as_of else "now")
+
+
+def _count(session: Session, collection: Collection, where: list[Any]) -> int:
+    return int(session.scalar(collection.base(sa.func.count()).where(*where)) or 0)
+
+
+def _ladder(session: Session, collection: Collection, where: list[Any]) -> list[Any]:
+    """Every `LADDER_STEP`-th key of the matching features, in key order (one scan of the key's index)."""
+    numbered = collection.base(collection.key.label("k"),
+                               sa.func.row_number().over(order_by=collection.key).label("n")) \
+        .where(*where).subquery()
+    return list(session.execute(sa.select(numbered.c.k).where((numbered.c.n - 1) % LADDER_STEP == 0)
+                                .order_by(numbered.c.k)).scalars().all())
 
 
 def _key_value(collection: Collection, text: str, *, field: str) -> Any:

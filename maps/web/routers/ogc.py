@@ -282,7 +282,9 @@ def _features(request: Request, collection_id: str, feature_id: str | None) -> R
             return unchanged
         page = fetch_page(session, found, query, lang=lang, streets=who.streets,
                           status_sets=_status_sets(request, session) if found.kind else None,
-                          feature_id=feature_id, links=_links(request, session))
+                          feature_id=feature_id, links=_links(request, session),
+                          cached=lambda key, build: request.app.state.response_cache.get_or_build(
+                              session, key, build))
         if feature_id is not None and not page.returned and who.streets is not None \
                 and exists(session, found, feature_id):
             check_street(who.user, None)  # as the web app answers: not one of your streets
