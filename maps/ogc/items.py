@@ -19,16 +19,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import shapely
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from cases.photo_evidence import flag_texts
-from cases.rules import STATUS_LABELS
 from cases.status import (
-    STATUSES,
     derive_status,
     is_present,
     issue_links_frame,
@@ -36,16 +33,17 @@ from cases.status import (
     status_frame,
     summary_status_sql,
 )
+from cases.status_table import export_rows
 from geo.dialects import select_dialect
 from geo.errors import NotFoundError
 from geo.orm import UTCDateTime
-from geo.units import M2_PER_MU
 from layers.kinds import KINDS
 from layers.models import Parcel
 from maps.ogc.collections import COLLECTIONS, Collection
 from maps.ogc.cql2 import Compiler, box_condition
 from maps.ogc.crs import BadRequest, to_output
 from maps.ogc.params import ItemsQuery
+from maps.ogc.status_sql import status_expression
 
 WKB = "_wkb"
 KEY = "_key"
@@ -66,7 +64,8 @@ class Page:
 
 
 def conditions(session: Session, collection: Collection, query: ItemsQuery, *,
-               streets: Sequence[str] | None, status_sets: StatusSets | None) -> list[Any]:
+               streets: Sequence[str] | None, status_sets: StatusSets | None,
+               links: Links | None = None) -> list[Any]:
     """The SQL conditions of the request: scope, bbox, filter."""
     dialect = session.get_bind().dialect.name
     found: list[Any] = []
@@ -79,16 +78,33 @@ def conditions(session: Session, collection: Collection, query: ItemsQuery, *,
             envelope = sa.func.ST_GeomFromText(shapely.box(*query.bbox).wkt, 4490)
             found.append(sa.func.ST_Intersects(collection.geometry, envelope))
     if query.filter:
-        def status_ids(statuses: Sequence[str]) -> sa.ColumnElement[bool]:
-            assert status_sets is not None
+        compiler = Compiler(collection, dialect, query.filter_crs,
+                            _status_condition(session, query, status_sets, links)
+                            if status_sets is not None else None)
+        found.append(compiler.compile(query.filter))
+    return found
+
+
+def _status_condition(session: Session, query: ItemsQuery, status_sets: StatusSets,
+                      links: Links | None) -> Callable[[Sequence[str]], sa.ColumnElement[bool]]:
+    """Statuses -> "the parcel has one of them": for the present, today's status worked out in SQL
+    beside the other conditions; for a past day, the ids of the parcels with such a status then."""
+    dialect = session.get_bind().dialect.name
+    instant, present = is_present(query.as_of)
+    if not present:
+        def past(statuses: Sequence[str]) -> sa.ColumnElement[bool]:
             sets = status_sets(query.as_of)
             ids = [i for s in statuses for i in sets.get(s, ())]
             return select_dialect(dialect).member_of_many(Parcel.id, ids)
+        return past
 
-        compiler = Compiler(collection, dialect, query.filter_crs,
-                            status_ids if status_sets is not None else None)
-        found.append(compiler.compile(query.filter))
-    return found
+    def today(statuses: Sequence[str]) -> sa.ColumnElement[bool]:
+        issue_links = links(query.as_of) if links is not None else issue_links_frame(session, as_of=instant)
+        open_ids = issue_links.loc[issue_links["state"] != "done", "parcel_id"].astype(int).unique().tolist()
+        status = status_expression(instant=instant,
+                                   open_issue=select_dialect(dialect).member_of_many(Parcel.id, open_ids))
+        return status.in_(list(statuses))
+    return today
 
 
 def fetch_page(session: Session, collection: Collection, query: ItemsQuery, *, lang: str,
@@ -96,7 +112,7 @@ def fetch_page(session: Session, collection: Collection, query: ItemsQuery, *, l
                feature_id: str | None = None, links: Links | None = None,
                cached: Cached | None = None) -> Page:
     """The page the request asks for (or the one feature), and how many features match in all."""
-    where = conditions(session, collection, query, streets=streets, status_sets=status_sets)
+    where = conditions(session, collection, query, streets=streets, status_sets=status_sets, links=links)
     if feature_id is not None:
         where.append(collection.key == _key_value(collection, feature_id, field="featureId"))
     key = collection.key
@@ -185,13 +201,9 @@ def parcel_rows(session: Session, kind: str, ids: list[int], as_of: date | None,
     if not present:
         statement = statement.bindparams(sa.bindparam("as_of", type_=UTCDateTime))
         params["as_of"] = instant
-    raw = read_rows(session, statement, params).set_index("parcel_id")
     issue_links = links(as_of) if links is not None else issue_links_frame(session, as_of=instant)
-    frame = derive_status(raw, instant=instant, links=issue_links)
-    frame = frame.rename(columns={"note": "last_note"})
-    frame["area_mu"] = frame["area_m2"] / M2_PER_MU
-    frame["status_label"] = frame["status"].map({s: STATUS_LABELS[s][lang != "zh"] for s in STATUSES})
-    frame["days_since"] = np.floor(frame["days_since"].astype(float))
+    frame = export_rows(read_rows(session, statement, params),
+                        lambda rows: derive_status(rows, instant=instant, links=issue_links), lang)
     latest = frame["last_inspection_id"].dropna().astype(int).tolist()
     frame["photo_flags"] = frame["last_inspection_id"].map(flag_texts(session, latest, lang))
     return frame.reset_index(drop=True)
