@@ -5,10 +5,11 @@ page (`after`), so the database seeks straight to the next one. A bare
 `offset` seeks from a ladder of every 1,000th matching key, then skips fewer
 than 1,000; the ladder and the count (`numberMatched`) take a scan of the
 key's index each, so the adapter keeps them while the data and the minute
-stay the same (`cached`). Parcels are read
-in two steps: the page's ids first, then their status rows by the export's own
-statement (`cases.status.summary_status_sql`), so status, findings and issues
-are exactly the export's, for today or as of a day.
+stay the same (`cached`). Parcels are read in two steps: the page's ids
+first (a filter on today's status is SQL in that statement, `status_sql`),
+then their status rows by the export's own statement
+(`cases.status.summary_status_sql`) and row shaping (`export_rows`), so
+status, findings and issues are exactly the export's, for today or as of a day.
 """
 
 from __future__ import annotations
