@@ -19,20 +19,12 @@ from cases.inspections import log_inspection
 from geo.audit import record
 from layers.models import Parcel
 from maps.ogc import items
-from maps.ogc.tokens import add_token
 from tests.maps.conftest import FENGHUANG, QIANJIN
-from tests.maps.web.conftest import USERS, Site
+from tests.maps.web.conftest import Site
+from tests.maps.web.test_ogc_backends import _client, _ids
 
 FARMLAND = "/ogc/collections/basic_farmland/items"
 EXTRA = 23  # parcels added to the 4 seeded ones, so a ladder of step 4 has several rungs
-
-
-def _client(site: Site):
-    with site.store.session() as session:
-        token = add_token(session, name="paging", user_name=USERS["analyst"][0], actor="test")
-    client = site.client()
-    client.headers["Authorization"] = f"Bearer {token}"
-    return client
 
 
 def _add_farmland(site: Site) -> list[str]:
@@ -46,11 +38,6 @@ def _add_farmland(site: Site) -> list[str]:
         record(session, actor="test", action="parcels.import", entity="parcel", key="PG")
     seeded = ["FH-BF-001", "QJ-BF-001", "QJ-BF-002", "QJ-BF-003"]
     return sorted([f"PG-{i:03d}" for i in range(EXTRA)] + seeded)
-
-
-def _ids(reply) -> list[str]:
-    assert reply.status_code == 200, reply.text
-    return [f["id"] for f in reply.json()["features"]]
 
 
 def test_offset_pages_through_the_ladder_equal_slices_of_the_collection(backend_site: Site,
