@@ -9,7 +9,8 @@ stay the same (`cached`). Parcels are read in two steps: the page's ids
 first (a filter on today's status is SQL in that statement, `status_sql`),
 then their status rows by the export's own statement
 (`cases.status.summary_status_sql`) and row shaping (`export_rows`), so
-status, findings and issues are exactly the export's, for today or as of a day.
+status, findings and issues are exactly the export's as of a day; today's
+page is one statement and no pandas (`today`).
 """
 
 from __future__ import annotations
@@ -38,13 +39,13 @@ from cases.status_table import export_rows
 from geo.dialects import select_dialect
 from geo.errors import NotFoundError
 from geo.orm import UTCDateTime
-from layers.kinds import KINDS
 from layers.models import Parcel
-from maps.ogc.collections import COLLECTIONS, Collection
+from maps.ogc.collections import Collection
 from maps.ogc.cql2 import Compiler, box_condition
 from maps.ogc.crs import BadRequest, to_output
 from maps.ogc.params import ItemsQuery
 from maps.ogc.status_sql import status_expression
+from maps.ogc.today import IssueCells, issue_cells, own_columns, page_features, page_statement
 
 WKB = "_wkb"
 KEY = "_key"
@@ -66,7 +67,7 @@ class Page:
 
 def conditions(session: Session, collection: Collection, query: ItemsQuery, *,
                streets: Sequence[str] | None, status_sets: StatusSets | None,
-               links: Links | None = None) -> list[Any]:
+               cached: Cached | None = None) -> list[Any]:
     """The SQL conditions of the request: scope, bbox, filter."""
     dialect = session.get_bind().dialect.name
     found: list[Any] = []
@@ -80,14 +81,14 @@ def conditions(session: Session, collection: Collection, query: ItemsQuery, *,
             found.append(sa.func.ST_Intersects(collection.geometry, envelope))
     if query.filter:
         compiler = Compiler(collection, dialect, query.filter_crs,
-                            _status_condition(session, query, status_sets, links)
+                            _status_condition(session, query, status_sets, cached)
                             if status_sets is not None else None)
         found.append(compiler.compile(query.filter))
     return found
 
 
 def _status_condition(session: Session, query: ItemsQuery, status_sets: StatusSets,
-                      links: Links | None) -> Callable[[Sequence[str]], sa.ColumnElement[bool]]:
+                      cached: Cached | None) -> Callable[[Sequence[str]], sa.ColumnElement[bool]]:
     """Statuses -> "the parcel has one of them": for the present, today's status worked out in SQL
     beside the other conditions; for a past day, the ids of the parcels with such a status then."""
     dialect = session.get_bind().dialect.name
@@ -100,8 +101,7 @@ def _status_condition(session: Session, query: ItemsQuery, status_sets: StatusSe
         return past
 
     def today(statuses: Sequence[str]) -> sa.ColumnElement[bool]:
-        issue_links = links(query.as_of) if links is not None else issue_links_frame(session, as_of=instant)
-        open_ids = issue_links.loc[issue_links["state"] != "done", "parcel_id"].astype(int).unique().tolist()
+        open_ids = todays_issues(session, cached).open_ids
         status = status_expression(instant=instant,
                                    open_issue=select_dialect(dialect).member_of_many(Parcel.id, open_ids))
         return status.in_(list(statuses))
@@ -113,7 +113,7 @@ def fetch_page(session: Session, collection: Collection, query: ItemsQuery, *, l
                feature_id: str | None = None, links: Links | None = None,
                cached: Cached | None = None) -> Page:
     """The page the request asks for (or the one feature), and how many features match in all."""
-    where = conditions(session, collection, query, streets=streets, status_sets=status_sets, links=links)
+    where = conditions(session, collection, query, streets=streets, status_sets=status_sets, cached=cached)
     if feature_id is not None:
         where.append(collection.key == _key_value(collection, feature_id, field="featureId"))
     key = collection.key
@@ -130,6 +130,16 @@ def fetch_page(session: Session, collection: Collection, query: ItemsQuery, *, l
                                  lambda: json.dumps(_ladder(session, collection, where))))
         rung, skip = divmod(query.offset, LADDER_STEP)
         seek.append(key >= rungs[rung] if rung < len(rungs) else sa.false())
+    names = list(dict.fromkeys(query.properties if query.properties is not None else collection.properties))
+    instant, present = is_present(query.as_of)
+    if collection.kind is not None and present:
+        cells = todays_issues(session, cached)
+        statement = page_statement(session, collection, [*where, *seek], skip=skip, limit=query.limit,
+                                   instant=instant, open_ids=cells.open_ids)
+        rows = session.execute(statement).all()
+        features = page_features(session, rows, collection, names, lang=lang, instant=instant,
+                                 cells=cells, crs=query.crs)
+        return Page(features.decode(), matched, len(rows), rows[-1][1] if rows else None)
     if collection.kind is not None:
         ids = session.execute(collection.base(Parcel.id).where(*where, *seek)
                               .order_by(key).offset(skip).limit(query.limit)).scalars().all()
@@ -141,9 +151,16 @@ def fetch_page(session: Session, collection: Collection, query: ItemsQuery, *, l
         statement = collection.base(key.label(KEY), *columns).where(*where, *seek).order_by(key)
         result = session.execute(statement.offset(skip).limit(query.limit))
         frame = pd.DataFrame(result.all(), columns=list(result.keys()))
-    names = list(dict.fromkeys(query.properties if query.properties is not None else collection.properties))
     features = geojson_features(frame, names, query)
     return Page(features, matched, len(frame), frame[KEY].iloc[-1] if len(frame) else None)
+
+
+def todays_issues(session: Session, cached: Cached | None) -> IssueCells:
+    """Today's issue cells of every parcel with issues, kept per data version and minute."""
+    build = cached if cached is not None else _uncached
+    instant, _ = is_present(None)
+    text = build(("ogc-issues",), lambda: issue_cells(session, instant).to_json().decode())
+    return IssueCells.from_json(text)
 
 
 def _uncached(key: tuple[str, ...], build: Callable[[], str]) -> str:
@@ -188,7 +205,7 @@ def parcel_rows(session: Session, kind: str, ids: list[int], as_of: date | None,
     """The export's columns for these parcels (in code order), status as of the day or now."""
     dialect = session.get_bind().dialect.name
     backend = select_dialect(dialect)
-    names = collection_own_columns(kind)
+    names = own_columns(kind)
     own = "".join(f", {backend.json_member('p.properties', prop.name, prop.type)} AS {column}"
                   for column, prop in names)
     columns = (f", p.code AS {KEY}, p.code, p.name, st.name AS street_name, p.village{own}, "
@@ -208,13 +225,6 @@ def parcel_rows(session: Session, kind: str, ids: list[int], as_of: date | None,
     latest = frame["last_inspection_id"].dropna().astype(int).tolist()
     frame["photo_flags"] = frame["last_inspection_id"].map(flag_texts(session, latest, lang))
     return frame.reset_index(drop=True)
-
-
-def collection_own_columns(kind: str) -> list[tuple[str, Any]]:
-    """The kind's own properties as the export names its columns (the last of its fields)."""
-    properties = KINDS[kind].properties
-    fields = COLLECTIONS[kind].properties
-    return list(zip(fields[len(fields) - len(properties):], properties, strict=True)) if properties else []
 
 
 def geojson_features(frame: pd.DataFrame, names: list[str], query: ItemsQuery) -> str:

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from cases.rules import (
     ALL_VIOLATION_MEASURES,
     DEFAULT_VIOLATION_MEASURES,
+    FINDINGS,
     FINDINGS_BY_NAME,
     KIND_VIOLATION_MEASURES,
     patrol_interval_days,
@@ -30,13 +31,15 @@ from layers.kinds import KINDS
 from layers.models import Parcel
 
 _TYPES = {"count": sa.Integer, "area": sa.Float, "flag": sa.Boolean}
+# The stored summary's columns that status and a page of today's features (`maps.ogc.today`) read.
 SUMMARIES = sa.table(
     "parcel_summaries",
     sa.column("parcel_id", sa.Integer), sa.column("last_inspection_id", sa.Integer),
     sa.column("last_inspected_at", UTCDateTime), sa.column("inspections_count", sa.Integer),
     sa.column("ever_violated", sa.Integer), sa.column("first_violation_at", UTCDateTime),
-    sa.column("last_clean_at", UTCDateTime), sa.column("demolished_count", sa.Integer),
-    *(sa.column(m, _TYPES[FINDINGS_BY_NAME[m].kind]()) for m in ALL_VIOLATION_MEASURES),
+    sa.column("last_clean_at", UTCDateTime), sa.column("demolished_total", sa.Integer),
+    sa.column("rebuilt_total", sa.Integer), sa.column("note", sa.String),
+    *(sa.column(f.name, _TYPES[f.kind]()) for f in FINDINGS),
     *(sa.column(PREVIOUS[m], _TYPES[FINDINGS_BY_NAME[m].kind]()) for m in ALL_VIOLATION_MEASURES),
 )
 
