@@ -21,6 +21,7 @@ import shapely
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from cases.models import PhotoFlag
 from cases.photo_evidence import flag_texts
 from cases.rules import FINDINGS
 from cases.status import STATUS_LABELS, _issue_columns, issue_links_frame
@@ -77,12 +78,14 @@ def page_statement(session: Session, collection: Collection, where: Sequence[Any
     backend = select_dialect(session.get_bind().dialect.name)
     s = SUMMARIES.c
     status = status_expression(instant=instant, open_issue=backend.member_of_many(Parcel.id, open_ids))
+    # flags are rare: the page asks for the texts of the flagged records only (often none)
+    flagged = sa.exists().where(PhotoFlag.inspection_id == s.last_inspection_id)
     own = [sa.literal_column(backend.json_member("parcels.properties", prop.name, prop.type)).label(name)
            for name, prop in own_columns(collection.kind)]
     columns = [Parcel.id, Parcel.code, Parcel.kind, Parcel.name, Parcel.street_code, Street.name,
                Parcel.village, Parcel.area_m2, status.label("status"), s.last_inspected_at,
                s.inspections_count, s.last_inspection_id, *(s[f.name] for f in FINDINGS), s.note,
-               s.demolished_total, s.rebuilt_total, *own,
+               s.demolished_total, s.rebuilt_total, flagged, *own,
                sa.func.ST_AsBinary(Parcel.geom, type_=sa.LargeBinary)]
     return (collection.base(*columns).where(*where).order_by(collection.key).offset(skip).limit(limit))
 
@@ -117,9 +120,10 @@ def page_features(session: Session, rows: Sequence[Sequence[Any]], collection: C
     (ids, codes, kinds, parcel_names, streets, street_names, villages, areas, statuses, inspected,
      counts, latest, *rest) = zip(*rows, strict=True)
     findings, rest = rest[:len(FINDINGS)], rest[len(FINDINGS):]
-    notes, demolished, rebuilt, *own, wkb = rest
+    notes, demolished, rebuilt, flagged, *own, wkb = rest
     label = {s: labels[lang != "zh"] for s, labels in STATUS_LABELS.items()}
-    flags = flag_texts(session, [i for i in latest if i is not None], lang)
+    asked = [i for i, has in zip(latest, flagged, strict=True) if has]
+    flags = flag_texts(session, asked, lang) if asked else {}
     none = ("", "")
     issues = [cells.cells.get(pid, none) for pid in ids]
     columns: dict[str, Sequence[Any]] = {
