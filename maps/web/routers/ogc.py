@@ -91,13 +91,21 @@ def _token(request: Request) -> str | None:
     return ""
 
 
-def caller(request: Request) -> Caller:
-    """The caller of this request: a token first, else the web session, else anonymous."""
+def caller(request: Request, session: Session | None = None) -> Caller:
+    """The caller of this request: a token first, else the web session, else anonymous.
+
+    A token is looked up in `session` when given (the request's own), else in a session of its own.
+    """
     store: Store = request.app.state.store
     token = _token(request)
     if token is not None:
-        with store.session() as session:
-            found = token_user(session, token) if token else None
+        if not token:
+            found = None
+        elif session is not None:
+            found = token_user(session, token)
+        else:
+            with store.session() as own:
+                found = token_user(own, token)
         if found is None:
             raise HTTPException(401, "the token is invalid, expired or revoked", headers=CHALLENGE)
         user, can_write = found
@@ -288,13 +296,14 @@ def _links(session: Session, cached: Cached) -> Links:
 
 
 def _features(request: Request, collection_id: str, feature_id: str | None) -> Response:
-    found, who = get_collection(collection_id), caller(request)
+    found = get_collection(collection_id)
     params = dict(request.query_params)
     query = items_query(params, found)
     fmt = _format(request)
     lang = _lang(request)
     store: Store = request.app.state.store
     with store.session() as session:
+        who = caller(request, session)
         _readable(session, who, found)
         tag = _etag(request, session, who, fmt)
         etag, event = tag.etag, tag.event
