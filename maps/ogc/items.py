@@ -44,8 +44,7 @@ from maps.ogc.collections import Collection
 from maps.ogc.cql2 import Compiler, box_condition
 from maps.ogc.crs import BadRequest, to_output
 from maps.ogc.params import ItemsQuery
-from maps.ogc.status_sql import status_expression
-from maps.ogc.today import IssueCells, issue_cells, own_columns, page_features, page_statement
+from maps.ogc.today import IssueCells, issue_cells, own_columns, page_features, page_statement, todays_status
 
 WKB = "_wkb"
 KEY = "_key"
@@ -67,8 +66,8 @@ class Page:
 
 def conditions(session: Session, collection: Collection, query: ItemsQuery, *,
                streets: Sequence[str] | None, status_sets: StatusSets | None,
-               cached: Cached | None = None) -> list[Any]:
-    """The SQL conditions of the request: scope, bbox, filter."""
+               cached: Cached | None = None, status: sa.ColumnElement[str] | None = None) -> list[Any]:
+    """The SQL conditions of the request: scope, bbox, filter (`status`: today's, when built already)."""
     dialect = session.get_bind().dialect.name
     found: list[Any] = []
     if streets is not None and collection.street is not None:
@@ -81,14 +80,14 @@ def conditions(session: Session, collection: Collection, query: ItemsQuery, *,
             found.append(sa.func.ST_Intersects(collection.geometry, envelope))
     if query.filter:
         compiler = Compiler(collection, dialect, query.filter_crs,
-                            _status_condition(session, query, status_sets, cached)
+                            _status_condition(session, query, status_sets, cached, status)
                             if status_sets is not None else None)
         found.append(compiler.compile(query.filter))
     return found
 
 
-def _status_condition(session: Session, query: ItemsQuery, status_sets: StatusSets,
-                      cached: Cached | None) -> Callable[[Sequence[str]], sa.ColumnElement[bool]]:
+def _status_condition(session: Session, query: ItemsQuery, status_sets: StatusSets, cached: Cached | None,
+                      status: sa.ColumnElement[str] | None) -> Callable[[Sequence[str]], Any]:
     """Statuses -> "the parcel has one of them": for the present, today's status worked out in SQL
     beside the other conditions; for a past day, the ids of the parcels with such a status then."""
     dialect = session.get_bind().dialect.name
@@ -101,10 +100,9 @@ def _status_condition(session: Session, query: ItemsQuery, status_sets: StatusSe
         return past
 
     def today(statuses: Sequence[str]) -> sa.ColumnElement[bool]:
-        open_ids = todays_issues(session, cached).open_ids
-        status = status_expression(instant=instant,
-                                   open_issue=select_dialect(dialect).member_of_many(Parcel.id, open_ids))
-        return status.in_(list(statuses))
+        if status is not None:
+            return status.in_(list(statuses))
+        return todays_status(session, instant, todays_issues(session, cached)).in_(list(statuses))
     return today
 
 
@@ -113,7 +111,11 @@ def fetch_page(session: Session, collection: Collection, query: ItemsQuery, *, l
                feature_id: str | None = None, links: Links | None = None,
                cached: Cached | None = None) -> Page:
     """The page the request asks for (or the one feature), and how many features match in all."""
-    where = conditions(session, collection, query, streets=streets, status_sets=status_sets, cached=cached)
+    instant, present = is_present(query.as_of)
+    cells = todays_issues(session, cached) if collection.kind is not None and present else None
+    status = todays_status(session, instant, cells) if cells is not None else None
+    where = conditions(session, collection, query, streets=streets, status_sets=status_sets, cached=cached,
+                       status=status)
     if feature_id is not None:
         where.append(collection.key == _key_value(collection, feature_id, field="featureId"))
     key = collection.key
@@ -131,11 +133,9 @@ def fetch_page(session: Session, collection: Collection, query: ItemsQuery, *, l
         rung, skip = divmod(query.offset, LADDER_STEP)
         seek.append(key >= rungs[rung] if rung < len(rungs) else sa.false())
     names = list(dict.fromkeys(query.properties if query.properties is not None else collection.properties))
-    instant, present = is_present(query.as_of)
-    if collection.kind is not None and present:
-        cells = todays_issues(session, cached)
+    if cells is not None and status is not None:
         statement = page_statement(session, collection, [*where, *seek], skip=skip, limit=query.limit,
-                                   instant=instant, open_ids=cells.open_ids)
+                                   status=status)
         rows = session.execute(statement).all()
         features = page_features(session, rows, collection, names, lang=lang, instant=instant,
                                  cells=cells, crs=query.crs)

@@ -71,13 +71,19 @@ def own_columns(kind: str) -> list[tuple[str, Any]]:
     return list(zip(fields[len(fields) - len(properties):], properties, strict=True)) if properties else []
 
 
+def todays_status(session: Session, instant: datetime, cells: IssueCells) -> sa.ColumnElement[str]:
+    """Today's status of `parcels` LEFT JOIN `parcel_summaries` (built once a request: a filter
+    on status and the page's status column are the same expression)."""
+    backend = select_dialect(session.get_bind().dialect.name)
+    return status_expression(instant=instant, open_issue=backend.member_of_many(Parcel.id, cells.open_ids))
+
+
 def page_statement(session: Session, collection: Collection, where: Sequence[Any], *, skip: int, limit: int,
-                   instant: datetime, open_ids: Sequence[int]) -> sa.Select:
+                   status: sa.ColumnElement[str]) -> sa.Select:
     """The page's rows: parcel, street, stored summary, today's status, own properties, WKB, by key."""
     assert collection.kind is not None
     backend = select_dialect(session.get_bind().dialect.name)
     s = SUMMARIES.c
-    status = status_expression(instant=instant, open_issue=backend.member_of_many(Parcel.id, open_ids))
     # flags are rare: the page asks for the texts of the flagged records only (often none)
     flagged = sa.exists().where(PhotoFlag.inspection_id == s.last_inspection_id)
     own = [sa.literal_column(backend.json_member("parcels.properties", prop.name, prop.type)).label(name)
