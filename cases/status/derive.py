@@ -85,7 +85,7 @@ def issue_links_frame(session: Session, *, as_of: datetime) -> pd.DataFrame:
     return joined[["parcel_id", "ref", "state"]]
 
 
-def _issue_columns(links: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
+def issue_columns(links: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
     """Per parcel: `open_issue_refs` and `issue_states` strings."""
     out = pd.DataFrame({"open_issue_refs": "", "issue_states": ""}, index=index, dtype=object)
     links = links[links["parcel_id"].isin(index)]
@@ -135,7 +135,7 @@ def derive_status(frame: pd.DataFrame, *, instant: datetime, links: pd.DataFrame
     frame["hardened_peak_m2"] = frame["hardened_peak_m2"].fillna(0.0)
     elapsed = pd.Timestamp(instant) - frame["last_inspected_at"]
     frame["days_since"] = elapsed.dt.total_seconds() / 86400.0
-    frame = frame.join(_issue_columns(links, frame.index))
+    frame = frame.join(issue_columns(links, frame.index))
     classified = frame.assign(
         has_open_issue=frame["open_issue_refs"] != "",
         falling=findings_falling(frame, PREVIOUS),

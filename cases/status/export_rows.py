@@ -216,7 +216,7 @@ def status_chunks(session: Session, query: _Resolved, *, lang: str = "en") -> It
         flags = flag_texts(session, None, lang)
         for _kind in query.kinds:
             for batch in reader.batches():
-                frame = _rows(batch.to_pandas(), with_status, lang)
+                frame = export_rows(batch.to_pandas(), with_status, lang)
                 frame["photo_flags"] = frame["last_inspection_id"].map(flags)
                 yield frame[frame["status"].isin(query.statuses)] if query.statuses else frame
 
@@ -261,9 +261,13 @@ def _count(session: Session, query: _Resolved) -> int:
     return int(session.execute(select).scalar_one())
 
 
-def _rows(raw: pd.DataFrame, with_status: Callable[[pd.DataFrame], pd.DataFrame],
-          lang: str) -> pd.DataFrame:
-    """One chunk of statement rows as export rows, with their status; shapes stay WKB."""
+def export_rows(raw: pd.DataFrame, with_status: Callable[[pd.DataFrame], pd.DataFrame],
+                lang: str) -> pd.DataFrame:
+    """Statement rows (with `parcel_id`) as export rows, with their status; shapes stay WKB.
+
+    The export's chunks and the OGC API's pages (`maps.ogc.items`) both shape rows here,
+    so a feature's properties are the export's columns.
+    """
     frame = with_status(raw.set_index("parcel_id")).rename(columns={"note": "last_note"})
     frame["area_mu"] = frame["area_m2"] / M2_PER_MU
     frame["status_label"] = frame["status"].map({s.code: s.label(lang) for s in STATUS_BY_CODE.values()})

@@ -20,9 +20,10 @@ from cases.status.rules import STATUSES
 from geo.errors import NotFoundError, PermissionDeniedError
 from layers.kinds import KINDS
 from layers.models import Parcel, Street
+from maps.ogc.status_sql import SUMMARIES
 
 GEOMETRY = "geometry"
-STATUS = "status"  # derived, not stored: a filter on it becomes the ids of parcels with that status
+STATUS = "status"  # derived, not stored: a filter on it is worked out in SQL (`status_sql`)
 JSON_TYPES = {"str": "string", "float": "number", "int": "integer", "bool": "boolean", "datetime": "string"}
 
 
@@ -88,7 +89,7 @@ def _parcel_collection(kind: str) -> Collection:
     return Collection(
         id=kind, title=(meta.label("zh"), meta.label("en")), key=Parcel.code, queryables=queryables,
         geometry=Parcel.geom, spatial_index="parcels", street=Parcel.street_code, kind=kind,
-        joins=((Street, Street.code == Parcel.street_code),),
+        joins=((Street, Street.code == Parcel.street_code), (SUMMARIES, SUMMARIES.c.parcel_id == Parcel.id)),
         where=(Parcel.kind == kind, Parcel.retired_at.is_(None)),
     )
 

@@ -1,12 +1,16 @@
 """A page of features: the SQL of a filtered, scoped, keyset-paged request, and its GeoJSON.
 
 Pages follow the collection's key. A `next` link carries the last key of the
-page (`after`), so the database seeks straight to the next one; a bare
-`offset` is turned into the key found `offset` entries into the key's index
-(an index-only scan, no rows fetched), then seeks likewise. Parcels are read
-in two steps: the page's ids first, then their status rows by the export's own
-statement (`cases.status.summary_status_sql`), so status, findings and issues
-are exactly the export's, for today or as of a day.
+page (`after`), so the database seeks straight to the next one. A bare
+`offset` seeks from a ladder of every 1,000th matching key, then skips fewer
+than 1,000; the ladder and the count (`numberMatched`) take a scan of the
+key's index each, so the adapter keeps them while the data and the minute
+stay the same (`cached`). Parcels are read in two steps: the page's ids
+first (a filter on today's status is SQL in that statement, `status_sql`),
+then their status rows by the export's own statement
+(`cases.status.summary_status_sql`) and row shaping (`export_rows`), so
+status, findings and issues are exactly the export's as of a day; today's
+page is one statement and no pandas (`today`).
 """
 
 from __future__ import annotations
@@ -17,7 +21,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import shapely
 import sqlalchemy as sa
@@ -26,23 +29,24 @@ from sqlalchemy.orm import Session
 from cases.photo_evidence import flag_texts
 from cases.status.clock import instant_and_present
 from cases.status.derive import derive_status, issue_links_frame, read_rows, status_frame
+from cases.status.export_rows import export_rows
 from cases.status.queries import summary_status_sql
-from cases.status.rules import STATUS_LABELS, STATUSES
 from geo.dialects import select_dialect
 from geo.errors import NotFoundError
 from geo.orm import UTCDateTime
-from geo.units import M2_PER_MU
-from layers.kinds import KINDS
 from layers.models import Parcel
-from maps.ogc.collections import COLLECTIONS, Collection
+from maps.ogc.collections import Collection
 from maps.ogc.cql2 import Compiler, box_condition
 from maps.ogc.crs import BadRequest, to_output
 from maps.ogc.params import ItemsQuery
+from maps.ogc.today import IssueCells, issue_cells, own_columns, page_features, page_statement, todays_status
 
 WKB = "_wkb"
 KEY = "_key"
 StatusSets = Callable[[date | None], dict[str, list[int]]]  # as-of day -> status -> parcel ids
 Links = Callable[[date | None], pd.DataFrame]  # as-of day -> `issue_links_frame` of that day
+Cached = Callable[[tuple[str, ...], Callable[[], str]], str]  # key, build -> text kept per data version
+LADDER_STEP = 1_000  # an offset seeks to the ladder's key below it, then skips fewer than this
 
 
 @dataclass(frozen=True)
@@ -56,8 +60,9 @@ class Page:
 
 
 def conditions(session: Session, collection: Collection, query: ItemsQuery, *,
-               streets: Sequence[str] | None, status_sets: StatusSets | None) -> list[Any]:
-    """The SQL conditions of the request: scope, bbox, filter."""
+               streets: Sequence[str] | None, status_sets: StatusSets | None,
+               cached: Cached | None = None, status: sa.ColumnElement[str] | None = None) -> list[Any]:
+    """The SQL conditions of the request: scope, bbox, filter (`status`: today's, when built already)."""
     dialect = session.get_bind().dialect.name
     found: list[Any] = []
     if streets is not None and collection.street is not None:
@@ -69,47 +74,111 @@ def conditions(session: Session, collection: Collection, query: ItemsQuery, *,
             envelope = sa.func.ST_GeomFromText(shapely.box(*query.bbox).wkt, 4490)
             found.append(sa.func.ST_Intersects(collection.geometry, envelope))
     if query.filter:
-        def status_ids(statuses: Sequence[str]) -> sa.ColumnElement[bool]:
-            assert status_sets is not None
-            sets = status_sets(query.as_of)
-            ids = [i for s in statuses for i in sets.get(s, ())]
-            return select_dialect(dialect).member_of_many(Parcel.id, ids)
-
         compiler = Compiler(collection, dialect, query.filter_crs,
-                            status_ids if status_sets is not None else None)
+                            _status_condition(session, query, status_sets, cached, status)
+                            if status_sets is not None else None)
         found.append(compiler.compile(query.filter))
     return found
 
 
+def _status_condition(session: Session, query: ItemsQuery, status_sets: StatusSets, cached: Cached | None,
+                      status: sa.ColumnElement[str] | None) -> Callable[[Sequence[str]], Any]:
+    """Statuses -> "the parcel has one of them": for the present, today's status worked out in SQL
+    beside the other conditions; for a past day, the ids of the parcels with such a status then."""
+    dialect = session.get_bind().dialect.name
+    instant, present = instant_and_present(query.as_of)
+    if not present:
+        def past(statuses: Sequence[str]) -> sa.ColumnElement[bool]:
+            sets = status_sets(query.as_of)
+            ids = [i for s in statuses for i in sets.get(s, ())]
+            return select_dialect(dialect).member_of_many(Parcel.id, ids)
+        return past
+
+    def today(statuses: Sequence[str]) -> sa.ColumnElement[bool]:
+        if status is not None:
+            return status.in_(list(statuses))
+        return todays_status(session, instant, todays_issues(session, cached)).in_(list(statuses))
+    return today
+
+
 def fetch_page(session: Session, collection: Collection, query: ItemsQuery, *, lang: str,
                streets: Sequence[str] | None, status_sets: StatusSets | None,
-               feature_id: str | None = None, links: Links | None = None) -> Page:
+               feature_id: str | None = None, links: Links | None = None,
+               cached: Cached | None = None) -> Page:
     """The page the request asks for (or the one feature), and how many features match in all."""
-    where = conditions(session, collection, query, streets=streets, status_sets=status_sets)
+    instant, present = instant_and_present(query.as_of)
+    cells = todays_issues(session, cached) if collection.kind is not None and present else None
+    status = todays_status(session, instant, cells) if cells is not None else None
+    where = conditions(session, collection, query, streets=streets, status_sets=status_sets, cached=cached,
+                       status=status)
     if feature_id is not None:
         where.append(collection.key == _key_value(collection, feature_id, field="featureId"))
     key = collection.key
-    matched = int(session.scalar(collection.base(sa.func.count()).where(*where)) or 0)
+    build = cached if cached is not None and feature_id is None else _uncached
+    asked = _request_key(collection, query, streets)
+    matched = int(build(("ogc-count", *asked), lambda: str(_count(session, collection, where))))
     seek: list[Any] = []
+    skip = query.offset
     if query.after is not None:
         seek.append(key > _key_value(collection, query.after, field="after"))
+        skip = 0
     elif query.offset:
-        boundary = collection.base(key).where(*where).order_by(key).offset(query.offset).limit(1)
-        seek.append(key >= boundary.scalar_subquery())
+        rungs = json.loads(build(("ogc-ladder", *asked),
+                                 lambda: json.dumps(_ladder(session, collection, where))))
+        rung, skip = divmod(query.offset, LADDER_STEP)
+        seek.append(key >= rungs[rung] if rung < len(rungs) else sa.false())
+    names = list(dict.fromkeys(query.properties if query.properties is not None else collection.properties))
+    if cells is not None and status is not None:
+        statement = page_statement(session, collection, [*where, *seek], skip=skip, limit=query.limit,
+                                   status=status)
+        rows = session.execute(statement).all()
+        features = page_features(session, rows, collection, names, lang=lang, instant=instant,
+                                 cells=cells, crs=query.crs)
+        return Page(features.decode(), matched, len(rows), rows[-1][1] if rows else None)
     if collection.kind is not None:
         ids = session.execute(collection.base(Parcel.id).where(*where, *seek)
-                              .order_by(key).limit(query.limit)).scalars().all()
+                              .order_by(key).offset(skip).limit(query.limit)).scalars().all()
         frame = parcel_rows(session, collection.kind, list(ids), query.as_of, lang=lang, links=links)
     else:
         columns = [q.column.label(name) for name, q in collection.queryables.items()]
         if collection.geometry is not None:
             columns.append(sa.func.ST_AsBinary(collection.geometry, type_=sa.LargeBinary).label(WKB))
         statement = collection.base(key.label(KEY), *columns).where(*where, *seek).order_by(key)
-        result = session.execute(statement.limit(query.limit))
+        result = session.execute(statement.offset(skip).limit(query.limit))
         frame = pd.DataFrame(result.all(), columns=list(result.keys()))
-    names = list(dict.fromkeys(query.properties if query.properties is not None else collection.properties))
     features = geojson_features(frame, names, query)
     return Page(features, matched, len(frame), frame[KEY].iloc[-1] if len(frame) else None)
+
+
+def todays_issues(session: Session, cached: Cached | None) -> IssueCells:
+    """Today's issue cells of every parcel with issues, kept per data version and minute."""
+    build = cached if cached is not None else _uncached
+    instant, _ = instant_and_present(None)
+    text = build(("ogc-issues",), lambda: issue_cells(session, instant).to_json().decode())
+    return IssueCells.from_json(text)
+
+
+def _uncached(key: tuple[str, ...], build: Callable[[], str]) -> str:
+    return build()
+
+
+def _request_key(collection: Collection, query: ItemsQuery, streets: Sequence[str] | None) -> tuple[str, ...]:
+    """What decides which features match (not which page of them): the cache key of count and ladder."""
+    return (collection.id, "*" if streets is None else ",".join(streets), repr(query.bbox),
+            query.filter or "", query.filter_crs.uri, query.as_of.isoformat() if query.as_of else "now")
+
+
+def _count(session: Session, collection: Collection, where: list[Any]) -> int:
+    return int(session.scalar(collection.base(sa.func.count()).where(*where)) or 0)
+
+
+def _ladder(session: Session, collection: Collection, where: list[Any]) -> list[Any]:
+    """Every `LADDER_STEP`-th key of the matching features, in key order (one scan of the key's index)."""
+    numbered = collection.base(collection.key.label("k"),
+                               sa.func.row_number().over(order_by=collection.key).label("n")) \
+        .where(*where).subquery()
+    return list(session.execute(sa.select(numbered.c.k).where((numbered.c.n - 1) % LADDER_STEP == 0)
+                                .order_by(numbered.c.k)).scalars().all())
 
 
 def _key_value(collection: Collection, text: str, *, field: str) -> Any:
@@ -131,7 +200,7 @@ def parcel_rows(session: Session, kind: str, ids: list[int], as_of: date | None,
     """The export's columns for these parcels (in code order), status as of the day or now."""
     dialect = session.get_bind().dialect.name
     backend = select_dialect(dialect)
-    names = collection_own_columns(kind)
+    names = own_columns(kind)
     own = "".join(f", {backend.json_member('p.properties', prop.name, prop.type)} AS {column}"
                   for column, prop in names)
     columns = (f", p.code AS {KEY}, p.code, p.name, st.name AS street_name, p.village{own}, "
@@ -145,23 +214,12 @@ def parcel_rows(session: Session, kind: str, ids: list[int], as_of: date | None,
     if not present:
         statement = statement.bindparams(sa.bindparam("as_of", type_=UTCDateTime))
         params["as_of"] = instant
-    raw = read_rows(session, statement, params).set_index("parcel_id")
     issue_links = links(as_of) if links is not None else issue_links_frame(session, as_of=instant)
-    frame = derive_status(raw, instant=instant, links=issue_links)
-    frame = frame.rename(columns={"note": "last_note"})
-    frame["area_mu"] = frame["area_m2"] / M2_PER_MU
-    frame["status_label"] = frame["status"].map({s: STATUS_LABELS[s][lang != "zh"] for s in STATUSES})
-    frame["days_since"] = np.floor(frame["days_since"].astype(float))
+    frame = export_rows(read_rows(session, statement, params),
+                        lambda rows: derive_status(rows, instant=instant, links=issue_links), lang)
     latest = frame["last_inspection_id"].dropna().astype(int).tolist()
     frame["photo_flags"] = frame["last_inspection_id"].map(flag_texts(session, latest, lang))
     return frame.reset_index(drop=True)
-
-
-def collection_own_columns(kind: str) -> list[tuple[str, Any]]:
-    """The kind's own properties as the export names its columns (the last of its fields)."""
-    properties = KINDS[kind].properties
-    fields = COLLECTIONS[kind].properties
-    return list(zip(fields[len(fields) - len(properties):], properties, strict=True)) if properties else []
 
 
 def geojson_features(frame: pd.DataFrame, names: list[str], query: ItemsQuery) -> str:

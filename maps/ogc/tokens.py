@@ -93,13 +93,16 @@ def revoke_token(session: Session, name: str, *, actor: str) -> None:
 
 def token_user(session: Session, token: str) -> tuple[User, bool] | None:
     """The enabled user a live token acts for, and whether it may write; None otherwise."""
-    found = session.scalar(sa.select(ApiToken).where(ApiToken.token_sha256 == _digest(token)))
-    if found is None or found.revoked_at is not None:
+    row = session.execute(sa.select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+                          .where(ApiToken.token_sha256 == _digest(token))).first()  # one round trip
+    if row is None:
+        return None
+    found, user = row
+    if found.revoked_at is not None:
         return None
     if found.expires_on is not None and found.expires_on < local_date(utc_now()):
         return None
-    user = session.get(User, found.user_id)
-    if user is None or user.disabled:
+    if user.disabled:
         return None
     return user, found.can_write
 

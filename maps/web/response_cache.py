@@ -53,10 +53,14 @@ class ResponseCache:
 
     def get_or_build(
         self, session: Session, key: CacheKey, build: Callable[[], Body], *, now: datetime | None = None,
+        version: str | None = None,
     ) -> Body:
-        """The body for `key` at the current data version and minute, built once."""
+        """The body for `key` at the current data version and minute, built once.
+
+        `version` is `cache_version(session)` when the caller has read it already this request.
+        """
         minute = (now or utc_now()).strftime("%Y-%m-%dT%H:%M")
-        full = (*key, cache_version(session), minute)
+        full = (*key, version if version is not None else cache_version(session), minute)
         with self._lock:
             body = self._bodies.get(full)
             if body is not None:

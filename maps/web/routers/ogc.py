@@ -13,6 +13,7 @@ import base64
 import binascii
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import format_datetime
 from typing import Any
@@ -33,6 +34,7 @@ from maps.ogc.collections import COLLECTIONS, Collection, check_reader, get_coll
 from maps.ogc.crs import BadRequest, header
 from maps.ogc.encoding import compress
 from maps.ogc.items import (
+    Cached,
     Links,
     StatusSets,
     exists,
@@ -48,7 +50,7 @@ from maps.web.deps import SignInRequired, get_current_user
 from maps.web.i18n import pick_lang
 from maps.web.pages import render
 from maps.web.policy import check_street, limited_to_streets
-from maps.web.response_cache import cache_version, data_version
+from maps.web.response_cache import cache_version
 
 router = APIRouter(prefix="/ogc", include_in_schema=False)
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="landpatrol", Basic realm="landpatrol", charset="UTF-8"'}
@@ -89,13 +91,21 @@ def _token(request: Request) -> str | None:
     return ""
 
 
-def caller(request: Request) -> Caller:
-    """The caller of this request: a token first, else the web session, else anonymous."""
+def caller(request: Request, session: Session | None = None) -> Caller:
+    """The caller of this request: a token first, else the web session, else anonymous.
+
+    A token is looked up in `session` when given (the request's own), else in a session of its own.
+    """
     store: Store = request.app.state.store
     token = _token(request)
     if token is not None:
-        with store.session() as session:
-            found = token_user(session, token) if token else None
+        if not token:
+            found = None
+        elif session is not None:
+            found = token_user(session, token)
+        else:
+            with store.session() as own:
+                found = token_user(own, token)
         if found is None:
             raise HTTPException(401, "the token is invalid, expired or revoked", headers=CHALLENGE)
         user, can_write = found
@@ -130,13 +140,23 @@ def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/") + "/ogc"
 
 
-def _etag(request: Request, session: Session, who: Caller, fmt: str) -> tuple[str, AuditEvent | None]:
-    version = data_version(session)
+@dataclass(frozen=True)
+class Tag:
+    """A response's ETag, the audit event behind it (Last-Modified) and the data version it read."""
+
+    etag: str
+    event: AuditEvent | None
+    version: str  # `cache_version`, read once a request and handed to the response cache
+
+
+def _etag(request: Request, session: Session, who: Caller, fmt: str) -> Tag:
+    version = cache_version(session)
+    newest = int(version.partition(".")[0])  # `data_version`
     minute = utc_now().strftime("%Y-%m-%dT%H:%M")
     scope = f"{who.role}:{','.join(who.streets or ['*'])}"
-    raw = f"{cache_version(session)}|{minute}|{scope}|{fmt}|{request.url.path}?{request.url.query}"
-    event = session.get(AuditEvent, version) if version else None
-    return '"' + hashlib.sha256(raw.encode()).hexdigest()[:32] + '"', event
+    raw = f"{version}|{minute}|{scope}|{fmt}|{request.url.path}?{request.url.query}"
+    event = session.get(AuditEvent, newest) if newest else None
+    return Tag('"' + hashlib.sha256(raw.encode()).hexdigest()[:32] + '"', event, version)
 
 
 def _reply(request: Request, body: str | bytes, media: str, etag: str, event: AuditEvent | None,
@@ -165,7 +185,8 @@ def _document(request: Request, who: Caller, build: Any, *, title: str,
     fmt = _format(request)
     store: Store = request.app.state.store
     with store.session() as session:
-        etag, event = _etag(request, session, who, fmt)
+        tag = _etag(request, session, who, fmt)
+        etag, event = tag.etag, tag.event
         unchanged = _not_modified(request, etag)
         if unchanged is not None:
             return unchanged
@@ -242,47 +263,57 @@ def queryables(request: Request, collection_id: str) -> Response:
     return _document(request, who, build, title=f"{found.id}: queryables", media="application/schema+json")
 
 
-def _cached(request: Request, session: Session, name: str, day: Any, build: Any) -> str:
-    """Text kept in the response cache while the data and the minute stay the same."""
-    key = (f"ogc-{name}", day.isoformat() if day else "now")
-    return request.app.state.response_cache.get_or_build(session, key, build)
+def _cache(request: Request, session: Session, tag: Tag) -> Cached:
+    """Text kept in the response cache while the data (as read for the ETag) and the minute stay the same."""
+
+    def cached(key: tuple[str, ...], build: Callable[[], str]) -> str:
+        return request.app.state.response_cache.get_or_build(session, key, build, version=tag.version)
+
+    return cached
 
 
-def _status_sets(request: Request, session: Session) -> StatusSets:
-    """Parcel ids by status (for filters on status), cached."""
+def _day(day: Any) -> str:
+    return day.isoformat() if day else "now"
+
+
+def _status_sets(session: Session, cached: Cached) -> StatusSets:
+    """Parcel ids by status (for filters on a past day's status), cached."""
 
     def sets(day: Any) -> dict[str, list[int]]:
-        return json.loads(_cached(request, session, "status", day,
-                                  lambda: json.dumps(parcels_by_status(session, day))))
+        text = cached(("ogc-status", _day(day)), lambda: json.dumps(parcels_by_status(session, day)))
+        return json.loads(text)
 
     return sets
 
 
-def _links(request: Request, session: Session) -> Links:
-    """The issue links of the day, which every page's status needs, cached."""
+def _links(session: Session, cached: Cached) -> Links:
+    """The issue links of a past day, which every page of that day needs, cached."""
 
     def links(day: Any) -> pd.DataFrame:
-        return links_from_json(_cached(request, session, "links", day, lambda: links_as_json(session, day)))
+        return links_from_json(cached(("ogc-links", _day(day)), lambda: links_as_json(session, day)))
 
     return links
 
 
 def _features(request: Request, collection_id: str, feature_id: str | None) -> Response:
-    found, who = get_collection(collection_id), caller(request)
+    found = get_collection(collection_id)
     params = dict(request.query_params)
     query = items_query(params, found)
     fmt = _format(request)
     lang = _lang(request)
     store: Store = request.app.state.store
     with store.session() as session:
+        who = caller(request, session)
         _readable(session, who, found)
-        etag, event = _etag(request, session, who, fmt)
+        tag = _etag(request, session, who, fmt)
+        etag, event = tag.etag, tag.event
         unchanged = _not_modified(request, etag)
         if unchanged is not None:
             return unchanged
+        cached = _cache(request, session, tag)
         page = fetch_page(session, found, query, lang=lang, streets=who.streets,
-                          status_sets=_status_sets(request, session) if found.kind else None,
-                          feature_id=feature_id, links=_links(request, session))
+                          status_sets=_status_sets(session, cached) if found.kind else None,
+                          feature_id=feature_id, links=_links(session, cached), cached=cached)
         if feature_id is not None and not page.returned and who.streets is not None \
                 and exists(session, found, feature_id):
             check_street(who.user, None)  # as the web app answers: not one of your streets
