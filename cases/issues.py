@@ -22,7 +22,7 @@ from cases.status.clock import EARLIEST, local_date, parse_date, resolve_as_of
 from cases.status.derive import status_frame
 from geo.audit import default_actor, record
 from geo.errors import ConflictError, InputError, NotFoundError
-from geo.i18n import label_pairs
+from geo.i18n import label_pairs, registry_label, translations
 from geo.orm import utc_now
 from geo.text import check_text
 from layers.models import Parcel
@@ -45,10 +45,9 @@ DateLike = date | str | None
 
 def category_label(category: int, lang: str) -> str:
     """A category's name in the user's language (`第6类` for one not in the report)."""
-    names = CATEGORIES.get(category)
-    if names is None:
-        return f"第{category}类" if lang == "zh" else f"Category {category}"
-    return names[0] if lang == "zh" else names[1]
+    if category not in CATEGORY_NAMES:
+        return translations(lang).pgettext("issue category", "Category {n}").format(n=category)
+    return registry_label(CATEGORY_CONTEXT, CATEGORY_NAMES[category], lang)
 
 
 def check_category(category: object) -> int:
