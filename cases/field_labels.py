@@ -8,21 +8,28 @@ Chinese (or English) label instead. Findings take their labels from `cases.rules
 from __future__ import annotations
 
 from cases.rules import FINDINGS
+from geo.i18n import label_pairs
 
+FIELD_CONTEXT = "field"  # the catalogue's context of the fields' labels
+FIELD_NAMES: dict[str, str] = {
+    "parcel_code": "Parcel code",
+    "code": "Parcel code",
+    "inspected_at": "Visit time",
+    "inspector": "Inspector",
+    "lon": "Longitude",
+    "lat": "Latitude",
+    "lon/lat": "Longitude/latitude",
+    "note": "Note",
+    "client_id": "Record id",
+    "photos": "Photos",
+    "street_code": "Street",
+}
+"""English label of each field that is not a finding (findings label themselves)."""
 FIELD_LABELS: dict[str, tuple[str, str]] = {
-    "parcel_code": ("地块编号", "Parcel code"),
-    "code": ("地块编号", "Parcel code"),
-    "inspected_at": ("巡查时间", "Visit time"),
-    "inspector": ("巡查员", "Inspector"),
-    "lon": ("经度", "Longitude"),
-    "lat": ("纬度", "Latitude"),
-    "lon/lat": ("经纬度", "Longitude/latitude"),
-    "note": ("备注", "Note"),
-    "client_id": ("记录编号", "Record id"),
-    "photos": ("照片", "Photos"),
-    "street_code": ("街道", "Street"),
+    **label_pairs(FIELD_CONTEXT, FIELD_NAMES),
     **{f.name: (f.label_zh, f.label_en) for f in FINDINGS},
 }
+"""(Chinese, English) label of each field, the Chinese read from the catalogue."""
 
 
 def field_label(field: str, lang: str = "zh") -> str:

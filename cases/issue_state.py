@@ -14,13 +14,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from cases.models import Issue, IssueUpdate
+from geo.i18n import label_pairs
 
 ISSUE_STATES: tuple[str, ...] = ("in_progress", "basically_done", "done")
-STATE_LABELS: dict[str, tuple[str, str]] = {
-    "in_progress": ("正在推进", "in progress"),
-    "basically_done": ("基本完成", "basically done"),
-    "done": ("已完成", "done"),
-}
+STATE_CONTEXT = "issue state"  # the catalogue's context of the states' names
+STATE_NAMES: dict[str, str] = {
+    "in_progress": "in progress", "basically_done": "basically done", "done": "done"}
+STATE_LABELS: dict[str, tuple[str, str]] = label_pairs(STATE_CONTEXT, STATE_NAMES)
+"""(Chinese, English) name of each state, the Chinese read from the catalogue."""
 ISSUE_COLUMNS = ("issue_id", "ref", "category", "title", "deadline", "lead_department", "state")
 
 

@@ -22,6 +22,7 @@ from cases.status.clock import EARLIEST, local_date, parse_date, resolve_as_of
 from cases.status.derive import status_frame
 from geo.audit import default_actor, record
 from geo.errors import ConflictError, InputError, NotFoundError
+from geo.i18n import label_pairs, registry_label, translations
 from geo.orm import utc_now
 from geo.text import check_text
 from layers.models import Parcel
@@ -29,22 +30,24 @@ from layers.query import get_parcel
 from layers.streets import find_street
 
 REF_PATTERN = re.compile(r"^[0-9A-Za-z]+(?:[-.][0-9A-Za-z]+)*$")
-CATEGORIES: dict[int, tuple[str, str]] = {
-    1: ("贯彻落实党中央决策部署有差距", "Carrying out central decisions"),
-    2: ("履职尽责担当不足", "Duty performance"),
-    3: ("民生问题解决不力", "People's livelihood problems"),
-    4: ("班子建设和队伍管理存短板", "Leadership and staff management"),
-    5: ("上一轮巡察整改落实不到位", "Rectification of the previous round"),
+CATEGORY_CONTEXT = "issue category"  # the catalogue's context of the categories' names
+CATEGORY_NAMES: dict[int, str] = {
+    1: "Carrying out central decisions",
+    2: "Duty performance",
+    3: "People's livelihood problems",
+    4: "Leadership and staff management",
+    5: "Rectification of the previous round",
 }
+CATEGORIES: dict[int, tuple[str, str]] = label_pairs(CATEGORY_CONTEXT, CATEGORY_NAMES)
+"""(Chinese, English) name of each category of the 2022 report, the Chinese read from the catalogue."""
 DateLike = date | str | None
 
 
 def category_label(category: int, lang: str) -> str:
     """A category's name in the user's language (`第6类` for one not in the report)."""
-    names = CATEGORIES.get(category)
-    if names is None:
-        return f"第{category}类" if lang == "zh" else f"Category {category}"
-    return names[0] if lang == "zh" else names[1]
+    if category not in CATEGORY_NAMES:
+        return translations(lang).pgettext("issue category", "Category {n}").format(n=category)
+    return registry_label(CATEGORY_CONTEXT, CATEGORY_NAMES[category], lang)
 
 
 def check_category(category: object) -> int:

@@ -21,6 +21,7 @@ from cases.issue_state import STATE_LABELS
 from cases.issues import add_issue, add_measure, category_label, ledger_frame, link_parcels
 from cases.models import Issue
 from geo.errors import InputError, LandpatrolError, NotFoundError
+from geo.i18n import NC_, translations
 from layers.export_excel import excel_text, no_formulas
 from layers.export_text import csv_frame
 
@@ -35,7 +36,18 @@ MEASURE_HEADERS: dict[str, str] = {
 LIST_SPLIT = re.compile(r"[、,，;；]\s*")
 STATE_WORDS = {zh: code for code, (zh, _en) in STATE_LABELS.items()} | {
     en: code for code, (_zh, en) in STATE_LABELS.items()}
-ISSUE_SHEETS, MEASURE_SHEETS = ("issues", "问题", "问题台账"), ("measures", "措施")
+SHEETS: dict[str, tuple[str, str]] = {  # the Excel ledger's sheets: English names, Chinese in the catalogue
+    "issues": NC_("ledger sheet", "issues"), "measures": NC_("ledger sheet", "measures")}
+
+
+def sheet_name(sheet: str, lang: str) -> str:
+    """The name of one of the ledger's sheets (`issues`, `measures`) in the language."""
+    return translations(lang).pgettext(*SHEETS[sheet])
+
+
+# The sheet names an imported ledger may use (lower-cased): either language's, or the bureau's `问题`.
+ISSUE_SHEETS = ("issues", "问题", sheet_name("issues", "zh"))
+MEASURE_SHEETS = ("measures", sheet_name("measures", "zh"))
 
 
 def _normalise(
@@ -187,8 +199,8 @@ def export_ledger(session: Session, path: Path, *, lang: str = "zh", as_of: Any 
         table, measures = (t.map(lambda v: excel_text(v) if isinstance(v, str) else v)
                            for t in (table, measures))
         with pd.ExcelWriter(path, engine="openpyxl") as writer:
-            table.to_excel(writer, sheet_name="问题台账" if lang == "zh" else "issues", index=False)
-            measures.to_excel(writer, sheet_name="措施" if lang == "zh" else "measures", index=False)
+            table.to_excel(writer, sheet_name=sheet_name("issues", lang), index=False)
+            measures.to_excel(writer, sheet_name=sheet_name("measures", lang), index=False)
             for sheet in writer.sheets.values():
                 no_formulas(sheet)
     elif suffix == ".csv":

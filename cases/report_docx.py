@@ -17,7 +17,7 @@ from docx.shared import Cm, Pt
 
 from cases import report_charts
 from cases.report_sections import TEXT, report_sections
-from cases.report_text import as_of_line, measures_sentence, summary_sentence
+from cases.report_text import as_of_line, measures_sentence, sentence_end, summary_sentence
 
 EAST_ASIAN_FONT = "宋体"  # what the bureau's documents are set in; Word maps it on every Chinese system
 
@@ -51,8 +51,7 @@ def docx_bytes(report: dict[str, Any], lang: str | None = None) -> bytes:
     _east_asian(document)
     document.add_heading(t["title"], level=0)
     document.add_paragraph(as_of_line(report, lang))
-    ending = "。" if lang == "zh" else "."
-    document.add_paragraph(summary_sentence(report["issues"], lang) + ending)
+    document.add_paragraph(summary_sentence(report["issues"], lang) + sentence_end(lang))
     document.add_paragraph(measures_sentence(report["issues"], lang))
     for section in report_sections(report, lang):
         document.add_heading(section.heading, level=1)

@@ -12,58 +12,53 @@ from typing import Any
 from cases.issue_state import STATE_LABELS
 from cases.report_parcels import LISTED_STATUSES
 from cases.status.rules import STATUS_LABELS, STATUSES
+from geo.i18n import LANGS, NC_, translations
 from layers.kinds import get_kind
 
+# The report's words, each an English message id (under the "report" context) whose Chinese is
+# in the catalogue (`geo.i18n`); the report reads them by key in the language it is written in.
+_FIGURES: dict[str, tuple[str, str]] = {
+    "parcels": NC_("report", "Parcels"), "area_mu": NC_("report", "Area (mu)"),
+    "sheds_found": NC_("report", "Sheds found"), "sheds_standing": NC_("report", "Sheds standing"),
+    "demolished": NC_("report", "Demolished"), "rebuilt": NC_("report", "Rebuilt"),
+    "hardened_cleared_m2": NC_("report", "Hardened cleared (m²)"),
+    "overdue": NC_("report", "Overdue patrols"), "recurrences": NC_("report", "Recurrences"),
+}
+_WORDS: dict[str, tuple[str, str]] = {
+    "title": NC_("report", "Rectification progress"),
+    "categories": NC_("report", "By category"), "streets": NC_("report", "Parcels by street"),
+    "district": NC_("report", "District"), "past_deadline": NC_("report", "Tasks past their deadline"),
+    "contradictions": NC_("report", "Done, yet a linked parcel is still in violation"),
+    "none": NC_("report", "None"), "category": NC_("report", "Category"), "issues": NC_("report", "Tasks"),
+    "measures": NC_("report", "Measures"), "street": NC_("report", "Street"),
+    "deadline": NC_("report", "Deadline"), "parcels": NC_("report", "Linked parcels"),
+    "kinds": NC_("report", "Area by kind"), "issue": NC_("report", "Issue"), "kind": NC_("report", "Kind"),
+    "kind_streets": NC_("report", "Streets"), "area_ha": NC_("report", "Area (ha)"),
+    "area_m2": NC_("report", "Area (m²)"), "violating": NC_("report", "Parcels still in violation"),
+    "kind_status": NC_("report", "Area of each kind by status"), "status": NC_("report", "Status"),
+    "list": NC_("report", "Parcels: {status}"), "code": NC_("report", "Code"), "name": NC_("report", "Name"),
+    "days_since": NC_("report", "Days since last visit"), "charts": NC_("report", "Charts"),
+    "chart_streets": NC_("report", "Parcel status by street"),
+    "chart_progress": NC_("report", "Measures carried out"), "chart_parcels": NC_("report", "Parcels"),
+    "chart_done": NC_("report", "Carried out"), "chart_total": NC_("report", "All measures"),
+    "separator": NC_("list separator", ", "),
+}
+_NOTES: tuple[tuple[str, str], ...] = (
+    NC_("report", "Sheds found: the most sheds any visit saw on each parcel, summed; demolished: the "
+        "demolitions every visit recorded, summed; standing: what the latest visit saw; rebuilt tool and "
+        "guard houses are not sheds."),
+    NC_("report", "{name}: {found} sheds found, {demolished} demolished, {standing} standing; the other "
+        "{other} were not recorded as demolished and the latest visit no longer counted them as sheds "
+        "(e.g. kept once brought up to standard)."),
+    NC_("report", "{name}: {demolished} demolished, more than the {found} found less the {standing} "
+        "standing; the {other} more were put up and pulled down between two visits."),
+)
 FIGURE_LABELS: dict[str, tuple[str, str]] = {
-    "parcels": ("地块数", "Parcels"), "area_mu": ("面积(亩)", "Area (mu)"),
-    "sheds_found": ("发现窝棚", "Sheds found"), "sheds_standing": ("现存窝棚", "Sheds standing"),
-    "demolished": ("已拆除", "Demolished"), "rebuilt": ("按标准重建", "Rebuilt"),
-    "hardened_cleared_m2": ("清除硬底化(m²)", "Hardened cleared (m²)"),
-    "overdue": ("逾期未巡", "Overdue patrols"), "recurrences": ("新增反弹", "Recurrences"),
-}
+    key: (translations("zh").pgettext(*message), message[1]) for key, message in _FIGURES.items()}
 TEXT: dict[str, dict[str, str]] = {
-    "zh": {"title": "巡察整改进展情况", "as_of": "截至", "categories": "分类情况",
-           "streets": "各街道地块情况", "district": "全区", "past_deadline": "逾期未完成的整改任务",
-           "contradictions": "状态与现场不符(已完成但关联地块仍违法)", "none": "无",
-           "category": "类别", "issues": "任务数", "measures": "措施数", "street": "街道",
-           "deadline": "整改期限", "parcels": "关联地块", "kinds": "各类地块面积", "issue": "问题",
-           "kind": "类型", "kind_streets": "分布街道", "area_ha": "面积(公顷)",
-           "area_m2": "面积(m²)", "violating": "仍违法的地块", "kind_status": "各类地块按状态的面积",
-           "status": "状态", "list": "地块清单:{status}", "code": "地块编码", "name": "名称",
-           "days_since": "距上次巡查(天)", "charts": "图表",
-           "chart_streets": "各街道地块状态", "chart_progress": "整改措施落实进度",
-           "chart_parcels": "地块数", "chart_done": "已落实措施", "chart_total": "措施总数",
-           "local_time": "北京时间", "separator": "、"},
-    "en": {"title": "Rectification progress", "as_of": "As of", "categories": "By category",
-           "streets": "Parcels by street", "district": "District",
-           "past_deadline": "Tasks past their deadline",
-           "contradictions": "Done, yet a linked parcel is still in violation", "none": "None",
-           "category": "Category", "issues": "Tasks", "measures": "Measures", "street": "Street",
-           "deadline": "Deadline", "parcels": "Linked parcels", "kinds": "Area by kind", "issue": "Issue",
-           "kind": "Kind", "kind_streets": "Streets", "area_ha": "Area (ha)", "area_m2": "Area (m²)",
-           "violating": "Parcels still in violation", "kind_status": "Area of each kind by status",
-           "status": "Status", "list": "Parcels: {status}", "code": "Code", "name": "Name",
-           "days_since": "Days since last visit", "charts": "Charts",
-           "chart_streets": "Parcel status by street", "chart_progress": "Measures carried out",
-           "chart_parcels": "Parcels", "chart_done": "Carried out", "chart_total": "All measures",
-           "local_time": "Beijing time", "separator": ", "},
-}
-NOTES = {
-    "zh": ("发现窝棚:各地块历次巡查所见窝棚数的最大值之和;已拆除:历次巡查记录的拆除数之和;"
-           "现存窝棚:最近一次巡查所见;按标准重建的农具房、看护房不计为窝棚。",
-           "{name}:发现窝棚{found}间,已拆除{demolished}间,现存{standing}间;"
-           "其余{other}间未记录拆除、最近一次巡查已不再记为窝棚(如按标准整改后保留)。",
-           "{name}:已拆除{demolished}间,多于发现的{found}间减去现存的{standing}间;"
-           "多出的{other}间是两次巡查之间新搭又拆除的。"),
-    "en": ("Sheds found: the most sheds any visit saw on each parcel, summed; demolished: the demolitions "
-           "every visit recorded, summed; standing: what the latest visit saw; rebuilt tool and guard "
-           "houses are not sheds.",
-           "{name}: {found} sheds found, {demolished} demolished, {standing} standing; the other {other} "
-           "were not recorded as demolished and the latest visit no longer counted them as sheds "
-           "(e.g. kept once brought up to standard).",
-           "{name}: {demolished} demolished, more than the {found} found less the {standing} standing; "
-           "the {other} more were put up and pulled down between two visits."),
-}
+    lang: {key: translations(lang).pgettext(*message) for key, message in _WORDS.items()} for lang in LANGS}
+NOTES: dict[str, tuple[str, ...]] = {
+    lang: tuple(translations(lang).pgettext(*message) for message in _NOTES) for lang in LANGS}
 
 
 @dataclass(frozen=True)

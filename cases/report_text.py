@@ -12,46 +12,42 @@ from typing import Any
 
 from cases.report_sections import TEXT, report_sections
 from geo.errors import InputError
+from geo.i18n import NC_, translations
 
 FORMATS = ("md", "html", "json")
 
 
 def summary_sentence(issues: dict[str, Any], lang: str) -> str:
-    """The headline in the report's own words, from the counts by state."""
+    """The headline in the report's own words, from the counts by state (the words from the catalogue)."""
+    t = translations(lang)
     total, by = issues["total"], issues["by_state"]
     done, basic, rest = by["done"], by["basically_done"], by["in_progress"]
-    if lang == "zh":
-        parts = [p for p in (f"已完成{done}项" if done else "", f"基本完成{basic}项" if basic else "") if p]
-        text = f"共{total}项整改任务"
-        if parts:
-            text += "," + "、".join(parts)
-            text += f",其余{rest}项正在推进" if rest else ""
-        elif rest:
-            text += ",均正在推进"
-        return text
-    text = f"{total} rectification tasks"
-    parts = [f"{n} {label}" for n, label in ((done, "done"), (basic, "basically done")) if n]
+    counts = ((done, NC_("report", "{n} done")), (basic, NC_("report", "{n} basically done")))
+    parts = [t.pgettext(*message).format(n=n) for n, message in counts if n]
     if parts:
-        text += ": " + ", ".join(parts) + (f", the other {rest} in progress" if rest else "")
-    elif rest:
-        text += ", all in progress"
-    return text
+        text = t.pgettext("report", "{total} rectification tasks: {parts}").format(
+            total=total, parts=t.pgettext("list separator", ", ").join(parts))
+        rest_text = t.pgettext("report", ", the other {rest} in progress").format(rest=rest)
+        return text + (rest_text if rest else "")
+    text = t.pgettext("report", "{total} rectification tasks").format(total=total)
+    return text + (t.pgettext("report", ", all in progress") if rest else "")
 
 
 def measures_sentence(issues: dict[str, Any], lang: str) -> str:
     """How many measures there are and how many are done."""
-    measures, done = issues["measures"], issues["measures_done"]
-    if lang == "zh":
-        return f"共提出{measures}条整改措施,已落实{done}条。"
-    return f"{measures} measures in all, {done} carried out."
+    return translations(lang).pgettext("report", "{measures} measures in all, {done} carried out.").format(
+        measures=issues["measures"], done=issues["measures_done"])
+
+
+def sentence_end(lang: str) -> str:
+    """The full stop after the headline (`。` in Chinese)."""
+    return translations(lang).pgettext("report", ".")
 
 
 def as_of_line(report: dict[str, Any], lang: str) -> str:
     """`截至 2022-10-25 23:59(北京时间)`: the instant the figures hold for, as people read it."""
-    t = TEXT[lang]
     when = report.get("as_of_text") or report["as_of_date"]
-    zone = f"({t['local_time']})" if lang == "zh" else f" ({t['local_time']})"
-    return f"{t['as_of']} {when}{zone}"
+    return translations(lang).pgettext("report", "As of {when} (Beijing time)").format(when=when)
 
 
 def _cell(value: str) -> str:
@@ -61,7 +57,7 @@ def _cell(value: str) -> str:
 def _markdown(report: dict[str, Any], lang: str) -> str:
     t = TEXT[lang]
     lines = [f"# {t['title']}", "", as_of_line(report, lang), "",
-             summary_sentence(report["issues"], lang) + ("。" if lang == "zh" else "."),
+             summary_sentence(report["issues"], lang) + sentence_end(lang),
              measures_sentence(report["issues"], lang), ""]
     for section in report_sections(report, lang):
         lines += [f"## {section.heading}", ""]

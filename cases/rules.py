@@ -14,7 +14,10 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from geo.i18n import registry_label
 from layers.kinds import KINDS
+
+FINDING_CONTEXT = "finding"  # the catalogue's context of the findings' labels
 
 FieldKind = Literal["count", "area", "flag"]
 MAX_COUNT = 10_000  # sheds, machines, vehicles on one parcel: more is a typo, not a finding
@@ -29,39 +32,42 @@ class Finding:
     kind: FieldKind
     option: str
     help: str
-    label_zh: str
     label_en: str
     minimum: float = 0
     maximum: float | None = None  # counts and areas; None for yes/no flags
 
     def label(self, lang: str) -> str:
-        """The finding's name in the user's language."""
-        return self.label_zh if lang == "zh" else self.label_en
+        """The finding's name in the user's language (Chinese from the catalogue)."""
+        return registry_label(FINDING_CONTEXT, self.label_en, lang)
+
+    @property
+    def label_zh(self) -> str:
+        """The finding's Chinese name."""
+        return self.label("zh")
 
 
 FINDINGS: tuple[Finding, ...] = (
-    Finding("sheds_count", "count", "--sheds", "Sheds (窝棚) standing.", "窝棚数", "Sheds",
-            maximum=MAX_COUNT),
-    Finding("sheds_area_m2", "area", "--sheds-area", "Ground covered by sheds, m².", "窝棚面积(m²)",
-            "Shed area (m²)", maximum=MAX_AREA_M2),
+    Finding("sheds_count", "count", "--sheds", "Sheds (窝棚) standing.", "Sheds", maximum=MAX_COUNT),
+    Finding("sheds_area_m2", "area", "--sheds-area", "Ground covered by sheds, m².", "Shed area (m²)",
+            maximum=MAX_AREA_M2),
     Finding("clothes_drying", "flag", "--residence", "Signs of residence: clothes drying (晾晒衣物).",
-            "晾晒衣物", "Clothes drying"),
-    Finding("cars_parked", "flag", "--cars-parked", "Cars parked by the sheds.", "停放车辆", "Cars parked"),
-    Finding("hardened_m2", "area", "--hardened", "Hardened ground (硬底化), m².", "硬底化面积(m²)",
-            "Hardened ground (m²)", maximum=MAX_AREA_M2),
-    Finding("demolished_count", "count", "--demolished", "Sheds demolished since the last visit.", "拆除数",
+            "Clothes drying"),
+    Finding("cars_parked", "flag", "--cars-parked", "Cars parked by the sheds.", "Cars parked"),
+    Finding("hardened_m2", "area", "--hardened", "Hardened ground (硬底化), m².", "Hardened ground (m²)",
+            maximum=MAX_AREA_M2),
+    Finding("demolished_count", "count", "--demolished", "Sheds demolished since the last visit.",
             "Demolished", maximum=MAX_COUNT),
-    Finding("rebuilt_count", "count", "--rebuilt", "Standard tool/guard houses rebuilt.", "按标准重建数",
+    Finding("rebuilt_count", "count", "--rebuilt", "Standard tool/guard houses rebuilt.",
             "Rebuilt to standard", maximum=MAX_COUNT),
-    Finding("abandoned_m2", "area", "--abandoned", "Abandoned (撂荒) area, m².", "撂荒面积(m²)",
-            "Abandoned (m²)", maximum=MAX_AREA_M2),
-    Finding("debris", "flag", "--debris", "Construction debris (建筑垃圾) on site.", "建筑垃圾", "Debris"),
-    Finding("machinery_count", "count", "--machinery", "Machines (excavators…) on site.", "机械数",
-            "Machinery", maximum=MAX_COUNT),
-    Finding("vehicles_count", "count", "--vehicles", "Vehicles (trucks…) on site.", "车辆数", "Vehicles",
+    Finding("abandoned_m2", "area", "--abandoned", "Abandoned (撂荒) area, m².", "Abandoned (m²)",
+            maximum=MAX_AREA_M2),
+    Finding("debris", "flag", "--debris", "Construction debris (建筑垃圾) on site.", "Debris"),
+    Finding("machinery_count", "count", "--machinery", "Machines (excavators…) on site.", "Machinery",
             maximum=MAX_COUNT),
-    Finding("replanted_m2", "area", "--replanted", "Replanted (复绿/复耕) area, m².", "复绿面积(m²)",
-            "Replanted (m²)", maximum=MAX_AREA_M2),
+    Finding("vehicles_count", "count", "--vehicles", "Vehicles (trucks…) on site.", "Vehicles",
+            maximum=MAX_COUNT),
+    Finding("replanted_m2", "area", "--replanted", "Replanted (复绿/复耕) area, m².", "Replanted (m²)",
+            maximum=MAX_AREA_M2),
 )
 """The one list of findings, in the order forms and exports show them.
 

@@ -11,10 +11,11 @@ and no compiled .mo to drift from the .po that people edit.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cache
 from gettext import NullTranslations
 from pathlib import Path
+from typing import TypeVar
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -30,6 +31,7 @@ def catalogue_path(lang: str) -> Path:
     return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
+K = TypeVar("K")
 _ENGLISH = NullTranslations()  # the message ids are the English text
 
 
@@ -51,6 +53,20 @@ def translations(lang: str) -> NullTranslations:
 def translator(lang: str) -> Callable[[str], str]:
     """`_` of `lang`: `_ = translator(lang)`, then `_("Sign in")` (Babel extracts the `_` calls)."""
     return translations(lang).gettext
+
+
+def registry_label(context: str, english: str, lang: str) -> str:
+    """A registry entry's name in `lang`: its English, or the catalogue's Chinese under its context.
+
+    Registries (kinds, findings, statuses...) keep only their English names, so the Chinese
+    exists once, in the catalogue; `scripts/i18n_registries.py` puts their names there.
+    """
+    return translations(lang).pgettext(context, english)
+
+
+def label_pairs(context: str, names: Mapping[K, str]) -> dict[K, tuple[str, str]]:
+    """(Chinese, English) of each English name of a registry, the view most of its callers want."""
+    return {key: (registry_label(context, english, "zh"), english) for key, english in names.items()}
 
 
 def N_(message: str) -> str:

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from geo.errors import InputError
+from geo.i18n import registry_label
+
+KIND_CONTEXT = "parcel kind"  # the catalogue's context of the kinds' names
+PROPERTY_CONTEXT = "kind property"  # ... and of their properties' labels
 
 
 @dataclass(frozen=True)
@@ -13,8 +17,16 @@ class KindProperty:
 
     name: str
     type: type
-    label_zh: str
     label_en: str
+
+    def label(self, lang: str) -> str:
+        """The property's label in the user's language (Chinese from the catalogue)."""
+        return registry_label(PROPERTY_CONTEXT, self.label_en, lang)
+
+    @property
+    def label_zh(self) -> str:
+        """The property's Chinese label (how imported sheets name its column)."""
+        return self.label("zh")
 
 
 @dataclass(frozen=True)
@@ -22,52 +34,56 @@ class ParcelKind:
     """A kind of parcel with its own properties and patrol interval."""
 
     code: str
-    name_zh: str
     name_en: str
     patrol_interval_days: int
     properties: tuple[KindProperty, ...] = field(default=())
 
     def label(self, lang: str) -> str:
-        """The kind's name in the user's language."""
-        return self.name_zh if lang == "zh" else self.name_en
+        """The kind's name in the user's language (Chinese from the catalogue)."""
+        return registry_label(KIND_CONTEXT, self.name_en, lang)
+
+    @property
+    def name_zh(self) -> str:
+        """The kind's Chinese name."""
+        return self.label("zh")
 
 
 KINDS: dict[str, ParcelKind] = {
     kind.code: kind
     for kind in (
         ParcelKind(
-            "basic_farmland", "永久基本农田", "Basic farmland", 90,
+            "basic_farmland", "Basic farmland", 90,
             (
-                KindProperty("red_line_id", str, "红线编号", "Red line id"),
-                KindProperty("crop", str, "种植作物", "Crop"),
+                KindProperty("red_line_id", str, "Red line id"),
+                KindProperty("crop", str, "Crop"),
             ),
         ),
         ParcelKind(
-            "forest_patch", "林地图斑", "Forest patch", 60,
+            "forest_patch", "Forest patch", 60,
             (
-                KindProperty("patch_id", str, "图斑编号", "Patch id"),
-                KindProperty("supervision_year", int, "督查年度", "Supervision year"),
+                KindProperty("patch_id", str, "Patch id"),
+                KindProperty("supervision_year", int, "Supervision year"),
             ),
         ),
         ParcelKind(
-            "storage_plot", "储备土地", "Storage plot", 31,
+            "storage_plot", "Storage plot", 31,
             (
-                KindProperty("custodian", str, "委托看管单位", "Custodian"),
-                KindProperty("owner_agency", str, "收储单位", "Owner agency"),
+                KindProperty("custodian", str, "Custodian"),
+                KindProperty("owner_agency", str, "Owner agency"),
             ),
         ),
         ParcelKind(
-            "illegal_land", "违法用地", "Illegal land", 60,
+            "illegal_land", "Illegal land", 60,
             (
-                KindProperty("case_no", str, "案件编号", "Case number"),
-                KindProperty("penalty", str, "处罚决定", "Penalty"),
+                KindProperty("case_no", str, "Case number"),
+                KindProperty("penalty", str, "Penalty"),
             ),
         ),
         ParcelKind(
-            "temporary_land", "临时用地", "Temporary land", 60,
+            "temporary_land", "Temporary land", 60,
             (
-                KindProperty("permit_no", str, "批准文号", "Permit number"),
-                KindProperty("reclaim_by", str, "复垦期限", "Reclaim by"),
+                KindProperty("permit_no", str, "Permit number"),
+                KindProperty("reclaim_by", str, "Reclaim by"),
             ),
         ),
     )

@@ -30,6 +30,7 @@ from geo.audit import default_actor, record
 from geo.child_reader import ChildReader
 from geo.dialects import dialect_of
 from geo.errors import InputError
+from geo.i18n import NC_, translations
 from geo.local_time import local_iso
 from geo.orm import utc_now
 from geo.store import Store
@@ -56,31 +57,40 @@ from layers.streets import street_codes
 # overhead vanishes, small enough (a few MB of geometry) to keep memory flat.
 CHUNK = 10_000
 
-# name, type, Chinese header, English header
-_COMMON: tuple[tuple[str, str, str, str], ...] = (
-    ("code", "str", "编码", "Code"),
-    ("kind", "str", "类型", "Kind"),
-    ("name", "str", "名称", "Name"),
-    ("street_code", "str", "街道代码", "Street code"),
-    ("street_name", "str", "街道", "Street"),
-    ("village", "str", "村/社", "Village"),
-    ("area_m2", "float", "面积(m²)", "Area (m²)"),
-    ("area_mu", "float", "面积(亩)", "Area (mu)"),
-    ("status", "str", "状态代码", "Status code"),
-    ("status_label", "str", "状态", "Status"),
-    ("last_inspected_at", "datetime", "最近巡查时间(北京时间)", "Last inspected (Beijing time)"),
-    ("days_since", "int", "距最近巡查天数", "Days since inspected"),
-    ("inspections_count", "int", "巡查次数", "Inspections"),
-    ("last_inspection_id", "int", "最近巡查记录号", "Last inspection id"),
-)
-_TAIL: tuple[tuple[str, str, str, str], ...] = (
-    ("last_note", "str", "最近巡查备注", "Last note"),
-    ("demolished_total", "int", "累计拆除", "Demolished in all"),
-    ("rebuilt_total", "int", "累计重建", "Rebuilt in all"),
-    ("open_issue_refs", "str", "未完成整改问题", "Open issues"),
-    ("issue_states", "str", "整改问题及状态", "Issues and states"),
-    ("photo_flags", "str", "最近巡查照片疑点", "Last record's photo flags"),
-)
+
+def _labelled(columns: tuple[tuple[str, str, tuple[str, str]], ...]) -> tuple[tuple[str, str, str, str], ...]:
+    """(name, type, Chinese header, English header) of columns declared with their English header.
+
+    The Chinese header is the catalogue's (`geo.i18n`), under the "export column" context.
+    """
+    chinese = translations("zh")
+    return tuple((name, type_, chinese.pgettext(*label), label[1]) for name, type_, label in columns)
+
+
+_COMMON: tuple[tuple[str, str, str, str], ...] = _labelled((
+    ("code", "str", NC_("export column", "Code")),
+    ("kind", "str", NC_("export column", "Kind")),
+    ("name", "str", NC_("export column", "Name")),
+    ("street_code", "str", NC_("export column", "Street code")),
+    ("street_name", "str", NC_("export column", "Street")),
+    ("village", "str", NC_("export column", "Village")),
+    ("area_m2", "float", NC_("export column", "Area (m²)")),
+    ("area_mu", "float", NC_("export column", "Area (mu)")),
+    ("status", "str", NC_("export column", "Status code")),
+    ("status_label", "str", NC_("export column", "Status")),
+    ("last_inspected_at", "datetime", NC_("export column", "Last inspected (Beijing time)")),
+    ("days_since", "int", NC_("export column", "Days since inspected")),
+    ("inspections_count", "int", NC_("export column", "Inspections")),
+    ("last_inspection_id", "int", NC_("export column", "Last inspection id")),
+))
+_TAIL: tuple[tuple[str, str, str, str], ...] = _labelled((
+    ("last_note", "str", NC_("export column", "Last note")),
+    ("demolished_total", "int", NC_("export column", "Demolished in all")),
+    ("rebuilt_total", "int", NC_("export column", "Rebuilt in all")),
+    ("open_issue_refs", "str", NC_("export column", "Open issues")),
+    ("issue_states", "str", NC_("export column", "Issues and states")),
+    ("photo_flags", "str", NC_("export column", "Last record's photo flags")),
+))
 # Shapefile names (at most 10 characters) of the columns whose names are longer.
 _SHORT = {
     "street_code": "street_cd", "street_name": "street_nm", "status_label": "status_lbl",
@@ -104,11 +114,11 @@ def _headers(name: str, label_zh: str, label_en: str) -> tuple[str, ...]:
 
 declare_derived(h for c in (*_COMMON, *_TAIL) for h in _headers(c[0], c[2], c[3]))
 declare_derived(h for f in FINDINGS for h in _headers(f.name, f.label_zh, f.label_en))
-_WORDS = {
-    "zh": {"summary": "汇总", "rows": "地块数", "total": "合计", "title": "标题",
-           "as_of": "截至日期", "exported_at": "导出时间", "source": "数据来源",
-           "filters": "筛选条件", "crs": "坐标系"},
-    "en": {"summary": "Summary", "rows": "Parcels", "total": "Total"},
+_WORDS: dict[str, tuple[str, str]] = {
+    "summary": NC_("export", "Summary"), "rows": NC_("export", "Parcels"), "total": NC_("export", "Total"),
+    "title": NC_("export", "Title"), "as_of": NC_("export", "As of"),
+    "exported_at": NC_("export", "Exported at"), "source": NC_("export", "Source"),
+    "filters": NC_("export", "Filters"), "crs": NC_("export", "CRS"),
 }
 
 
@@ -182,10 +192,11 @@ def status_spec(kinds: Sequence[str], *, lang: str, metadata: dict[str, str]) ->
             own.append(name)
         layers.append(LayerSpec(code, kind.label(lang), (*common, *own)))
     categories = tuple(Category(s.code, s.label(lang), s.color) for s in STATUS_BY_CODE.values())
+    words = translations(lang)
     return ExportSpec(
-        title="地块状态" if zh else "Parcel status", fields=tuple(fields), layers=tuple(layers),
-        layer_column="kind", style=CategoryStyle("status", categories),
-        measures=("area_m2", "area_mu"), metadata=metadata, words=_WORDS["zh" if zh else "en"],
+        title=words.pgettext("export", "Parcel status"), fields=tuple(fields), layers=tuple(layers),
+        layer_column="kind", style=CategoryStyle("status", categories), measures=("area_m2", "area_mu"),
+        metadata=metadata, words={key: words.pgettext(*word) for key, word in _WORDS.items()},
     )
 
 

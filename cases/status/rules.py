@@ -17,6 +17,9 @@ import numpy as np
 import pandas as pd
 
 from cases.rules import patrol_interval_days
+from geo.i18n import registry_label
+
+STATUS_CONTEXT = "parcel status"  # the catalogue's context of the statuses' labels
 
 
 @dataclass(frozen=True)
@@ -24,25 +27,29 @@ class Status:
     """One parcel status: its code, labels and map colour."""
 
     code: str
-    label_zh: str
     label_en: str
     color: str
 
     def label(self, lang: str) -> str:
-        """The status's name in the user's language."""
-        return self.label_zh if lang == "zh" else self.label_en
+        """The status's name in the user's language (Chinese from the catalogue)."""
+        return registry_label(STATUS_CONTEXT, self.label_en, lang)
+
+    @property
+    def label_zh(self) -> str:
+        """The status's Chinese name."""
+        return self.label("zh")
 
 
 STATUS_BY_CODE: dict[str, Status] = {
     status.code: status
     for status in (
-        Status("uninspected", "未巡查", "Uninspected", "#BBBBBB"),
-        Status("compliant", "合规", "Compliant", "#009E73"),
-        Status("violation", "违法违规", "Violation", "#D55E00"),
-        Status("rectifying", "整改中", "Rectifying", "#E69F00"),
-        Status("rectified", "已整改", "Rectified", "#56B4E9"),
-        Status("recurrence", "新增反弹", "Recurrence", "#CC79A7"),
-        Status("overdue", "逾期未巡", "Overdue", "#0072B2"),
+        Status("uninspected", "Uninspected", "#BBBBBB"),
+        Status("compliant", "Compliant", "#009E73"),
+        Status("violation", "Violation", "#D55E00"),
+        Status("rectifying", "Rectifying", "#E69F00"),
+        Status("rectified", "Rectified", "#56B4E9"),
+        Status("recurrence", "Recurrence", "#CC79A7"),
+        Status("overdue", "Overdue", "#0072B2"),
     )
 }
 # Views of the registry in the shapes most callers want.

@@ -18,7 +18,8 @@ from cases.models import Inspection, Issue
 from cases.status.export_rows import status_spec
 from cases.status.rules import STATUSES
 from geo.errors import NotFoundError, PermissionDeniedError
-from layers.kinds import KINDS
+from geo.i18n import NC_, translations
+from layers.kinds import KIND_CONTEXT, KINDS
 from layers.models import Parcel, Street
 from maps.ogc.status_sql import SUMMARIES
 
@@ -41,7 +42,7 @@ class Collection:
     """One feature collection and how to query it."""
 
     id: str
-    title: tuple[str, str]  # zh, en
+    title: tuple[str, str]  # (context, English) message; its Chinese is in the catalogue
     key: Any  # the feature id, unique; pages follow its order
     queryables: dict[str, Queryable]
     geometry: Any | None = None
@@ -61,7 +62,7 @@ class Collection:
 
     def title_in(self, lang: str) -> str:
         """The title in the language asked for."""
-        return self.title[0 if lang == "zh" else 1]
+        return translations(lang).pgettext(*self.title)
 
     def base(self, *columns: Any) -> sa.Select:
         """A select of `columns` over this collection's rows (joins and fixed conditions applied)."""
@@ -87,7 +88,7 @@ def _parcel_collection(kind: str) -> Collection:
         STATUS: Queryable(None, "string", STATUSES),
     }
     return Collection(
-        id=kind, title=(meta.label("zh"), meta.label("en")), key=Parcel.code, queryables=queryables,
+        id=kind, title=(KIND_CONTEXT, meta.name_en), key=Parcel.code, queryables=queryables,
         geometry=Parcel.geom, spatial_index="parcels", street=Parcel.street_code, kind=kind,
         joins=((Street, Street.code == Parcel.street_code), (SUMMARIES, SUMMARIES.c.parcel_id == Parcel.id)),
         where=(Parcel.kind == kind, Parcel.retired_at.is_(None)),
@@ -99,7 +100,7 @@ _INSPECTION_PARCEL = sa.orm.aliased(Parcel, name="ip")
 COLLECTIONS: dict[str, Collection] = {
     **{kind: _parcel_collection(kind) for kind in KINDS},
     "streets": Collection(
-        id="streets", title=("街道", "Streets"), key=Street.code, geometry=Street.geom,
+        id="streets", title=NC_("collection", "Streets"), key=Street.code, geometry=Street.geom,
         spatial_index="streets", street=Street.code, queryables={
             "code": Queryable(Street.code, "string"), "name": Queryable(Street.name, "string"),
             "short_name": Queryable(Street.short_name, "string"),
@@ -107,7 +108,7 @@ COLLECTIONS: dict[str, Collection] = {
             "schematic": Queryable(Street.schematic, "boolean"),
         }),
     "inspections": Collection(
-        id="inspections", title=("巡查记录", "Inspections"), key=Inspection.id,
+        id="inspections", title=NC_("collection", "Inspections"), key=Inspection.id,
         # the recorded GPS position, else a point on the parcel's surface
         geometry=sa.func.coalesce(Inspection.gps, sa.func.ST_PointOnSurface(_INSPECTION_PARCEL.geom)),
         street=_INSPECTION_PARCEL.street_code,
@@ -129,7 +130,7 @@ COLLECTIONS: dict[str, Collection] = {
             "note": Queryable(Inspection.note, "string"),
         }),
     "issues": Collection(
-        id="issues", title=("整改问题", "Issues"), key=Issue.ref,
+        id="issues", title=NC_("collection", "Issues"), key=Issue.ref,
         readers=("manager", "analyst", "admin"), queryables={
             "ref": Queryable(Issue.ref, "string"), "category": Queryable(Issue.category, "integer"),
             "title": Queryable(Issue.title, "string"), "finding": Queryable(Issue.finding, "string"),

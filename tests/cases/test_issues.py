@@ -14,6 +14,7 @@ from cases.issues import (
     add_issue,
     add_measure,
     add_note,
+    category_label,
     issue_detail,
     ledger_frame,
     link_parcels,
@@ -21,7 +22,7 @@ from cases.issues import (
     measure_done,
     set_state,
 )
-from cases.ledger_io import export_ledger, import_ledger
+from cases.ledger_io import ISSUE_SHEETS, MEASURE_SHEETS, SHEETS, export_ledger, import_ledger, sheet_name
 from cases.models import Issue, Measure
 from cases.report import build_report
 from cases.report_text import render_report
@@ -222,3 +223,11 @@ def test_ledger_excel_export_survives_control_characters_stored_before_they_were
         out = export_ledger(session, tmp_path / "ledger.xlsx", as_of="2022-10-25")
     sheet = pd.read_excel(out, sheet_name="问题台账")
     assert sheet.loc[0, "问题"] == "临时用地复垦" and "补苗复耕" in sheet.loc[0, "措施"]
+
+
+def test_categories_and_ledger_sheets_are_named_from_the_catalogue() -> None:
+    assert category_label(2, "zh") == "履职尽责担当不足" and category_label(2, "en") == "Duty performance"
+    assert category_label(6, "zh") == "第6类" and category_label(6, "en") == "Category 6"
+    assert [sheet_name(s, "zh") for s in SHEETS] == ["问题台账", "措施"]
+    assert [sheet_name(s, "en") for s in SHEETS] == ["issues", "measures"]
+    assert sheet_name("issues", "zh") in ISSUE_SHEETS and sheet_name("measures", "zh") in MEASURE_SHEETS

@@ -54,7 +54,7 @@ def test_excel_shows_beijing_time_and_formatted_numbers(
         width = sheet.column_dimensions[get_column_letter(index)].width
         assert width >= min(40, len(label)), label
     summary = {r[0]: r[1] for r in openpyxl.load_workbook(path).worksheets[0].iter_rows(values_only=True)}
-    exported = next(v for k, v in summary.items() if k in ("导出时间", "exported_at"))
+    exported = next(v for k, v in summary.items() if k in ("导出时间", "Exported at"))
     assert exported.endswith("+08:00")
 
 

@@ -23,7 +23,7 @@ from scripts.cli import app
 from tests.maps.web.conftest import Site
 
 PYTHON_TYPES = {"count": int, "area": float, "flag": bool}
-MADE_UP = Finding("ponds_count", "count", "--ponds", "Fish ponds dug.", "鱼塘数", "Ponds", maximum=100)
+MADE_UP = Finding("ponds_count", "count", "--ponds", "Fish ponds dug.", "Ponds", maximum=100)
 
 
 class _Inputs(HTMLParser):

@@ -186,6 +186,18 @@ def test_every_resource_answers_in_html_too(api) -> None:
     assert "<img src=x" not in page.text  # the nasty parcel name is escaped
 
 
+def test_collection_titles_and_page_words_come_from_the_catalogue(api) -> None:
+    zh = api.get("/ogc/collections", params={"f": "html", "lang": "zh"}).text
+    en = api.get("/ogc/collections", params={"f": "html", "lang": "en"}).text
+    assert "<td>街道</td>" in zh and "<td>永久基本农田</td>" in zh
+    assert "<h2>链接</h2>" in zh and ">要素</a>" in zh
+    assert "<td>Streets</td>" in en and "<td>Basic farmland</td>" in en and "<h2>Links</h2>" in en
+    assert ">items</a>" in en and "链接" not in en
+    listed = api.get("/ogc/collections", params={"lang": "zh"}).json()["collections"]
+    titles = {c["id"]: c["title"] for c in listed}
+    assert titles["inspections"] == "巡查记录" and titles["issues"] == "整改问题"
+
+
 def test_api_definition_is_openapi_30(api) -> None:
     """/conf/oas30/oas-definition-1."""
     reply = api.get("/ogc/api")
