@@ -6,8 +6,8 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import date, datetime
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -117,74 +117,40 @@ def member_of(column: Any, values: Sequence[Any]) -> sa.ColumnElement[bool]:
     return column == sa.any_(sa.bindparam(None, list(values), type_=array))
 
 
-_COPY_ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
-_COPY_NULL = "\\N"
-
-
-def _escaped(texts: list[str], column: str) -> list[str]:
-    """Texts escaped for COPY's text format, all at once: joined on NUL (which text
-    cannot hold in PostgreSQL, and imports refuse), escaped, split again."""
-    joined = "\0".join(texts)
-    if not texts:
-        return []
-    if joined.count("\0") != len(texts) - 1:
-        raise StoreError(f"{column}: text holds a NUL character, which PostgreSQL cannot store")
-    for plain, escape in _COPY_ESCAPES:
-        joined = joined.replace(plain, escape)
-    return joined.split("\0")
-
-
-def _float_text(value: float) -> str:
-    text = repr(float(value))
-    return {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}.get(text, text)
-
-
-# How each Python type becomes COPY text (str is escaped; None becomes \N).
-_TEXT_OF: dict[type, Callable[[Any], str]] = {
-    int: int.__repr__, float: _float_text, bool: lambda v: "t" if v else "f",
-    datetime: datetime.isoformat, date: date.isoformat, np.int64: str, np.float64: _float_text,
-}
-
-
-def _copy_column(values: Sequence[Any], column: str) -> list[str]:
-    """One column of a batch as COPY text fields, converted a column at a time."""
-    kinds = set(map(type, values)) - {type(None)}
-    if len(kinds) > 1 or not kinds <= {str, *_TEXT_OF}:
-        raise TypeError(f"COPY of {column}: cannot send values of types {sorted(k.__name__ for k in kinds)}")
-    kind = next(iter(kinds), str)
-    cells = np.empty(len(values), dtype=object)
-    cells[:] = values
-    present = np.not_equal(cells, None)
-    given = cells[present].tolist()
-    cells[:] = _COPY_NULL
-    cells[present] = _escaped(given, column) if kind is str else list(map(_TEXT_OF[kind], given))
-    return cells.tolist()
+def _copy_types(conn: Connection, table: str, columns: Sequence[str]) -> list[str]:
+    """Binary COPY types of the columns: geometry travels as EWKB (bytea), JSON as its text."""
+    types = dict(conn.execute(
+        text("SELECT column_name, udt_name FROM information_schema.columns WHERE table_name = :t"),
+        {"t": table},
+    ).all())
+    wire = {"geometry": "bytea", "json": "text", "jsonb": "text"}
+    return [wire.get(types[c], types[c]) for c in columns]
 
 
 def bulk_insert(
     conn: Connection, table: str, columns: Sequence[str], geometry_column: str, srid: int,
     rows: Iterable[Sequence[Any]], geoms: NDArray[np.object_],
 ) -> int:
-    """Insert rows and their geometries (aligned) with one text COPY; returns the count.
+    """Insert rows and their geometries (aligned) with binary COPY; returns the count.
 
-    The COPY text is built a column at a time (escaping, numbers, hex EWKB as
-    ogr2ogr sends it) and written in one call: handing psycopg one row at a
-    time cost more than the server's work. The typed column checks the SRID.
+    Binary COPY of EWKB is several times faster than INSERTs or text COPY;
+    the typed column checks the SRID.
     """
     names = [*columns, geometry_column]
-    batch = list(rows)
-    if not batch:
-        return 0
-    ewkb = shapely.to_wkb(shapely.set_srid(geoms, srid), hex=True, include_srid=True).tolist()
-    fields = [_copy_column(values, name) for name, values in zip(columns, zip(*batch, strict=True),
-                                                                 strict=True)]
-    fields.append(_copy_column(ewkb, geometry_column))
+    ewkb = shapely.to_wkb(shapely.set_srid(geoms, srid), include_srid=True)
     dbapi = conn.connection.driver_connection
     if dbapi is None:
         raise StoreError("no PostgreSQL connection for COPY")
-    with dbapi.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
-        copy.write("\n".join(map("\t".join, zip(*fields, strict=True))) + "\n")
-    return len(batch)
+    types = _copy_types(conn, table, names)
+    count = 0
+    with dbapi.cursor() as cursor, cursor.copy(
+        f"COPY {table} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)"
+    ) as copy:
+        copy.set_types(types)
+        for row, geometry in zip(rows, ewkb, strict=True):
+            copy.write_row([*row, geometry])
+            count += 1
+    return count
 
 
 def timestamp(value: datetime) -> datetime:
