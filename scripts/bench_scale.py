@@ -71,9 +71,9 @@ def _in_child(work: Callable[..., T], *args: object) -> T:
 def _import(backend: str, n: int, folder: Path, pg: str | None) -> Row:
     source = _in_child(write_parcels_gpkg, folder / f"import-{n}.gpkg", n)
     if backend == "spatialite":
-        (ours, peak), (ref, _) = bench_import._spatialite(source, folder)
+        (ours, _cpu, peak), (ref, _, _) = bench_import._spatialite(source, folder)
     else:
-        (ours, peak), (ref, _) = bench_import._postgis(source, pg or "")
+        (ours, _cpu, peak), (ref, _, _) = bench_import._postgis(source, pg or "")
     for leftover in ("ours.sqlite", "ogr.sqlite"):
         (folder / leftover).unlink(missing_ok=True)
     source.unlink()

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+import cases.status.export_rows  # noqa: F401  (declares the columns an export derives: re-imports leave them out)
 from cases.status.derive import parcel_status, status_frame
 from cases.status.rules import STATUSES
 from geo.audit import default_actor

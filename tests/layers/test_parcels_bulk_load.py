@@ -34,13 +34,16 @@ def _gpkg(path: Path, first: int, count: int) -> Path:
 
 
 def _schema(store: Store) -> list[tuple[str, str]]:
-    """The parcels table's indexes and triggers, as the database defines them."""
+    """The parcels table's indexes and triggers (PostGIS: indexes and constraints), as the database
+    defines them."""
     with store.engine.connect() as conn:
         if store.is_spatialite:
             sql = ("SELECT name, sql FROM sqlite_master "
                    "WHERE tbl_name = 'parcels' AND type IN ('index', 'trigger')")
         else:
-            sql = "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'parcels'"
+            sql = ("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'parcels' UNION ALL "
+                   "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                   "WHERE conrelid = CAST('parcels' AS regclass)")
         return sorted((name, definition or "") for name, definition in conn.exec_driver_sql(sql))
 
 
@@ -76,11 +79,11 @@ def test_loads_into_an_empty_and_a_filled_table_are_all_in_the_spatial_index(sto
     assert "P000" in _in_box(store, 113.4041, 113.4046)
 
 
-def _load(store: Store, batches: object) -> None:
+def _load(store: Store, batches: object, street: str | None = None) -> None:
     stamp = store.backend.timestamp(datetime.now(UTC))
     with store.engine.begin() as conn:
         store.backend.bulk_load(conn, "parcels", INSERT_COLUMNS, "geom", 4490, (
-            ([(f"Q{start + i}", "basic_farmland", None, None, None, 1.0, "{}", None, stamp, stamp)
+            ([(f"Q{start + i}", "basic_farmland", None, street, None, 1.0, "{}", None, stamp, stamp)
               for i in range(len(geoms))], geoms) for start, geoms in batches  # type: ignore[attr-defined]
         ))
 
@@ -111,6 +114,22 @@ def test_a_load_of_the_wrong_geometry_type_is_refused_whole(store: Store):
     assert _schema(store) == before
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM parcels").scalar() == 0
+
+
+def test_a_first_load_breaking_a_foreign_key_is_refused_whole(store: Store):
+    """PostGIS checks a first load's foreign keys once at the end: the load still fails, naming the key."""
+    if store.is_spatialite:
+        pytest.skip("SpatiaLite stores do not enforce foreign keys")
+    before = _schema(store)
+    assert any("FOREIGN KEY (street_code)" in definition for _name, definition in before)
+    with pytest.raises((sa.exc.DBAPIError, psycopg.Error), match=r"street_code\)=\(999999999\)"):
+        _load(store, [(0, _squares(3))], street="999999999")
+    assert _schema(store) == before
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM parcels").scalar() == 0
+    _load(store, [(0, _squares(2))])  # the keys are still there, and checked row by row into a filled table
+    with pytest.raises((sa.exc.DBAPIError, psycopg.Error), match="street_code"):
+        _load(store, [(5, _squares(1))], street="999999999")
 
 
 def test_rows_checked_in_chunks_keep_their_feature_numbers(
