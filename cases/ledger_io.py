@@ -25,14 +25,30 @@ from geo.i18n import NC_, translations
 from layers.export_excel import excel_text, no_formulas
 from layers.export_text import csv_frame
 
-ISSUE_HEADERS: dict[str, str] = {
-    "ref": "编号", "category": "类别", "title": "问题", "finding": "问题描述",
-    "lead_department": "责任部门", "partner_departments": "配合部门", "deadline": "整改期限",
-    "state": "状态", "state_on": "状态日期", "opened_on": "立项日期", "parcels": "关联地块",
-}
-MEASURE_HEADERS: dict[str, str] = {
-    "ref": "问题编号", "text": "措施", "owner": "责任单位", "due": "完成期限", "done_on": "完成日期",
-}
+# The ledger's columns: the English headers are the keys; the Chinese ones are in the catalogue.
+_ISSUE_COLUMNS = (
+    NC_("ledger issue column", "ref"), NC_("ledger issue column", "category"),
+    NC_("ledger issue column", "title"), NC_("ledger issue column", "finding"),
+    NC_("ledger issue column", "lead_department"), NC_("ledger issue column", "partner_departments"),
+    NC_("ledger issue column", "deadline"), NC_("ledger issue column", "state"),
+    NC_("ledger issue column", "state_on"), NC_("ledger issue column", "opened_on"),
+    NC_("ledger issue column", "parcels"),
+)
+_MEASURE_COLUMNS = (
+    NC_("ledger measure column", "ref"), NC_("ledger measure column", "text"),
+    NC_("ledger measure column", "owner"), NC_("ledger measure column", "due"),
+    NC_("ledger measure column", "done_on"),
+)
+_MEASURES_LISTED = NC_("ledger issue column", "measures")  # the issues sheet's list of measures
+
+
+def _chinese(columns: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    words = translations("zh")
+    return {key: words.pgettext(context, key) for context, key in columns}
+
+
+ISSUE_HEADERS = _chinese(_ISSUE_COLUMNS)
+MEASURE_HEADERS = _chinese(_MEASURE_COLUMNS)
 LIST_SPLIT = re.compile(r"[、,，;；]\s*")
 STATE_WORDS = {zh: code for code, (zh, _en) in STATE_LABELS.items()} | {
     en: code for code, (_zh, en) in STATE_LABELS.items()}
@@ -181,7 +197,7 @@ def ledger_tables(
         "parcels": frame["parcels"].str.replace(",", "、"),
     })
     if lang == "zh":
-        table = table.rename(columns=ISSUE_HEADERS | {"measures": "措施"})
+        table = table.rename(columns=ISSUE_HEADERS | _chinese((_MEASURES_LISTED,)))
         measures = measures.rename(columns=MEASURE_HEADERS)
     else:
         table.insert(2, "category_name", table["category"].map(lambda c: category_label(int(c), "en")))
