@@ -34,6 +34,7 @@ from geo.orm import utc_now
 from layers.query import parcels_frame, streets_frame
 from maps.geojson import feature_collection, round_geometries, script_safe, to_json
 from maps.web.deps import CsrfDep, SessionDep, SettingsDep, StoreDep
+from maps.web.field_words import words_script
 from maps.web.inspecting import log_once, saved_uploads
 from maps.web.pages import csrf_for, page_lang, render
 from maps.web.policy import inspection_writer, limited_to_streets
@@ -65,6 +66,12 @@ def service_worker() -> FileResponse:
     """The service worker, from `/field/` so that its scope is the app."""
     return FileResponse(FIELD_STATIC / "sw.js", media_type="text/javascript",
                         headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/field/"})
+
+
+@router.get("/field/words.js", include_in_schema=False)
+def words() -> Response:
+    """The app's words in every language, from the catalogue; part of the offline shell."""
+    return Response(words_script(), media_type="text/javascript", headers={"Cache-Control": "no-cache"})
 
 
 @router.get("/field/manifest.webmanifest", include_in_schema=False)

@@ -21,7 +21,7 @@ from PIL import Image
 from cases.models import Inspection
 from cases.rules import FINDINGS, MAX_COUNT
 from geo.errors import InputError
-from maps.web.routers.field import refusal
+from maps.web.routers.field import FIELD_STATIC, refusal
 from tests.maps.conftest import FENGHUANG, QIANJIN
 from tests.maps.web.conftest import PASSWORD, Site, running
 
@@ -208,3 +208,23 @@ def test_a_message_naming_a_field_marks_none_without_the_errors_field(message: s
     """The message is never read for a field: only `err.field` says which input to mark."""
     assert refusal(InputError(message), "zh") == ("", message)
 
+
+
+WORDS_SCRIPT = re.compile(r"\Awindow\.FIELD_WORDS = (\{.*\});\n\Z", re.S)
+
+
+def test_the_apps_words_come_from_the_catalogue_in_both_languages(site: Site) -> None:
+    """Every word app.js asks for exists in both languages, the Chinese from the catalogue, and
+    the words are part of the offline shell (the language switch works without signal)."""
+    reply = site.client().get("/field/words.js")
+    assert reply.headers["content-type"].startswith("text/javascript")
+    words = json.loads(WORDS_SCRIPT.match(reply.text).group(1))
+    app = (FIELD_STATIC / "app.js").read_text(encoding="utf-8")
+    asked = set(re.findall(r'\bt\("(\w+)"', app))
+    assert asked and asked <= set(words["zh"]) == set(words["en"])
+    assert words["zh"]["queue_count"] == "{n} 条待上传" and words["en"]["lang"] == "中文"
+    assert words["zh"]["groups"] == {"1": "需立即处理", "2": "逾期未巡", "3": "7 天内到期", "4": "其他"}
+    untranslated = [k for k, v in words["zh"].items() if k != "groups" and v == words["en"][k]]
+    assert untranslated == []
+    assert "WORDS = {" not in app  # no second table of words in the script
+    assert '"/field/words.js"' in SHELL_LIST.search((FIELD_STATIC / "sw.js").read_text()).group(1)

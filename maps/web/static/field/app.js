@@ -5,50 +5,7 @@
 (function () {
   "use strict";
   var S = window.FieldStore;
-  var WORDS = {
-    zh: {
-      app: "土地巡查", lang: "English", sign_out: "退出", sync: "上传", tab_list: "巡查清单", tab_map: "地图",
-      tab_queue: "待上传", my_position: "我的位置", inspected_at: "巡查时间", use_gps: "获取当前位置",
-      note: "备注", photos: "照片", photo_hint: "最多 10 张，每张不超过 20 MB", save: "保存到手机",
-      cancel: "取消", queue_count: "{n} 条待上传", fresh: "离线数据更新于 {t}", no_data: "尚无离线数据",
-      online: "在线", offline: "离线", expired: "登录已过期：请重新登录，记录会在登录后上传。",
-      sign_in: "登录", saved: "已保存到手机，待上传", sent: "已上传 {n} 条", refused: "{n} 条被退回，请修改",
-      no_network: "无网络，恢复后自动上传", sending: "正在上传…",
-      confirm_sign_out: "还有 {n} 条记录未上传，退出将删除它们。确定退出？",
-      other_users: "另有 {n} 条由其他用户记录，需其本人登录后上传", edit: "修改", log: "登记",
-      last_visit: "上次巡查 {t}", never: "从未巡查", interval: "周期 {n} 天", due_in: "{n} 天后到期",
-      overdue_by: "逾期 {n} 天", issues: "整改问题", distance: "{n} 米",
-      conflict: "{code}：{reason}，已提交管理员复核", by_distance: "按距离排序",
-      no_distance_offline: "离线时按紧急程度排序；联网后可按距离排序",
-      parcel_code: "地块编号", choose_parcel: "请选择地块", not_number: "不是数字", not_whole: "须为整数",
-      too_small: "不能小于 {n}", too_large: "不能大于 {n}", required: "必填", too_many_photos: "最多 {n} 张",
-      photo_too_big: "{name} 超过 20 MB", remove: "删除", fix_errors: "请修改标出的项目", gps: "定位",
-      no_gps: "无法获取位置", empty_queue: "没有待上传的记录", photo_count: "{n} 张照片",
-      groups: { 1: "需立即处理", 2: "逾期未巡", 3: "7 天内到期", 4: "其他" },
-    },
-    en: {
-      app: "Land patrol", lang: "中文", sign_out: "Sign out", sync: "Upload", tab_list: "Patrol", tab_map: "Map",
-      tab_queue: "Waiting", my_position: "My position", inspected_at: "Inspected at", use_gps: "Use my position",
-      note: "Note", photos: "Photos", photo_hint: "Up to 10, each up to 20 MB", save: "Save on the phone",
-      cancel: "Cancel", queue_count: "{n} waiting to upload", fresh: "Offline data from {t}",
-      no_data: "No offline data yet", online: "Online", offline: "Offline",
-      expired: "Session expired: sign in again and the records will upload.", sign_in: "Sign in",
-      saved: "Saved on the phone, waiting to upload", sent: "{n} uploaded", refused: "{n} refused: please edit",
-      no_network: "No network: they upload when it returns", sending: "Uploading…",
-      confirm_sign_out: "{n} records are not uploaded yet; signing out deletes them. Sign out?",
-      other_users: "{n} more were recorded by other users; they upload when that user signs in",
-      edit: "Edit", log: "Log", last_visit: "Last visit {t}", never: "Never inspected", interval: "every {n} days",
-      due_in: "due in {n} days", overdue_by: "{n} days overdue", issues: "Issues", distance: "{n} m",
-      conflict: "{code}: {reason}; sent to a manager for review", by_distance: "Sort by distance",
-      no_distance_offline: "Offline the list keeps the urgency order; online it can sort by distance",
-      parcel_code: "Parcel code", choose_parcel: "choose a parcel", not_number: "is not a number",
-      not_whole: "must be a whole number", too_small: "must be at least {n}", too_large: "must be at most {n}",
-      required: "required", too_many_photos: "at most {n}", photo_too_big: "{name} is over 20 MB",
-      remove: "Remove", fix_errors: "Please fix the marked fields", gps: "GPS", no_gps: "No position",
-      empty_queue: "Nothing waiting to upload", photo_count: "{n} photos",
-      groups: { 1: "Act now", 2: "Overdue", 3: "Due within 7 days", 4: "The rest" },
-    },
-  };
+  var WORDS = window.FIELD_WORDS;  /* /field/words.js: the catalogue's words, both languages */
   var state = {
     lang: /(?:^|;\s*)lp_lang=en/.test(document.cookie) ? "en" : "zh",
     user: null, csrf: null, expired: false, pack: null, records: [], editing: null, photos: [],

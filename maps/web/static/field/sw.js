@@ -3,10 +3,11 @@
    page (the sign-in page carries a CSRF token) always go to the network and are never stored here;
    the app itself keeps the signed-in user's data in IndexedDB and clears it on sign-out. */
 "use strict";
-var CACHE = "landpatrol-field-shell-v2";
+var CACHE = "landpatrol-field-shell-v3";
 var SHELL = [
   "/field/",
   "/field/manifest.webmanifest",
+  "/field/words.js",
   "/static/field/field.css",
   "/static/field/store.js",
   "/static/field/app.js",
