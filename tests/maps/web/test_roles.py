@@ -26,6 +26,7 @@ ADMINS = frozenset({"admin"})
 PUBLIC = {("GET", "/login"), ("GET", "/lang/{lang}"), ("GET", "/openapi.json"), ("POST", "/login"),
           # The field app's shell: the same bytes for everyone, no user data (its data is under /api/field).
           ("GET", "/field/"), ("GET", "/field/sw.js"), ("GET", "/field/manifest.webmanifest"),
+          ("GET", "/field/words.js"),
           # OGC API: these name no data; /ogc/collections lists only what the caller may read
           ("GET", "/ogc"), ("GET", "/ogc/"), ("GET", "/ogc/conformance"), ("GET", "/ogc/api"),
           ("GET", "/ogc/collections")}
