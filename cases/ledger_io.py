@@ -21,7 +21,7 @@ from cases.issue_state import STATE_LABELS
 from cases.issues import add_issue, add_measure, category_label, ledger_frame, link_parcels
 from cases.models import Issue
 from geo.errors import InputError, LandpatrolError, NotFoundError
-from geo.i18n import NC_, translations
+from geo.i18n import NC_, registry_label, translations
 from layers.export_excel import excel_text, no_formulas
 from layers.export_text import csv_frame
 
@@ -43,8 +43,7 @@ _MEASURES_LISTED = NC_("ledger issue column", "measures")  # the issues sheet's 
 
 
 def _chinese(columns: tuple[tuple[str, str], ...]) -> dict[str, str]:
-    words = translations("zh")
-    return {key: words.pgettext(context, key) for context, key in columns}
+    return {key: registry_label(context, key, "zh") for context, key in columns}
 
 
 ISSUE_HEADERS = _chinese(_ISSUE_COLUMNS)
