@@ -12,6 +12,7 @@ standing where pandas has NaN; tests/maps/ogc/test_status_sql.py holds it to
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -67,6 +68,14 @@ def _by_kind(values: dict[str, Any], default: Any) -> Any:
     return sa.case(*((Parcel.kind == kind, value) for kind, value in values.items()), else_=default)
 
 
+@cache
+def _falling_by_kind() -> sa.ColumnElement[bool]:
+    """Whether the findings fell, by the parcel's kind: the largest part of the expression and
+    the same for every request, so built once (an expression is immutable)."""
+    return _by_kind({k: _falling(m) for k, m in KIND_VIOLATION_MEASURES.items()},
+                    _falling(DEFAULT_VIOLATION_MEASURES))
+
+
 def status_expression(*, instant: datetime, open_issue: sa.ColumnElement[bool]) -> sa.ColumnElement[str]:
     """The status of `parcels` LEFT JOIN `parcel_summaries` (the present), as `classify` ranks it.
 
@@ -77,8 +86,7 @@ def status_expression(*, instant: datetime, open_issue: sa.ColumnElement[bool]) 
     violation = sa.literal_column(violation_sql(kind_column="parcels.kind", alias="parcel_summaries"))
     latest = sa.and_(s.last_inspection_id.is_not(None), violation == 1)
     recurred = s.last_clean_at > s.first_violation_at
-    falling = _by_kind({k: _falling(m) for k, m in KIND_VIOLATION_MEASURES.items()},
-                       _falling(DEFAULT_VIOLATION_MEASURES))
+    falling = _falling_by_kind()
     due = {kind: instant - timedelta(days=patrol_interval_days(kind)) for kind in KINDS}
     late = s.last_inspected_at < _by_kind(
         {k: sa.literal(v, UTCDateTime) for k, v in due.items()},
