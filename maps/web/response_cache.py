@@ -37,10 +37,17 @@ def data_version(session: Session) -> int:
 
 def cache_version(session: Session) -> str:
     """The data version and the count of the newest events, which a late commit below the newest changes."""
-    newest = data_version(session)
-    recent = session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
-                            .where(AuditEvent.id > newest - LATE_COMMIT_IDS))
-    return f"{newest}.{recent}"
+    return data_stamp(session)[0]
+
+
+def data_stamp(session: Session) -> tuple[str, datetime | None]:
+    """`cache_version` and when its newest event happened (a response's Last-Modified), read in
+    one statement: every request of the OGC API asks for both before anything else."""
+    newest = sa.select(sa.func.coalesce(sa.func.max(AuditEvent.id), 0)).scalar_subquery()
+    recent = sa.select(sa.func.count()).where(AuditEvent.id > newest - LATE_COMMIT_IDS).scalar_subquery()
+    at = sa.select(AuditEvent.at).where(AuditEvent.id == newest).scalar_subquery()
+    number, count, when = session.execute(sa.select(newest, recent, at)).one()
+    return f"{number}.{count}", when
 
 
 class ResponseCache:

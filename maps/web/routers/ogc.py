@@ -15,6 +15,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from email.utils import format_datetime
 from typing import Any
 
@@ -25,7 +26,6 @@ from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 
 from cases.models import User
-from geo.audit import AuditEvent
 from geo.errors import NotFoundError, PermissionDeniedError
 from geo.orm import utc_now
 from geo.store import Store
@@ -50,7 +50,7 @@ from maps.web.deps import SignInRequired, get_current_user
 from maps.web.i18n import pick_lang
 from maps.web.pages import render
 from maps.web.policy import check_street, limited_to_streets
-from maps.web.response_cache import cache_version
+from maps.web.response_cache import data_stamp
 
 router = APIRouter(prefix="/ogc", include_in_schema=False)
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="landpatrol", Basic realm="landpatrol", charset="UTF-8"'}
@@ -142,31 +142,29 @@ def _base(request: Request) -> str:
 
 @dataclass(frozen=True)
 class Tag:
-    """A response's ETag, the audit event behind it (Last-Modified) and the data version it read."""
+    """A response's ETag, when the data last changed (Last-Modified) and the data version it read."""
 
     etag: str
-    event: AuditEvent | None
+    modified: datetime | None
     version: str  # `cache_version`, read once a request and handed to the response cache
 
 
 def _etag(request: Request, session: Session, who: Caller, fmt: str) -> Tag:
-    version = cache_version(session)
-    newest = int(version.partition(".")[0])  # `data_version`
+    version, modified = data_stamp(session)
     minute = utc_now().strftime("%Y-%m-%dT%H:%M")
     scope = f"{who.role}:{','.join(who.streets or ['*'])}"
     raw = f"{version}|{minute}|{scope}|{fmt}|{request.url.path}?{request.url.query}"
-    event = session.get(AuditEvent, newest) if newest else None
-    return Tag('"' + hashlib.sha256(raw.encode()).hexdigest()[:32] + '"', event, version)
+    return Tag('"' + hashlib.sha256(raw.encode()).hexdigest()[:32] + '"', modified, version)
 
 
-def _reply(request: Request, body: str | bytes, media: str, etag: str, event: AuditEvent | None,
+def _reply(request: Request, body: str | bytes, media: str, etag: str, modified: datetime | None,
            extra: dict[str, str] | None = None) -> Response:
     raw = body.encode() if isinstance(body, str) else body
     payload, coding = compress(raw, request.headers.get("accept-encoding", ""))
     headers = {"ETag": etag, "Vary": "Accept, Accept-Encoding, Authorization, Cookie",
                "Cache-Control": "private, no-cache", **(extra or {})}
-    if event is not None:
-        headers["Last-Modified"] = format_datetime(event.at, usegmt=True)
+    if modified is not None:
+        headers["Last-Modified"] = format_datetime(modified, usegmt=True)
     if coding:
         headers["Content-Encoding"] = coding
     return Response(payload, media_type=media, headers=headers)
@@ -186,15 +184,15 @@ def _document(request: Request, who: Caller, build: Any, *, title: str,
     store: Store = request.app.state.store
     with store.session() as session:
         tag = _etag(request, session, who, fmt)
-        etag, event = tag.etag, tag.event
+        etag, modified = tag.etag, tag.modified
         unchanged = _not_modified(request, etag)
         if unchanged is not None:
             return unchanged
         doc = build(session, fmt)
     if fmt == "html":
         page = render(request, "ogc_document.html", {"title": title, "doc": doc})
-        return _reply(request, page.body, documents.HTML, etag, event, headers)
-    return _reply(request, json.dumps(doc, ensure_ascii=False), media, etag, event, headers)
+        return _reply(request, page.body, documents.HTML, etag, modified, headers)
+    return _reply(request, json.dumps(doc, ensure_ascii=False), media, etag, modified, headers)
 
 
 def _lang(request: Request) -> str:
@@ -306,7 +304,7 @@ def _features(request: Request, collection_id: str, feature_id: str | None) -> R
         who = caller(request, session)
         _readable(session, who, found)
         tag = _etag(request, session, who, fmt)
-        etag, event = tag.etag, tag.event
+        etag, modified = tag.etag, tag.modified
         unchanged = _not_modified(request, etag)
         if unchanged is not None:
             return unchanged
@@ -331,8 +329,8 @@ def _features(request: Request, collection_id: str, feature_id: str | None) -> R
         if fmt == "html":
             html = render(request, "ogc_items.html", {"title": f"{found.id} {feature_id}",
                                                       "features": features, "links": feature["links"]})
-            return _reply(request, html.body, documents.HTML, etag, event, headers)
-        return _reply(request, json.dumps(feature, ensure_ascii=False), documents.GEOJSON, etag, event,
+            return _reply(request, html.body, documents.HTML, etag, modified, headers)
+        return _reply(request, json.dumps(feature, ensure_ascii=False), documents.GEOJSON, etag, modified,
                       headers)
     body = documents.feature_collection(_base(request), found, page, query, params, stamp)
     if fmt == "html":
@@ -340,8 +338,8 @@ def _features(request: Request, collection_id: str, feature_id: str | None) -> R
         html = render(request, "ogc_items.html", {
             "title": found.title_in(lang), "features": doc["features"], "links": doc["links"],
             "matched": page.matched, "returned": page.returned})
-        return _reply(request, html.body, documents.HTML, etag, event, headers)
-    return _reply(request, body, documents.GEOJSON, etag, event, headers)
+        return _reply(request, html.body, documents.HTML, etag, modified, headers)
+    return _reply(request, body, documents.GEOJSON, etag, modified, headers)
 
 
 @router.get("/collections/{collection_id}/items")

@@ -70,3 +70,25 @@ def test_a_write_committed_after_a_newer_one_is_not_hidden_by_the_cache(store):
             assert cache.get_or_build(reader, ("k",), build, now=at) == "body 1"
     with store.session() as reader:
         assert cache.get_or_build(reader, ("k",), build, now=at) == "body 2"
+
+
+def test_the_stamp_is_the_version_and_the_newest_events_time(store):
+    """One statement gives what the OGC API reads first: the version and Last-Modified."""
+    import sqlalchemy as sa
+    from sqlalchemy import event
+
+    from geo.audit import AuditEvent
+    from maps.web.response_cache import data_stamp
+
+    with store.session() as session:
+        before = session.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
+        for key in ("1", "2"):
+            record(session, actor="t", action="inspection.log", entity="inspection", key=key)
+        session.flush()
+        newest = session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+        statements: list[str] = []
+        event.listen(session.get_bind(), "before_cursor_execute", lambda *a: statements.append(a[2]))
+        version, modified = data_stamp(session)
+        assert len(statements) == 1
+        assert version == f"{newest.id}.{min(before + 2, 1000)}"
+        assert modified == newest.at and modified.tzinfo is not None
