@@ -5,6 +5,10 @@ Desktop GIS cannot sign in with a form, so a request may carry an API token
 without one, the web session counts; without either, only public collections
 answer. ETags come from the store's data version (`response_cache.data_version`)
 and the minute, as the response cache's do: status moves with the clock.
+
+Reads go to the replica when one is given (`--db-read`, `Store.reader()`), so
+analysts' layers never load the primary; tokens and users are still checked on
+the primary, so a revoked token fails at once however far the replica lags.
 """
 
 from __future__ import annotations
@@ -182,7 +186,7 @@ def _document(request: Request, who: Caller, build: Any, *, title: str,
     """A JSON document (or its HTML page), with ETag and compression."""
     fmt = _format(request)
     store: Store = request.app.state.store
-    with store.session() as session:
+    with store.reader().session() as session:
         tag = _etag(request, session, who, fmt)
         etag, modified = tag.etag, tag.modified
         unchanged = _not_modified(request, etag)
@@ -300,8 +304,9 @@ def _features(request: Request, collection_id: str, feature_id: str | None) -> R
     fmt = _format(request)
     lang = _lang(request)
     store: Store = request.app.state.store
-    with store.session() as session:
-        who = caller(request, session)
+    reads = store.reader()
+    with reads.session() as session:
+        who = caller(request, session if reads is store else None)  # checked on the primary
         _readable(session, who, found)
         tag = _etag(request, session, who, fmt)
         etag, modified = tag.etag, tag.modified
