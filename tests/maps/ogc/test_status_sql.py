@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from cases.status.clock import LOCAL_TZ
@@ -56,8 +56,16 @@ def _matching(store: Store, kind: str, parcel_id: int) -> set[str]:
     return found
 
 
+def _sheds(*counts: int) -> list:
+    """Visits ten days apart finding these many sheds, nothing else."""
+    return [(10, (count, 0.0, False, 0.0, 0)) for count in counts]
+
+
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(history=histories)
+@example(history=("basic_farmland", _sheds(2, 0, 3, 1), True, 5))  # recurred and falling: recurrence first
+@example(history=("basic_farmland", _sheds(3, 1), True, 5))  # falling with an open issue: rectifying
+@example(history=("storage_plot", _sheds(3, 1), False, 5))  # falling, no open issue: violation
 def test_the_sql_status_of_today_is_the_derived_one(store: Store, history) -> None:
     kind, steps, issue_open, back = history
     parcel_id, _ = store_history(store, kind, _visits(steps, back), issue_open)
