@@ -121,8 +121,11 @@ def _query_string(params: dict[str, str], **changes: str | None) -> str:
 
 
 def feature_collection(base: str, collection: Collection, page: Page, query: ItemsQuery,
-                       params: dict[str, str], stamp: str) -> str:
-    """The page as a GeoJSON FeatureCollection (text), with self/alternate/next/prev/collection links."""
+                       params: dict[str, str], stamp: str) -> bytes:
+    """The page as a GeoJSON FeatureCollection (UTF-8), with self/alternate/next/prev/collection links.
+
+    The features stay bytes from the encoder to the socket: a page of 1,000 is megabytes, and a
+    round trip through text cost milliseconds."""
     href = f"{base}/collections/{collection.id}/items"
     plain = {k: v for k, v in params.items() if k not in ("f", "after", "offset")}
     offset = str(query.offset) if query.offset else None
@@ -142,4 +145,4 @@ def feature_collection(base: str, collection: Collection, page: Page, query: Ite
     head = {"type": "FeatureCollection", "timeStamp": stamp, "numberMatched": page.matched,
             "numberReturned": page.returned, "links": links}
     text = json.dumps(head, ensure_ascii=False)
-    return f'{text[:-1]},"features":{page.features}}}'
+    return b"".join((text[:-1].encode(), b',"features":', page.features, b"}"))

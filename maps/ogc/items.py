@@ -51,9 +51,9 @@ LADDER_STEP = 1_000  # an offset seeks to the ladder's key below it, then skips 
 
 @dataclass(frozen=True)
 class Page:
-    """One page: its features as GeoJSON text, the count matched, and the last key."""
+    """One page: its features as a GeoJSON array (UTF-8), the count matched, and the last key."""
 
-    features: str
+    features: bytes
     matched: int
     returned: int
     last_key: Any
@@ -134,7 +134,7 @@ def fetch_page(session: Session, collection: Collection, query: ItemsQuery, *, l
         rows = session.execute(statement).all()
         features = page_features(session, rows, collection, names, lang=lang, instant=instant,
                                  cells=cells, crs=query.crs)
-        return Page(features.decode(), matched, len(rows), rows[-1][1] if rows else None)
+        return Page(features, matched, len(rows), rows[-1][1] if rows else None)
     if collection.kind is not None:
         ids = session.execute(collection.base(Parcel.id).where(*where, *seek)
                               .order_by(key).offset(skip).limit(query.limit)).scalars().all()
@@ -222,10 +222,10 @@ def parcel_rows(session: Session, kind: str, ids: list[int], as_of: date | None,
     return frame.reset_index(drop=True)
 
 
-def geojson_features(frame: pd.DataFrame, names: list[str], query: ItemsQuery) -> str:
-    """The features of a page as a JSON array (text): ids, geometries in the CRS asked, properties."""
+def geojson_features(frame: pd.DataFrame, names: list[str], query: ItemsQuery) -> bytes:
+    """The features of a page as a JSON array (UTF-8): ids, geometries in the CRS asked, properties."""
     if frame.empty:
-        return "[]"
+        return b"[]"
     # pandas writes each row's JSON in C, one line each: no Python object per value
     properties = (frame[names].to_json(orient="records", lines=True, date_format="iso", force_ascii=False)
                   .splitlines() if names else ["{}"] * len(frame))
@@ -236,9 +236,9 @@ def geojson_features(frame: pd.DataFrame, names: list[str], query: ItemsQuery) -
         geometries = ["null" if g is None else g for g in geometries]
     else:
         geometries = ["null"] * len(frame)
-    return "[" + ",".join(
+    return ("[" + ",".join(
         f'{{"type":"Feature","id":{i},"geometry":{g},"properties":{p}}}'
-        for i, g, p in zip(ids, geometries, properties, strict=True)) + "]"
+        for i, g, p in zip(ids, geometries, properties, strict=True)) + "]").encode()
 
 
 def links_as_json(session: Session, as_of: date | None) -> str:
