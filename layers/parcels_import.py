@@ -156,7 +156,7 @@ class _Source:
     def _table(self, read: ReadResult) -> _Table:
         first, triage = read.first_row, self.triage
         codes = clean_texts(read.frame[self.field_map.code].tolist())
-        triage.codes.extend(codes)  # type: ignore[attr-defined]  (a list, growing a chunk at a time)
+        triage.codes.extend(codes)  # the file's codes so far, a chunk at a time
         _check_text(read.frame, triage, first)
         _check_codes(codes, triage, self.first_rows, first)
         prepared = prepare_polygons(read, triage)

@@ -27,7 +27,7 @@ class Triage:
     """Applies `--on-invalid` to row problems, and keeps the report of repairs and skips."""
 
     path: Path
-    codes: Sequence[str | None]
+    codes: list[str | None]
     on_invalid: OnInvalid
     report: ImportReport
     skipped: set[int] = field(default_factory=set)
