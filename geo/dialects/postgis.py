@@ -19,6 +19,7 @@ import shapely
 import sqlalchemy as sa
 from numpy.typing import NDArray
 from psycopg import Copy
+from psycopg.types.string import BytesBinaryDumper
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, make_url
@@ -159,11 +160,13 @@ def _copy_into(conn: Connection, table: str, names: Sequence[str]) -> Iterator[C
     if dbapi is None:
         raise StoreError("no PostgreSQL connection for COPY")
     types = _copy_types(conn, table, names)
-    with dbapi.cursor() as cursor, cursor.copy(
-        f"COPY {table} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)"
-    ) as copy:
-        copy.set_types(types)
-        yield copy
+    with dbapi.cursor() as cursor:
+        # By type name, bytea's binary dumper is psycopg.dbapi20's Python one (a call per row);
+        # registered for bytes on this cursor alone, it is psycopg's C one.
+        cursor.adapters.register_dumper(bytes, BytesBinaryDumper)
+        with cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(types)
+            yield copy
 
 
 def _copy_rows(copy: Copy, rows: Iterable[Sequence[Any]], geoms: NDArray[np.object_], srid: int) -> int:
