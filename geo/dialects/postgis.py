@@ -178,11 +178,11 @@ def _copy_rows(copy: Copy, rows: Iterable[Sequence[Any]], geoms: NDArray[np.obje
     return count
 
 
-def ewkb(geoms: NDArray[np.object_], srid: int) -> list[bytes]:
-    """PostGIS's EWKB of each geometry with this SRID: its little-endian WKB, the SRID flag set in
-    the type and the SRID after it (shapely's `set_srid` would copy every geometry first)."""
+def ewkb(geoms: NDArray[np.object_], srid: int) -> list[bytes | None]:
+    """PostGIS's EWKB of each geometry (None stays None) with this SRID: its little-endian WKB, the
+    SRID flag set in the type and the SRID after it (shapely's `set_srid` would copy every geometry)."""
     tag = struct.pack("<I", srid)
-    return [b"".join((wkb[:4], bytes((wkb[4] | 0x20,)), tag, wkb[5:]))
+    return [None if wkb is None else b"".join((wkb[:4], bytes((wkb[4] | 0x20,)), tag, wkb[5:]))
             for wkb in shapely.to_wkb(geoms, byte_order=1).tolist()]
 
 

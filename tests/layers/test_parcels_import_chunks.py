@@ -9,7 +9,6 @@ import geopandas as gpd
 import numpy as np
 import pyogrio
 import pytest
-import sqlalchemy as sa
 from shapely.geometry import MultiPolygon, box
 from typer.testing import CliRunner
 
@@ -94,7 +93,8 @@ def test_a_bad_encoding_in_a_later_chunk_fails_as_a_whole_read_does(store: Store
     with pytest.raises(InputError) as whole:
         read_layer(path, encoding="utf-8")
     with pytest.raises(InputError) as chunked:
-        import_parcels(store, path, kind="basic_farmland", actor="test", read_options=ReadOptions(encoding="utf-8"))
+        import_parcels(store, path, kind="basic_farmland", actor="test",
+                       read_options=ReadOptions(encoding="utf-8"))
     assert str(chunked.value) == str(whole.value)
     assert "attribute text is not utf-8" in str(chunked.value) and "\n" not in str(chunked.value)
     assert _stored(store) == {}
