@@ -36,6 +36,7 @@ GDAL_FORMATS = {".gpkg": "GeoPackage", ".shp": "Shapefile", ".fgb": "FlatGeobuf"
 JSON_SUFFIXES = (".geojson", ".json")
 CSV_SUFFIX = ".csv"
 NO_CRS = "no CRS in the file"
+_READ_OPTIONS = ("layer", "encoding", "crs", "wkt_field", "lon_field", "lat_field")  # read_layer's, in order
 
 
 @dataclass
@@ -117,22 +118,13 @@ def read_layer(
     InputError
         One line naming the file, and the feature/row (1-based) or field.
     """
-    path = Path(path)
-    return next(_named_errors(path, _read(path, layer, encoding, crs, (wkt_field, lon_field, lat_field), 0)))
+    return next(read_layer_chunks(path, rows=0, layer=layer, encoding=encoding, crs=crs, wkt_field=wkt_field,
+                                  lon_field=lon_field, lat_field=lat_field))
 
 
-def read_layer_chunks(
-    path: str | Path,
-    *,
-    rows: int,
-    layer: str | None = None,
-    encoding: str | None = None,
-    crs: str | None = None,
-    wkt_field: str | None = None,
-    lon_field: str | None = None,
-    lat_field: str | None = None,
-) -> Iterator[ReadResult]:
-    """``read_layer``, `rows` features at a time: a million parcels need not all be in memory at once.
+def read_layer_chunks(path: str | Path, *, rows: int, **options: str | None) -> Iterator[ReadResult]:
+    """``read_layer`` (the same options), `rows` features at a time: a million parcels need not all
+    be in memory at once.
 
     GeoPackage, Shapefile and FlatGeobuf are read a chunk at a time (each
     chunk's ``first_row`` says where it starts, ``total`` how many rows the
@@ -140,7 +132,10 @@ def read_layer_chunks(
     Errors are those of ``read_layer``, raised by the chunk that meets them.
     """
     path = Path(path)
-    yield from _named_errors(path, _read(path, layer, encoding, crs, (wkt_field, lon_field, lat_field), rows))
+    layer, encoding, crs, wkt, lon, lat = (options.pop(name, None) for name in _READ_OPTIONS)
+    if options:
+        raise TypeError(f"unknown read options: {', '.join(options)}")
+    yield from _named_errors(path, _read(path, layer, encoding, crs, (wkt, lon, lat), rows))
 
 
 def _named_errors(path: Path, chunks: Iterator[ReadResult]) -> Iterator[ReadResult]:
