@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -30,13 +31,14 @@ from layers.fields import FieldMap, map_fields
 from layers.import_report import ImportReport, OnInvalid
 from layers.kinds import ParcelKind, get_kind
 from layers.models import PARCEL_CODE_MAX_LENGTH, ImportRun, Parcel, Street
+from layers.prefetch import prefetched
 from layers.prepare import PreparedGeometry, Triage, clean_texts, prepare_polygons
-from layers.readers import ReadResult, read_layer
+from layers.readers import ReadResult, read_layer, read_layer_chunks
 from layers.spatial_join import dominant_overlap
 from layers.streets import short_name
 
 Progress = Callable[[str, int, int], None]
-BATCH = 50_000
+CHUNK = 100_000  # rows read, checked and written at a time: memory stays flat however long the file
 INSERT_COLUMNS = (
     "code", "kind", "name", "street_code", "village", "area_m2", "properties", "import_id",
     "created_at", "updated_at",
@@ -61,6 +63,13 @@ class ReadOptions:
             wkt_field=self.wkt_field, lon_field=self.lon_field, lat_field=self.lat_field,
         )
 
+    def chunks(self, path: Path, rows: int) -> Iterator[ReadResult]:
+        """Read the file with these options, `rows` features at a time."""
+        return read_layer_chunks(
+            path, rows=rows, layer=self.layer, encoding=self.encoding, crs=self.crs,
+            wkt_field=self.wkt_field, lon_field=self.lon_field, lat_field=self.lat_field,
+        )
+
 
 @dataclass(frozen=True)
 class FieldOptions:
@@ -81,37 +90,83 @@ def import_parcels(
 
     A code already stored is updated; when its geometry changes, the old one
     is kept in `parcel_versions`. Parcels without a street field get the
-    street they overlap most.
+    street they overlap most. The file is read, checked and written a chunk
+    at a time in the import's one transaction: a defect found in a later
+    chunk rolls back what the earlier ones wrote.
     """
     path = Path(path)
     parcel_kind = get_kind(kind)
     tick = progress or (lambda stage, done, total: None)
-    read = read_options.read(path)
-    if read.frame.empty:
+    chunks = read_options.chunks(path, CHUNK)
+    first = next(chunks)
+    if first.frame.empty:
         raise InputError(f"{path.name}: no rows, nothing to import", code="no_rows")
-    report = ImportReport(file=path.name, target="parcels", kind=kind, crs=read.crs,
-                          encoding=read.encoding, dry_run=dry_run, read=len(read.frame))
-    tick("read", len(read.frame), len(read.frame))
-    field_map = map_fields(list(read.frame.columns), path, code=fields.code, name=fields.name,
+    total = first.total or len(first.frame)
+    report = ImportReport(file=path.name, target="parcels", kind=kind, crs=first.crs,
+                          encoding=first.encoding, dry_run=dry_run)
+    tick("read", len(first.frame), total)
+    field_map = map_fields(list(first.frame.columns), path, code=fields.code, name=fields.name,
                            street=fields.street, village=fields.village)
-    codes = clean_texts(read.frame[field_map.code].tolist())
-    triage = Triage(path, codes, on_invalid, report)
-    _check_text(read.frame, triage)
-    _check_codes(codes, triage)
-    prepared = prepare_polygons(read, triage)
-    frame = pd.DataFrame(read.frame.drop(columns=read.frame.geometry.name))
-    del read  # its geometry, as much memory again as `prepared` holds
-    tick("checked", len(codes), len(codes))
+    triage = Triage(path, [], on_invalid, report)
     with store.session(dry_run=dry_run) as session:
-        table = _table(session, frame, field_map, parcel_kind, prepared, triage)
-        _write(store, session, table, report, actor, tick)
+        source = _Source(itertools.chain([first], chunks), field_map, parcel_kind, triage,
+                         _Streets.load(session))
+        _write(store, session, source, report, actor, lambda done: tick("import", done, total))
     if dry_run:
         report.import_id = None
     return report
 
 
-def _check_text(frame: Any, triage: Triage) -> None:
-    """No control character in any attribute, nor in a field's name (`geo.text`): the store refuses NUL."""
+@dataclass
+class _Streets:
+    """The stored streets, read before the load (a COPY in progress admits no other query)."""
+
+    lookup: dict[str, str]
+    codes: list[str]
+    zones: list[Any]
+
+    @classmethod
+    def load(cls, session: Session) -> _Streets:
+        """Street code by code, full name and short name, and each street's area."""
+        lookup: dict[str, str] = {}
+        for code, name, short in session.execute(sa.select(Street.code, Street.name, Street.short_name)):
+            lookup[code] = lookup[name] = lookup[short] = code
+        zones = session.execute(sa.select(Street.code, wkb_column(Street.geom))).all()
+        shapes = [shapely.from_wkb(wkb) if wkb else None for _, wkb in zones]
+        return cls(lookup, [code for code, _ in zones], shapes)
+
+
+@dataclass
+class _Source:
+    """The file's chunks, and what checking each one needs."""
+
+    chunks: Iterator[ReadResult]
+    field_map: FieldMap
+    kind: ParcelKind
+    triage: Triage
+    streets: _Streets
+    first_rows: dict[str, int] = field(default_factory=dict)  # by code: codes repeat across chunks too
+
+    def tables(self) -> Iterator[_Table]:
+        """Each chunk's rows to store, checked (a row's problem raised or skipped as the triage says)."""
+        for read in self.chunks:
+            self.triage.report.read += len(read.frame)
+            yield self._table(read)
+
+    def _table(self, read: ReadResult) -> _Table:
+        first, triage = read.first_row, self.triage
+        codes = clean_texts(read.frame[self.field_map.code].tolist())
+        triage.codes.extend(codes)  # the file's codes so far, a chunk at a time
+        _check_text(read.frame, triage, first)
+        _check_codes(codes, triage, self.first_rows, first)
+        prepared = prepare_polygons(read, triage)
+        frame = pd.DataFrame(read.frame.drop(columns=read.frame.geometry.name))
+        return _table(frame, first, self.field_map, self.kind, prepared, triage, self.streets)
+
+
+def _check_text(frame: Any, triage: Triage, first: int) -> None:
+    """No control character in any attribute, nor in a field's name (`geo.text`): the store refuses NUL
+    (`frame`'s rows numbered from `first`)."""
     for column in frame.columns:
         if column == "geometry":
             continue
@@ -127,13 +182,13 @@ def _check_text(frame: Any, triage: Triage) -> None:
         except AttributeError:  # no text at all in this column
             continue
         for row in np.flatnonzero(found.to_numpy(dtype=bool)).tolist():
-            triage.problem(row, f"field {column}: {control_message(values.iat[row])}")
+            triage.problem(first + row, f"field {column}: {control_message(values.iat[row])}")
 
 
-def _check_codes(codes: Sequence[str | None], triage: Triage) -> None:
-    """Every row needs a code no longer than the store holds, and no code may appear twice in one file."""
-    first_row: dict[str, int] = {}
-    for row, code in enumerate(codes):
+def _check_codes(codes: Sequence[str | None], triage: Triage, first_row: dict[str, int], first: int) -> None:
+    """Every row needs a code no longer than the store holds, and no code may appear twice in one file
+    (`first_row`: where each code was seen, in this and earlier chunks; these rows numbered from `first`)."""
+    for row, code in enumerate(codes, start=first):
         if code is None:
             triage.problem(row, "code is empty")
         elif len(code) > PARCEL_CODE_MAX_LENGTH:
@@ -166,6 +221,7 @@ class _Table:
     properties: list[dict[str, Any]]
     geoms: NDArray[np.object_]
     areas: NDArray[np.float64]
+    span: int = 0  # rows of the file these come from, skipped rows included
 
     def row(self, i: int) -> _Row:
         """Row `i` as one object (for the few rows an import updates)."""
@@ -186,27 +242,27 @@ def _json(properties: dict[str, Any]) -> str:
 
 
 def _table(
-    session: Session, frame: pd.DataFrame, field_map: FieldMap, kind: ParcelKind,
-    prepared: PreparedGeometry, triage: Triage,
+    frame: pd.DataFrame, first: int, field_map: FieldMap, kind: ParcelKind, prepared: PreparedGeometry,
+    triage: Triage, streets: _Streets,
 ) -> _Table:
-    """The rows to store, with streets resolved and properties typed."""
-    street_codes = _streets(session, frame, field_map, prepared, triage)
+    """The rows to store, with streets resolved and properties typed (rows numbered from `first`)."""
+    street_codes = _streets(frame, first, field_map, prepared, triage, streets)
     extra_columns = field_map.properties(frame.columns)
     properties: list[dict[str, Any]] = [{}] * len(frame)  # shared, never changed: no extra fields
     if extra_columns:
         records = frame[extra_columns].to_dict("records")
-        for row in np.flatnonzero(triage.kept(len(frame))).tolist():
-            properties[row] = _properties(records[row], kind, row, triage)
-    rows = np.flatnonzero(triage.kept(len(frame)))  # a property may have failed its type
+        for row in np.flatnonzero(triage.kept(len(frame), first)).tolist():
+            properties[row] = _properties(records[row], kind, first + row, triage)
+    rows = np.flatnonzero(triage.kept(len(frame), first))  # a property may have failed its type
     names = _text_column(frame, field_map.name)
     villages = _text_column(frame, field_map.village)
     return _Table(
-        codes=[triage.codes[row] or "" for row in rows.tolist()],
+        codes=[triage.codes[first + row] or "" for row in rows.tolist()],
         names=[names[row] for row in rows.tolist()],
         street_codes=[street_codes[row] for row in rows.tolist()],
         villages=[villages[row] for row in rows.tolist()],
         properties=[properties[row] for row in rows.tolist()],
-        geoms=prepared.geoms[rows], areas=prepared.areas[rows],
+        geoms=prepared.geoms[rows], areas=prepared.areas[rows], span=len(frame),
     )
 
 
@@ -218,35 +274,22 @@ def _text_column(frame: Any, column: str | None) -> list[str | None]:
 
 
 def _streets(
-    session: Session, frame: Any, field_map: FieldMap, prepared: PreparedGeometry, triage: Triage
+    frame: Any, first: int, field_map: FieldMap, prepared: PreparedGeometry, triage: Triage, streets: _Streets
 ) -> list[str | None]:
     """Each row's street: from the street field, else the street it overlaps most."""
-    lookup = _street_lookup(session)
+    lookup = streets.lookup
     codes: list[str | None] = [None] * len(frame)
     for row, text in enumerate(_text_column(frame, field_map.street)):
         if text is not None:
             codes[row] = lookup.get(text) or lookup.get(short_name(text))
             if codes[row] is None:
-                triage.problem(row, f"street {text!r} is not a known street")
-    missing = [i for i in np.flatnonzero(triage.kept(len(frame))).tolist() if codes[i] is None]
+                triage.problem(first + row, f"street {text!r} is not a known street")
+    missing = [i for i in np.flatnonzero(triage.kept(len(frame), first)).tolist() if codes[i] is None]
     if missing:
-        zones = session.execute(sa.select(Street.code, wkb_column(Street.geom))).all()
-        found = dominant_overlap(
-            prepared.geoms[missing],
-            [shapely.from_wkb(wkb) if wkb else None for _, wkb in zones],
-            [code for code, _ in zones],
-        )
+        found = dominant_overlap(prepared.geoms[missing], streets.zones, streets.codes)
         for row, code in zip(missing, found, strict=True):
             codes[row] = code
     return codes
-
-
-def _street_lookup(session: Session) -> dict[str, str]:
-    """Street code by code, full name and short name."""
-    lookup: dict[str, str] = {}
-    for code, name, short in session.execute(sa.select(Street.code, Street.name, Street.short_name)):
-        lookup[code] = lookup[name] = lookup[short] = code
-    return lookup
 
 
 def _properties(record_: dict[str, Any], kind: ParcelKind, row: int, triage: Triage) -> dict[str, Any]:
@@ -283,28 +326,32 @@ def _json_safe(value: Any) -> Any:
 
 
 def _write(
-    store: Store, session: Session, table: _Table, report: ImportReport, actor: str,
-    tick: Progress,
+    store: Store, session: Session, source: _Source, report: ImportReport, actor: str,
+    tick: Callable[[int], None],
 ) -> None:
     """Create new parcels in bulk, update existing ones, keep replaced geometry as history."""
     run = ImportRun(actor=actor, target="parcels", file_name=report.file, report={})
     session.add(run)
     session.flush()
     report.import_id = run.id
-    existing = _existing(session, table.codes)
+    stored = set(session.scalars(sa.select(Parcel.code)))
     stamp = store.backend.timestamp(utc_now())
-    new = [i for i, code in enumerate(table.codes) if code not in existing]
+    changed: list[_Row] = []
+    done = 0
 
     def batches() -> Iterator[tuple[list[tuple[Any, ...]], NDArray[np.object_]]]:
-        for start in range(0, len(new), BATCH):
-            positions = new[start:start + BATCH]
-            yield table.insert_rows(positions, report.kind or "", run.id, stamp), table.geoms[positions]
-            tick("write", start + len(positions), len(new))
+        nonlocal done
+        for table in prefetched(source.tables()):  # the next chunk is checked while this one is stored
+            new = [i for i, code in enumerate(table.codes) if code not in stored]
+            changed.extend(table.row(i) for i, code in enumerate(table.codes) if code in stored)
+            if new:
+                yield table.insert_rows(new, report.kind or "", run.id, stamp), table.geoms[new]
+            report.created += len(new)
+            done += table.span
+            tick(done)
 
     store.backend.bulk_load(session.connection(), "parcels", INSERT_COLUMNS, "geom", STORAGE_EPSG, batches())
-    report.created = len(new)
-    changed = [table.row(i) for i, code in enumerate(table.codes) if code in existing]
-    _update(store, session, changed, existing, run.id, report)
+    _update(store, session, changed, _existing(session, [row.code for row in changed]), run.id, report)
     run.report = report.to_dict()
     record(session, actor=actor, action="parcels.import", entity="import_run", key=str(run.id),
            detail={"file": report.file, "created": report.created, "updated": report.updated})
@@ -324,13 +371,8 @@ def _attributes(row: _Row) -> tuple[Any, ...]:
 
 
 def _existing(session: Session, codes: list[str]) -> dict[str, _Stored]:
-    """Stored parcels among `codes`, by code.
-
-    All stored codes are read first (cheap), so a first import of many new
-    parcels sends no per-code lookups at all.
-    """
-    stored = set(session.scalars(sa.select(Parcel.code)))
-    codes = [code for code in codes if code in stored]
+    """The stored parcels of these codes (all stored), by code: a first import of many new parcels
+    sends no lookups at all."""
     backend = select_dialect(session.get_bind().dialect.name)
     found: dict[str, _Stored] = {}
     for start in range(0, len(codes), LOOKUP_CHUNK):

@@ -27,7 +27,7 @@ class Triage:
     """Applies `--on-invalid` to row problems, and keeps the report of repairs and skips."""
 
     path: Path
-    codes: Sequence[str | None]
+    codes: list[str | None]
     on_invalid: OnInvalid
     report: ImportReport
     skipped: set[int] = field(default_factory=set)
@@ -49,10 +49,10 @@ class Triage:
         """A row stored after repairs, listed with what changed."""
         self.report.repaired.append(RowNote(row + 1, self.codes[row], "; ".join(reasons)))
 
-    def kept(self, count: int) -> NDArray[np.bool_]:
-        """Mask of rows not skipped."""
+    def kept(self, count: int, first: int = 0) -> NDArray[np.bool_]:
+        """Mask of the `count` rows from row `first` on that are not skipped."""
         mask = np.ones(count, dtype=bool)
-        mask[list(self.skipped)] = False
+        mask[[row - first for row in self.skipped if first <= row < first + count]] = False
         return mask
 
 
@@ -65,7 +65,8 @@ class PreparedGeometry:
 
 
 def prepare_polygons(read: ReadResult, triage: Triage) -> PreparedGeometry:
-    """Check, repair and reproject every row's geometry, as `--on-invalid` says.
+    """Check, repair and reproject every row's geometry, as `--on-invalid` says (a chunk's
+    rows are numbered from its `first_row` in the triage).
 
     Geographic input (GCJ-02 included) is checked in its own degrees, where
     swapped axes and out-of-China coordinates can be recognised; projected
@@ -77,19 +78,20 @@ def prepare_polygons(read: ReadResult, triage: Triage) -> PreparedGeometry:
         raw = _reproject_rows(raw, read.crs)
     repair = triage.on_invalid == "repair"
     geoms, others = screen_polygons(raw, repair=repair)
+    first = read.first_row
     for row in sorted(others.keys() | read.row_defects.keys()):
         result = others.get(row, CheckResult(geoms[row]))
         earlier = read.row_defects.get(row, [])
         geoms[row] = None
         if result.problems:
-            triage.problem(row, "; ".join(p.message for p in result.problems), repairable=True)
+            triage.problem(first + row, "; ".join(p.message for p in result.problems), repairable=True)
             continue
         if earlier and not repair:
-            triage.problem(row, "; ".join(d.message for d in earlier), repairable=True)
+            triage.problem(first + row, "; ".join(d.message for d in earlier), repairable=True)
             continue
         reasons = [d.message for d in earlier] + [r.message for r in result.repairs]
         if reasons:
-            triage.repaired(row, reasons)
+            triage.repaired(first + row, reasons)
         geoms[row] = result.geometry
     usable = np.flatnonzero(np.not_equal(geoms, None))
     areas = np.full(len(geoms), np.nan)

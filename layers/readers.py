@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import codecs
 import struct
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import fiona
@@ -35,6 +36,7 @@ GDAL_FORMATS = {".gpkg": "GeoPackage", ".shp": "Shapefile", ".fgb": "FlatGeobuf"
 JSON_SUFFIXES = (".geojson", ".json")
 CSV_SUFFIX = ".csv"
 NO_CRS = "no CRS in the file"
+_READ_OPTIONS = ("layer", "encoding", "crs", "wkt_field", "lon_field", "lat_field")  # read_layer's, in order
 
 
 @dataclass
@@ -51,6 +53,8 @@ class ReadResult:
     crs: str
     row_defects: dict[int, list[Repair]] = field(default_factory=dict)
     encoding: str | None = None
+    first_row: int = 0  # of a chunk (`read_layer_chunks`): the file's row number of its row 0
+    total: int | None = None  # rows in the whole file, where known before the last chunk
 
 
 def parse_crs(text: str) -> str:
@@ -114,9 +118,30 @@ def read_layer(
     InputError
         One line naming the file, and the feature/row (1-based) or field.
     """
+    return next(read_layer_chunks(path, rows=0, layer=layer, encoding=encoding, crs=crs, wkt_field=wkt_field,
+                                  lon_field=lon_field, lat_field=lat_field))
+
+
+def read_layer_chunks(path: str | Path, *, rows: int, **options: str | None) -> Iterator[ReadResult]:
+    """``read_layer`` (the same options), `rows` features at a time: a million parcels need not all
+    be in memory at once.
+
+    GeoPackage, Shapefile and FlatGeobuf are read a chunk at a time (each
+    chunk's ``first_row`` says where it starts, ``total`` how many rows the
+    file holds); GeoJSON and CSV, parsed whole anyway, come as one chunk.
+    Errors are those of ``read_layer``, raised by the chunk that meets them.
+    """
     path = Path(path)
+    layer, encoding, crs, wkt, lon, lat = (options.pop(name, None) for name in _READ_OPTIONS)
+    if options:
+        raise TypeError(f"unknown read options: {', '.join(options)}")
+    yield from _named_errors(path, _read(path, layer, encoding, crs, (wkt, lon, lat), rows))
+
+
+def _named_errors(path: Path, chunks: Iterator[ReadResult]) -> Iterator[ReadResult]:
+    """The reader's chunks, with every error as one InputError line naming the file."""
     try:
-        return _read(path, layer, encoding, crs, (wkt_field, lon_field, lat_field))
+        yield from chunks
     except InputError as exc:
         raise InputError(f"{path}: {' '.join(str(exc).split())}", field=exc.field, row=exc.row,
                          code=exc.code) from exc
@@ -130,8 +155,9 @@ def _read(
     encoding: str | None,
     crs: str | None,
     csv_fields: tuple[str | None, str | None, str | None],
-) -> ReadResult:
-    """Dispatch on the suffix, after checking what applies to every format."""
+    rows: int,
+) -> Iterator[ReadResult]:
+    """Dispatch on the suffix, after checking what applies to every format; `rows` per chunk (0: all)."""
     override = parse_crs(crs) if crs else None
     codec = _codec(encoding)
     if not path.exists():
@@ -143,13 +169,16 @@ def _read(
         raise InputError("the WKT, lon and lat fields are named only for a CSV", field="wkt_field",
                          code="not_applicable")
     if suffix in GDAL_FORMATS:
-        return _read_gdal(path, layer, codec, override)
+        yield from _read_gdal(path, layer, codec, override, rows)
+        return
     if layer is not None:
         raise InputError("a layer is chosen only in a GeoPackage file", field="layer", code="not_applicable")
     if suffix in JSON_SUFFIXES:
-        return _read_json(path, codec, override)
+        yield _read_json(path, codec, override)
+        return
     if suffix == CSV_SUFFIX:
-        return _read_csv(path, codec, override, csv_fields)
+        yield _read_csv(path, codec, override, csv_fields)
+        return
     known = ", ".join([*GDAL_FORMATS, *JSON_SUFFIXES, CSV_SUFFIX])
     raise InputError(f"not a layer format landpatrol reads (suffixes: {known})")
 
@@ -225,17 +254,32 @@ def _epsg_code(crs: pyproj.CRS, label: str) -> str:
 # GeoPackage, Shapefile, FlatGeobuf: through GDAL
 
 
-def _read_gdal(path: Path, layer: str | None, codec: str | None, override: str | None) -> ReadResult:
-    """Read a GDAL-format layer and resolve its CRS."""
+def _read_gdal(
+    path: Path, layer: str | None, codec: str | None, override: str | None, rows: int
+) -> Iterator[ReadResult]:
+    """Read a GDAL-format layer, `rows` features at a time (0: all at once), and resolve its CRS."""
     encoding = used = None
     if path.suffix.lower() == ".shp":
         encoding, used = _prepare_shapefile(path, codec, has_crs=override is not None)
     name = _pick_layer(path, layer)
-    frame = _read_frame(path, layer=name, encoding=encoding)
+    total = _feature_count(path, name) if rows else None
+    frame = _read_frame(path, layer=name, encoding=encoding, rows=(0, rows or None))
     if override is None and frame.crs is None:
         raise InputError(NO_CRS, field="crs", code="no_crs")
     crs = override or _epsg_code(frame.crs, frame.crs.name)
-    return _result(frame, path, crs, {}, used)
+    first = replace(_result(frame, path, crs, {}, used), total=total)
+    yield first
+    for start in range(rows, total or 0, rows):
+        frame = _read_frame(path, layer=name, encoding=encoding, rows=(start, rows))
+        yield replace(first, frame=_result(frame, path, crs, {}, used).frame, first_row=start)
+
+
+def _feature_count(path: Path, layer: str) -> int:
+    """How many features the layer holds (counted by GDAL where the file does not say)."""
+    try:
+        return int(pyogrio.read_info(path, layer=layer, force_feature_count=True)["features"])
+    except (DataSourceError, DataLayerError) as exc:
+        raise InputError(f"not readable (truncated or damaged?): {exc}") from exc
 
 
 def _pick_layer(path: Path, layer: str | None) -> str:
@@ -257,14 +301,19 @@ def _pick_layer(path: Path, layer: str | None) -> str:
     raise InputError(f"no layer {layer!r} with geometry; layers: {', '.join(names)}")
 
 
-def _read_frame(path: Path, *, layer: str, encoding: str | None) -> geopandas.GeoDataFrame:
+def _read_frame(
+    path: Path, *, layer: str, encoding: str | None, rows: tuple[int, int | None] = (0, None)
+) -> geopandas.GeoDataFrame:
     """The one place that picks the engine: pyogrio in bulk, fiona to find a bad feature.
 
-    pyogrio reads all features in one call (about 10x faster than fiona) but
-    a damaged feature fails the whole read without saying which one.
+    pyogrio reads all features (or the `rows` = (skip, count) chunk) in one
+    call, about 10x faster than fiona, but a damaged feature fails the whole
+    read without saying which one.
     """
+    skip, count = rows
     try:
-        return pyogrio.read_dataframe(path, layer=layer, encoding=encoding)
+        return pyogrio.read_dataframe(path, layer=layer, encoding=encoding, skip_features=skip,
+                                      max_features=count)
     except UnicodeDecodeError as exc:
         raise InputError(
             f"attribute text is not {encoding or 'in the encoding the file declares'}",

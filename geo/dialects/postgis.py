@@ -5,23 +5,28 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import struct
 import subprocess
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import psycopg
 import shapely
 import sqlalchemy as sa
 from numpy.typing import NDArray
+from psycopg import Copy
+from psycopg.types.string import BytesBinaryDumper
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
-from geo.errors import StoreError
+from geo.errors import ConflictError, StoreError
 from geo.tiles import BUFFER, EXTENT, Bounds
 
 INSTALL_HINT = (
@@ -29,6 +34,9 @@ INSTALL_HINT = (
     "macOS `brew install postgis`, conda `conda install -c conda-forge postgis`"
 )
 
+
+# Sort memory of the index builds after a first bulk load (PostgreSQL's default is 64MB).
+LOAD_SORT_MEMORY = "256MB"
 
 # How a statement finds each group's latest rows fastest here (`cases.status.queries`):
 # PostgreSQL sorts once and scans one window over every row.
@@ -151,21 +159,60 @@ def bulk_insert(
     Binary COPY of EWKB is several times faster than INSERTs or text COPY;
     the typed column checks the SRID.
     """
-    names = [*columns, geometry_column]
-    ewkb = shapely.to_wkb(shapely.set_srid(geoms, srid), include_srid=True)
+    with _named_key_violations(table), _copy_into(conn, table, [*columns, geometry_column]) as copy:
+        return _copy_rows(copy, rows, geoms, srid)
+
+
+@contextmanager
+def _copy_into(conn: Connection, table: str, names: Sequence[str]) -> Iterator[Copy]:
+    """One binary COPY into these columns of `table`, its types set."""
     dbapi = conn.connection.driver_connection
     if dbapi is None:
         raise StoreError("no PostgreSQL connection for COPY")
     types = _copy_types(conn, table, names)
+    with dbapi.cursor() as cursor:
+        # By type name, bytea's binary dumper is psycopg.dbapi20's Python one (a call per row);
+        # registered for bytes on this cursor alone, it is psycopg's C one.
+        cursor.adapters.register_dumper(bytes, BytesBinaryDumper)
+        with cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(types)
+            yield copy
+
+
+def _copy_rows(copy: Copy, rows: Iterable[Sequence[Any]], geoms: NDArray[np.object_], srid: int) -> int:
+    """Write rows and their geometries (as EWKB) into a COPY; returns the count."""
     count = 0
-    with dbapi.cursor() as cursor, cursor.copy(
-        f"COPY {table} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)"
-    ) as copy:
-        copy.set_types(types)
-        for row, geometry in zip(rows, ewkb, strict=True):
-            copy.write_row([*row, geometry])
-            count += 1
+    for row, geometry in zip(rows, ewkb(geoms, srid), strict=True):
+        copy.write_row([*row, geometry])
+        count += 1
     return count
+
+
+def ewkb(geoms: NDArray[np.object_], srid: int) -> list[bytes | None]:
+    """PostGIS's EWKB of each geometry (None stays None) with this SRID: its little-endian WKB, the
+    SRID flag set in the type and the SRID after it (shapely's `set_srid` would copy every geometry)."""
+    tag = struct.pack("<I", srid)
+    return [None if wkb is None else b"".join((wkb[:4], bytes((wkb[4] | 0x20,)), tag, wkb[5:]))
+            for wkb in shapely.to_wkb(geoms, byte_order=1).tolist()]
+
+
+@contextmanager
+def _named_key_violations(table: str) -> Iterator[None]:
+    """A row whose street or import run is gone (deleted while the load ran) as one ConflictError line.
+
+    PostgreSQL reports it as a foreign key violation, through psycopg (a COPY)
+    or SQLAlchemy (adding a key back); the transaction is then aborted, and
+    the caller's rollback leaves nothing of the load.
+    """
+    try:
+        yield
+    except (psycopg.errors.ForeignKeyViolation, sa.exc.IntegrityError) as err:
+        cause = getattr(err, "orig", err)
+        if not isinstance(cause, psycopg.errors.ForeignKeyViolation):
+            raise
+        detail = (cause.diag.message_detail or str(cause)).splitlines()[0].rstrip(".")
+        raise ConflictError(f"{table}: {detail} (deleted while the load ran?); nothing was stored, try again",
+                            code="foreign_key") from err
 
 
 def timestamp(value: datetime) -> datetime:
@@ -257,15 +304,17 @@ def bulk_load(
     conn: Connection, table: str, columns: Sequence[str], geometry_column: str, srid: int,
     batches: Iterable[tuple[Sequence[Sequence[Any]], NDArray[np.object_]]],
 ) -> int:
-    """Insert many batches of rows and geometries with `bulk_insert`; returns the count.
+    """Insert many batches of rows and geometries, as `bulk_insert` does, in one COPY; returns the count.
 
+    One COPY for all batches lets the server store a batch while the caller
+    prepares the next one (a batch may read and check a chunk of a file).
     Into an empty table (a first load), the indexes that back no constraint
     are dropped first and built again at the end, as ogr2ogr does: building
     the GiST index once, sorted, is several times faster than growing it a
     row at a time. Its foreign keys are dropped too and added again at the
     end, which checks every row in one join instead of one lookup per row
     (0.4-0.9 s of a 3 s COPY of 100,000 parcels); a row that breaks one fails
-    the load as before, naming the key. Readers of the table wait for the
+    the load as before, naming the key (a ConflictError). Readers of the table wait for the
     load's commit then, which into an empty table loses them nothing; into a
     table in use, indexes and keys are kept, so readers are never held up.
     """
@@ -283,10 +332,13 @@ def bulk_load(
         conn.execute(text(f"ALTER TABLE {table} DROP CONSTRAINT {name}"))
     for name, _definition in indexes:
         conn.execute(text(f"DROP INDEX {name}"))
-    count = sum(bulk_insert(conn, table, columns, geometry_column, srid, rows, geoms)
-                for rows, geoms in batches)
-    for _name, definition in indexes:
-        conn.execute(text(definition))
-    for name, definition in foreign_keys:
-        conn.execute(text(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}"))
+    with _named_key_violations(table):
+        with _copy_into(conn, table, [*columns, geometry_column]) as copy:
+            count = sum(_copy_rows(copy, rows, geoms, srid) for rows, geoms in batches)
+        if indexes:  # sorted in memory rather than in temporary files (this transaction only)
+            conn.execute(text(f"SET LOCAL maintenance_work_mem = '{LOAD_SORT_MEMORY}'"))
+        for _name, definition in indexes:
+            conn.execute(text(definition))
+        for name, definition in foreign_keys:
+            conn.execute(text(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}"))
     return count

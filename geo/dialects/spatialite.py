@@ -27,6 +27,10 @@ from geo.errors import StoreError
 from geo.tiles import BUFFER, EXTENT, Bounds, to_mercator
 from geo.write_turn import holds_turn
 
+# The page cache of a bulk load (SQLite's default is 2 MB), and the rows ANALYZE samples per index after it.
+LOAD_CACHE_KIB = 256 * 1024
+ANALYSIS_LIMIT = 1000
+
 # How a statement finds each group's latest rows fastest here (`cases.status.queries`): SQLite
 # materialises every row of a window, so seeks down an index, group by group, are twice as fast.
 RANKS_BY = "seek"
@@ -242,11 +246,60 @@ def bulk_load(
     SpatiaLite's triggers check each row's type and SRID, add it to the
     R*Tree and stamp `geometry_columns_time`, one row at a time; dropped for
     the load and put back afterwards, with the check and the new rows' boxes
-    done in one statement each, the load takes a third of the time. Into an
+    done in one statement each per batch (SQLite works without the GIL, so
+    while the caller prepares the next batch), the load takes a third of the
+    time. Into an
     empty table, the B-tree indexes are also built once at the end. DDL is
     transactional in SQLite: call this in the caller's transaction, whose
     rollback on error brings the triggers and indexes back.
+
+    The load runs with a page cache of LOAD_CACHE_KIB (the R*Tree and the
+    indexes are built in it rather than through the file), and ends with an
+    ANALYZE of the table, so the planner knows its new size at once.
     """
+    cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql(f"PRAGMA cache_size = -{LOAD_CACHE_KIB}")
+    try:
+        count = _load(conn, table, columns, geometry_column, srid, batches)
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size = {int(cache)}")
+    limit = conn.exec_driver_sql("PRAGMA analysis_limit").scalar()
+    conn.exec_driver_sql(f"PRAGMA analysis_limit = {ANALYSIS_LIMIT}")
+    conn.exec_driver_sql(f'ANALYZE "{table}"')
+    conn.exec_driver_sql(f"PRAGMA analysis_limit = {int(limit)}")
+    return count
+
+
+def _check_and_index(
+    conn: Connection, table: str, geometry_column: str, saved: Mapping[str, str], after: int
+) -> int:
+    """The work of the dropped triggers (`saved`) for the rows after rowid `after`, in one statement
+    each: the type and SRID check, and their boxes in the R*Tree. Returns the last rowid."""
+    column = f'"{geometry_column}"'
+    if f"ggi_{table}_{geometry_column}" in saved:
+        refused = conn.exec_driver_sql(
+            f'SELECT min(t.rowid) FROM "{table}" t JOIN geometry_columns g '
+            f"ON lower(g.f_table_name) = lower(?) AND lower(g.f_geometry_column) = lower(?) "
+            f"WHERE t.rowid > ? AND GeometryConstraints(t.{column}, g.geometry_type, g.srid) = 0",
+            (table, geometry_column, after),
+        ).scalar()
+        if refused is not None:
+            raise StoreError(f"{table}.{geometry_column} violates Geometry constraint "
+                             "[geom-type or SRID not allowed]")
+    if f"gii_{table}_{geometry_column}" in saved:
+        conn.exec_driver_sql(
+            f'INSERT INTO "idx_{table}_{geometry_column}" (pkid, xmin, xmax, ymin, ymax) '
+            f"SELECT rowid, MbrMinX({column}), MbrMaxX({column}), MbrMinY({column}), MbrMaxY({column}) "
+            f'FROM "{table}" WHERE rowid > ? AND {column} IS NOT NULL', (after,),
+        )
+    return int(conn.exec_driver_sql(f'SELECT coalesce(max(rowid), 0) FROM "{table}"').scalar())
+
+
+def _load(
+    conn: Connection, table: str, columns: Sequence[str], geometry_column: str, srid: int,
+    batches: Iterable[tuple[Sequence[Sequence[Any]], NDArray[np.object_]]],
+) -> int:
+    """`bulk_load` without its settings."""
     names = [f"{prefix}_{table}_{geometry_column}" for prefix in ("gii", "tmi", "ggi")]
     saved = dict(conn.exec_driver_sql(
         "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN (?, ?, ?)", tuple(names),
@@ -260,25 +313,10 @@ def bulk_load(
         conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
     for name, _sql in indexes:
         conn.exec_driver_sql(f'DROP INDEX "{name}"')
-    count = sum(bulk_insert(conn, table, columns, geometry_column, srid, rows, geoms)
-                for rows, geoms in batches)
-    column = f'"{geometry_column}"'
-    if names[2] in saved:  # the type and SRID check, on all new rows in one statement
-        refused = conn.exec_driver_sql(
-            f'SELECT min(t.rowid) FROM "{table}" t JOIN geometry_columns g '
-            f"ON lower(g.f_table_name) = lower(?) AND lower(g.f_geometry_column) = lower(?) "
-            f"WHERE t.rowid > ? AND GeometryConstraints(t.{column}, g.geometry_type, g.srid) = 0",
-            (table, geometry_column, before),
-        ).scalar()
-        if refused is not None:
-            raise StoreError(f"{table}.{geometry_column} violates Geometry constraint "
-                             "[geom-type or SRID not allowed]")
-    if names[0] in saved:
-        conn.exec_driver_sql(
-            f'INSERT INTO "idx_{table}_{geometry_column}" (pkid, xmin, xmax, ymin, ymax) '
-            f"SELECT rowid, MbrMinX({column}), MbrMaxX({column}), MbrMinY({column}), MbrMaxY({column}) "
-            f'FROM "{table}" WHERE rowid > ? AND {column} IS NOT NULL', (before,),
-        )
+    count, done = 0, before
+    for rows, geoms in batches:  # each batch checked and indexed while the caller makes the next
+        count += bulk_insert(conn, table, columns, geometry_column, srid, rows, geoms)
+        done = _check_and_index(conn, table, geometry_column, saved, done)
     if names[1] in saved:
         conn.exec_driver_sql(
             "UPDATE geometry_columns_time SET last_insert = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
