@@ -11,14 +11,17 @@ target, and the target's row counts after it.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import tarfile
 import tempfile
+import time
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, BinaryIO
 
 import sqlalchemy as sa
 
@@ -59,6 +62,42 @@ def _sha256(stream: Any) -> str:
     return digest.hexdigest()
 
 
+class _HashingReader:
+    """A file read once, into the archive, and hashed on the way by a second thread: a block is
+    hashed while the archive writes it, so the checksum adds no second read and little time."""
+
+    def __init__(self, stream: BinaryIO, hasher: ThreadPoolExecutor) -> None:
+        self.stream, self.hasher, self.digest = stream, hasher, hashlib.sha256()
+        self.pending: Future[None] | None = None
+
+    def read(self, size: int = -1) -> bytes:
+        block = self.stream.read(size)
+        self.hexdigest()  # blocks are hashed in order, one at a time
+        self.pending = self.hasher.submit(self.digest.update, block)
+        return block
+
+    def hexdigest(self) -> str:
+        """The digest of what was read so far (once its last block is hashed)."""
+        if self.pending is not None:
+            self.pending.result()
+        return self.digest.hexdigest()
+
+
+def _add_hashing(archive: tarfile.TarFile, path: Path, name: str, hasher: ThreadPoolExecutor) -> str:
+    """Add the file at `path` as member `name`; returns its sha256, worked out as it is copied."""
+    info = archive.gettarinfo(path, arcname=name)
+    with path.open("rb") as stream:
+        reader = _HashingReader(stream, hasher)
+        archive.addfile(info, reader)  # type: ignore[arg-type]
+        return reader.hexdigest()
+
+
+def _add_bytes(archive: tarfile.TarFile, name: str, body: bytes) -> None:
+    info = tarfile.TarInfo(name)
+    info.size, info.mtime, info.mode = len(body), int(time.time()), 0o644
+    archive.addfile(info, io.BytesIO(body))
+
+
 def _backend_name(store: Store) -> str:
     return "spatialite" if store.is_spatialite else "postgis"
 
@@ -87,21 +126,15 @@ def write_backup(store: Store, out: Path, *, media_dir: Path, tables: Sequence[s
         dump = Path(tmp) / DATABASE
         counts = store.backend.backup_database(store.url, dump, tables)
         media = {f"{MEDIA}/{p.relative_to(media_dir).as_posix()}": p for p in _media_files(media_dir)}
-        members = {DATABASE: dump, **media}
-        sums = {}
-        for name, path in members.items():
-            with path.open("rb") as stream:
-                sums[name] = _sha256(stream)
-        manifest = Manifest(_backend_name(store), revision, counts, sums, local_iso(utc_now()))
-        body = manifest.to_json()
-        (Path(tmp) / MANIFEST).write_bytes(body)
-        (Path(tmp) / MANIFEST_SUM).write_text(hashlib.sha256(body).hexdigest(), encoding="ascii")
         partial = Path(tmp) / "archive.tar"
-        with tarfile.open(partial, "w") as archive:
-            for name, path in members.items():
-                archive.add(path, arcname=name, recursive=False)
-            archive.add(Path(tmp) / MANIFEST, arcname=MANIFEST)
-            archive.add(Path(tmp) / MANIFEST_SUM, arcname=MANIFEST_SUM)
+        sums = {}
+        with tarfile.open(partial, "w", copybufsize=CHUNK) as archive, ThreadPoolExecutor(1) as hasher:
+            for name, path in {DATABASE: dump, **media}.items():
+                sums[name] = _add_hashing(archive, path, name, hasher)
+            manifest = Manifest(_backend_name(store), revision, counts, sums, local_iso(utc_now()))
+            body = manifest.to_json()
+            _add_bytes(archive, MANIFEST, body)
+            _add_bytes(archive, MANIFEST_SUM, hashlib.sha256(body).hexdigest().encode("ascii"))
         os.replace(partial, out)
     return manifest
 
