@@ -10,15 +10,19 @@ target, and the target's row counts after it.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
+import io
 import json
 import os
 import tarfile
 import tempfile
+import time
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, BinaryIO
 
 import sqlalchemy as sa
 
@@ -33,6 +37,8 @@ MANIFEST = "manifest.json"
 MANIFEST_SUM = "manifest.sha256"
 MEDIA = "media"
 CHUNK = 1 << 20
+BLOCK = 4096  # the database copy starts on a file-system block of the archive
+FALLOC_FL_INSERT_RANGE = 0x20
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,85 @@ def _sha256(stream: Any) -> str:
     while block := stream.read(CHUNK):
         digest.update(block)
     return digest.hexdigest()
+
+
+class _HashingReader:
+    """A file read once, into the archive, and hashed on the way by a second thread: a block is
+    hashed while the archive writes it, so the checksum adds no second read and little time."""
+
+    def __init__(self, stream: BinaryIO, hasher: ThreadPoolExecutor) -> None:
+        self.stream, self.hasher, self.digest = stream, hasher, hashlib.sha256()
+        self.pending: Future[None] | None = None
+
+    def read(self, size: int = -1) -> bytes:
+        block = self.stream.read(size)
+        self.hexdigest()  # blocks are hashed in order, one at a time
+        self.pending = self.hasher.submit(self.digest.update, block)
+        return block
+
+    def hexdigest(self) -> str:
+        """The digest of what was read so far (once its last block is hashed)."""
+        if self.pending is not None:
+            self.pending.result()
+        return self.digest.hexdigest()
+
+
+def _add_hashing(archive: tarfile.TarFile, path: Path, name: str, hasher: ThreadPoolExecutor) -> str:
+    """Add the file at `path` as member `name`; returns its sha256, worked out as it is copied."""
+    info = archive.gettarinfo(path, arcname=name)
+    with path.open("rb") as stream:
+        reader = _HashingReader(stream, hasher)
+        archive.addfile(info, reader)  # type: ignore[arg-type]
+        return reader.hexdigest()
+
+
+def _archive_in_place(dump: Path, archive: Path, sums: dict[str, str]) -> bool:
+    """Turn the database copy into an archive holding it, without writing it a second time.
+
+    The copy is hashed (one read), then the file system inserts one block before it
+    (Linux's fallocate INSERT_RANGE, on ext4 and XFS: the data is not moved) to hold
+    its tar header, padded with a pax comment to end on the block. False, with the
+    copy untouched, where the file system cannot; then the archive copies it.
+    """
+    size = dump.stat().st_size
+    info = tarfile.TarInfo(DATABASE)
+    info.size, info.mtime, info.mode = size, int(time.time()), 0o644
+    info.pax_headers = {"comment": "database copy, aligned to the file system's block".ljust(3000)}
+    header = info.tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape")
+    if len(header) != BLOCK or _LIBC is None:
+        return False
+    with dump.open("rb") as stream:
+        digest = _sha256(stream)
+    fd = os.open(dump, os.O_RDWR)
+    try:
+        if _LIBC.fallocate(fd, FALLOC_FL_INSERT_RANGE, 0, BLOCK) != 0:
+            return False
+        os.pwrite(fd, header, 0)
+        end = -size % tarfile.BLOCKSIZE + 2 * tarfile.BLOCKSIZE  # the member's padding, the archive's end
+        os.pwrite(fd, bytes(end), BLOCK + size)
+    finally:
+        os.close(fd)
+    os.replace(dump, archive)
+    sums[DATABASE] = digest
+    return True
+
+
+def _libc() -> Any:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.fallocate.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_long, ctypes.c_long]
+    except (OSError, AttributeError):  # not Linux: no fallocate
+        return None
+    return libc
+
+
+_LIBC = _libc()
+
+
+def _add_bytes(archive: tarfile.TarFile, name: str, body: bytes) -> None:
+    info = tarfile.TarInfo(name)
+    info.size, info.mtime, info.mode = len(body), int(time.time()), 0o644
+    archive.addfile(info, io.BytesIO(body))
 
 
 def _backend_name(store: Store) -> str:
@@ -87,21 +172,19 @@ def write_backup(store: Store, out: Path, *, media_dir: Path, tables: Sequence[s
         dump = Path(tmp) / DATABASE
         counts = store.backend.backup_database(store.url, dump, tables)
         media = {f"{MEDIA}/{p.relative_to(media_dir).as_posix()}": p for p in _media_files(media_dir)}
-        members = {DATABASE: dump, **media}
-        sums = {}
-        for name, path in members.items():
-            with path.open("rb") as stream:
-                sums[name] = _sha256(stream)
-        manifest = Manifest(_backend_name(store), revision, counts, sums, local_iso(utc_now()))
-        body = manifest.to_json()
-        (Path(tmp) / MANIFEST).write_bytes(body)
-        (Path(tmp) / MANIFEST_SUM).write_text(hashlib.sha256(body).hexdigest(), encoding="ascii")
         partial = Path(tmp) / "archive.tar"
-        with tarfile.open(partial, "w") as archive:
-            for name, path in members.items():
-                archive.add(path, arcname=name, recursive=False)
-            archive.add(Path(tmp) / MANIFEST, arcname=MANIFEST)
-            archive.add(Path(tmp) / MANIFEST_SUM, arcname=MANIFEST_SUM)
+        sums = {}
+        if _archive_in_place(dump, partial, sums):  # the copy became the archive's first member
+            copied, mode = media, "a"
+        else:
+            copied, mode = {DATABASE: dump, **media}, "w"
+        with tarfile.open(partial, mode, copybufsize=CHUNK) as archive, ThreadPoolExecutor(1) as hasher:
+            for name, path in copied.items():
+                sums[name] = _add_hashing(archive, path, name, hasher)
+            manifest = Manifest(_backend_name(store), revision, counts, sums, local_iso(utc_now()))
+            body = manifest.to_json()
+            _add_bytes(archive, MANIFEST, body)
+            _add_bytes(archive, MANIFEST_SUM, hashlib.sha256(body).hexdigest().encode("ascii"))
         os.replace(partial, out)
     return manifest
 
