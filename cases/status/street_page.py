@@ -42,7 +42,11 @@ def status_page(
     """
     conditions, params = "", {}
     if street_codes is not None:
-        conditions += " AND p.street_code IN :streets"
+        # `code >= ''` holds for every parcel; it names the street index's second column, which
+        # steers SQLite to that (partial, live-only) index: otherwise its count took the
+        # street_code index and read every row of the street to test retired_at (4× slower
+        # at 1,000,000 parcels than at 10,000; the count is now flat to a millisecond).
+        conditions += " AND p.street_code IN :streets AND p.code >= ''"
         params["streets"] = list(street_codes) or [""]
     if bbox is not None:
         conditions += " AND " + dialect_of(session).intersects_bbox("parcels", "geom", "id", alias="p")

@@ -84,3 +84,24 @@ def test_a_street_page_reads_the_street_index_not_the_whole_table_or_code_index(
         assert "Seq Scan on parcels " not in plan and "parcels_code_key" not in plan, plan
     assert len(page) == 1000 and len(seen) == 3  # the count, the page's keys, the page
     assert all("Index Only Scan using ix_parcels_street_code_code on parcels" in p for p in plans[:2]), plans
+
+
+@pytest.mark.parametrize("store_url", ["spatialite"], indirect=True)
+def test_spatialite_counts_and_pages_a_street_from_its_live_index_alone(store):
+    """The count used the street_code index and read each of the street's rows for retired_at."""
+    _fill(store, 3_000)
+    seen: list[tuple[str, object]] = []
+
+    def capture(_conn, _cursor, statement, parameters, _context, _many):
+        if "FROM parcels p WHERE" in statement:
+            seen.append((statement, parameters))
+
+    sa.event.listen(store.engine, "before_cursor_execute", capture)
+    with store.session() as session:
+        page, matched = status_page(session, street_codes=[STREETS[0]], limit=100, after="P001500")
+    sa.event.remove(store.engine, "before_cursor_execute", capture)
+    with store.engine.connect() as conn:
+        plans = [" | ".join(row[3] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", parameters))
+                 for sql, parameters in seen]
+    assert (len(page), matched, len(plans)) == (100, 1000, 2)  # the count and the page's keys
+    assert all(plan.startswith("SEARCH p USING INDEX ix_parcels_street_code_code ") for plan in plans), plans
