@@ -57,18 +57,21 @@ def _read(session: Session, sql: str, params: dict[str, Any]) -> pd.DataFrame:
         statement = statement.bindparams(sa.bindparam("as_of", type_=UTCDateTime))
     if "ids" in params:
         statement = statement.bindparams(sa.bindparam("ids", expanding=True))
-    return read_rows(session, statement, params)
+    return read_rows(session, statement, params, stream="ids" not in params)  # every parcel: stream
 
 
-def read_rows(session: Session, statement: sa.TextClause, params: dict[str, Any]) -> pd.DataFrame:
+def read_rows(session: Session, statement: sa.TextClause, params: dict[str, Any], *,
+              stream: bool = False) -> pd.DataFrame:
     """Run a statement without per-row type processing; pandas converts whole columns.
 
-    Rows come from the database a slice at a time (a server-side cursor on PostgreSQL) and go
-    straight into one list per column: a million parcels' rows were held whole as row objects,
-    then again as column tuples and lists, at the same time (2.9 GB at the peak).
+    Rows become Python objects a slice at a time and go straight into one list per column: a
+    million parcels' rows were held whole as row objects, then again as column tuples and lists,
+    at the same time (2.9 GB at the peak). With `stream` (reads of every parcel), PostgreSQL
+    hands the rows over a server-side cursor, so the driver never holds the whole result
+    either; a page does without, as those fetches doubled its cost.
     """
-    result = session.execute(statement, params, execution_options={"stream_results": True,
-                                                                     "max_row_buffer": READ_SLICE})
+    options = {"stream_results": True, "max_row_buffer": READ_SLICE} if stream else {}
+    result = session.execute(statement, params, execution_options=options)
     keys = list(result.keys())
     columns: list[list[Any]] = [[] for _ in keys]
     for rows in result.partitions(READ_SLICE):
