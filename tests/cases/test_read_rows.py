@@ -16,12 +16,11 @@ from tests.maps.conftest import QIANJIN, add_sample
 
 
 def _cursors(store: Store, read) -> list[bool]:
-    """For each statement on `parcels p` that `read` runs: whether it ran on a server-side cursor."""
+    """For each statement that `read` runs: whether it ran on a server-side cursor."""
     named: list[bool] = []
 
-    def seen(_conn, cursor, statement, _parameters, _context, _many):
-        if "FROM parcels p" in statement:
-            named.append(getattr(cursor, "name", None) is not None)
+    def seen(_conn, cursor, _statement, _parameters, _context, _many):
+        named.append(getattr(cursor, "name", None) is not None)
 
     sa.event.listen(store.engine, "before_cursor_execute", seen)
     try:
