@@ -60,6 +60,25 @@ def test_keyset_and_offset_pages_return_every_current_parcel_of_the_street_once(
     walk()
 
 
+def _page_and_plans(store: Store, marker: str, explain: str, column: int, **page_args: object):
+    """A street page, and the plan (`explain`, row `column` of each line) of each of its
+    statements whose text holds `marker`."""
+    seen: list[tuple[str, object]] = []
+
+    def capture(_conn, _cursor, statement, parameters, _context, _many):
+        if marker in statement:
+            seen.append((statement, parameters))
+
+    sa.event.listen(store.engine, "before_cursor_execute", capture)
+    with store.session() as session:
+        page, matched = status_page(session, **page_args)
+    sa.event.remove(store.engine, "before_cursor_execute", capture)
+    with store.engine.connect() as conn:
+        plans = [" | ".join(row[column] for row in conn.exec_driver_sql(f"{explain} {sql}", parameters))
+                 for sql, parameters in seen]
+    return page, matched, plans
+
+
 @pytest.mark.parametrize("store_url", ["postgis"], indirect=True)
 @pytest.mark.parametrize("start", [{"after": "P030000"}, {"offset": 5000}, {}],
                          ids=["after", "offset", "first"])
@@ -67,22 +86,11 @@ def test_a_street_page_reads_the_street_index_not_the_whole_table_or_code_index(
     _fill(store, 60_000)
     with store.engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").execute(sa.text("VACUUM ANALYZE parcels"))
-    seen: list[tuple[str, object]] = []
-
-    def capture(_conn, _cursor, statement, parameters, _context, _many):
-        if "FROM parcels" in statement:
-            seen.append((statement, parameters))
-
-    sa.event.listen(store.engine, "before_cursor_execute", capture)
-    with store.session() as session:
-        page, _ = status_page(session, street_codes=[STREETS[2]], limit=1000, **start)
-    sa.event.remove(store.engine, "before_cursor_execute", capture)
-    with store.engine.connect() as conn:
-        plans = ["\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + statement, parameters))
-                 for statement, parameters in seen]
+    page, _, plans = _page_and_plans(store, "FROM parcels", "EXPLAIN", 0, street_codes=[STREETS[2]],
+                                     limit=1000, **start)
     for plan in plans:
         assert "Seq Scan on parcels " not in plan and "parcels_code_key" not in plan, plan
-    assert len(page) == 1000 and len(seen) == 3  # the count, the page's keys, the page
+    assert len(page) == 1000 and len(plans) == 3  # the count, the page's keys, the page
     assert all("Index Only Scan using ix_parcels_street_code_code on parcels" in p for p in plans[:2]), plans
 
 
@@ -90,18 +98,7 @@ def test_a_street_page_reads_the_street_index_not_the_whole_table_or_code_index(
 def test_spatialite_counts_and_pages_a_street_from_its_live_index_alone(store):
     """The count used the street_code index and read each of the street's rows for retired_at."""
     _fill(store, 3_000)
-    seen: list[tuple[str, object]] = []
-
-    def capture(_conn, _cursor, statement, parameters, _context, _many):
-        if "FROM parcels p WHERE" in statement:
-            seen.append((statement, parameters))
-
-    sa.event.listen(store.engine, "before_cursor_execute", capture)
-    with store.session() as session:
-        page, matched = status_page(session, street_codes=[STREETS[0]], limit=100, after="P001500")
-    sa.event.remove(store.engine, "before_cursor_execute", capture)
-    with store.engine.connect() as conn:
-        plans = [" | ".join(row[3] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", parameters))
-                 for sql, parameters in seen]
+    page, matched, plans = _page_and_plans(store, "FROM parcels p WHERE", "EXPLAIN QUERY PLAN", 3,
+                                           street_codes=[STREETS[0]], limit=100, after="P001500")
     assert (len(page), matched, len(plans)) == (100, 1000, 2)  # the count and the page's keys
     assert all(plan.startswith("SEARCH p USING INDEX ix_parcels_street_code_code ") for plan in plans), plans
