@@ -30,11 +30,6 @@ LATE_COMMIT_IDS = 1000
 Body = str | bytes  # HTML and GeoJSON pages, vector tiles
 
 
-def data_version(session: Session) -> int:
-    """The newest audit event's id: it changes with every write."""
-    return session.scalar(sa.select(sa.func.max(AuditEvent.id))) or 0
-
-
 def cache_version(session: Session) -> str:
     """The data version and the count of the newest events, which a late commit below the newest changes."""
     return data_stamp(session)[0]
@@ -42,7 +37,8 @@ def cache_version(session: Session) -> str:
 
 def data_stamp(session: Session) -> tuple[str, datetime | None]:
     """`cache_version` and when its newest event happened (a response's Last-Modified), read in
-    one statement: every request of the OGC API asks for both before anything else."""
+    one statement: every request of the OGC API asks for both before anything else. The newest
+    audit event's id is the data version: it changes with every write."""
     newest = sa.select(sa.func.coalesce(sa.func.max(AuditEvent.id), 0)).scalar_subquery()
     recent = sa.select(sa.func.count()).where(AuditEvent.id > newest - LATE_COMMIT_IDS).scalar_subquery()
     at = sa.select(AuditEvent.at).where(AuditEvent.id == newest).scalar_subquery()

@@ -3,7 +3,7 @@
 Desktop GIS cannot sign in with a form, so a request may carry an API token
 (`Authorization: Bearer …`, or the password of HTTP Basic with any user name);
 without one, the web session counts; without either, only public collections
-answer. ETags come from the store's data version (`response_cache.data_version`)
+answer. ETags come from the store's data version (`response_cache.data_stamp`)
 and the minute, as the response cache's do: status moves with the clock.
 
 Reads go to the replica when one is given (`--db-read`, `Store.reader()`), so
