@@ -25,13 +25,13 @@ from geo.dialects import LOOKUP_CHUNK, select_dialect
 from geo.errors import InputError
 from geo.frames import wkb_column
 from geo.orm import utc_now
+from geo.prefetch import prefetched
 from geo.store import Store
 from geo.text import CONTROL_CLASS, control_message
 from layers.fields import FieldMap, map_fields
 from layers.import_report import ImportReport, OnInvalid
 from layers.kinds import ParcelKind, get_kind
 from layers.models import PARCEL_CODE_MAX_LENGTH, ImportRun, Parcel, Street
-from layers.prefetch import prefetched
 from layers.prepare import PreparedGeometry, Triage, clean_texts, prepare_polygons
 from layers.readers import ReadResult, read_layer, read_layer_chunks
 from layers.spatial_join import dominant_overlap

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,14 +23,17 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.orm import Session
 
+from geo.dialects.spatialite_blob import spatialite_blobs
 from geo.dialects.sqlite_connection import driver_module, prepare_connection
 from geo.errors import StoreError
+from geo.prefetch import prefetched
 from geo.tiles import BUFFER, EXTENT, Bounds, to_mercator
 from geo.write_turn import holds_turn
 
 # The page cache of a bulk load (SQLite's default is 2 MB), and the rows ANALYZE samples per index after it.
 LOAD_CACHE_KIB = 256 * 1024
 ANALYSIS_LIMIT = 1000
+ROWS_PER_STATEMENT = 1000  # rows a bulk load inserts with one statement
 
 # How a statement finds each group's latest rows fastest here (`cases.status.queries`): SQLite
 # materialises every row of a window, so seeks down an index, group by group, are twice as fast.
@@ -246,16 +250,17 @@ def bulk_load(
     SpatiaLite's triggers check each row's type and SRID, add it to the
     R*Tree and stamp `geometry_columns_time`, one row at a time; dropped for
     the load and put back afterwards, with the check and the new rows' boxes
-    done in one statement each per batch (SQLite works without the GIL, so
-    while the caller prepares the next batch), the load takes a third of the
-    time. Into an
-    empty table, the B-tree indexes are also built once at the end. DDL is
-    transactional in SQLite: call this in the caller's transaction, whose
-    rollback on error brings the triggers and indexes back.
+    done in one statement each per batch, the load takes a third of the
+    time. Into an empty table, the B-tree indexes are also built once at the
+    end. DDL is transactional in SQLite: call this in the caller's
+    transaction, whose rollback on error brings the triggers and indexes back.
 
-    The load runs with a page cache of LOAD_CACHE_KIB (the R*Tree and the
-    indexes are built in it rather than through the file), and ends with an
-    ANALYZE of the table, so the planner knows its new size at once.
+    The thread that holds the write only inserts: a second thread takes the
+    caller's next batch and makes its rows and SpatiaLite BLOBs meanwhile
+    (`spatialite_blob`; SQLite works without the GIL). The load runs with a
+    page cache of LOAD_CACHE_KIB (the R*Tree and the indexes are built in it
+    rather than through the file), and ends with an ANALYZE of the table, so
+    the planner knows its new size at once.
     """
     cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
     conn.exec_driver_sql(f"PRAGMA cache_size = -{LOAD_CACHE_KIB}")
@@ -270,18 +275,28 @@ def bulk_load(
     return count
 
 
+def _declared(conn: Connection, table: str, geometry_column: str) -> tuple[str, int] | None:
+    """The geometry type and SRID SpatiaLite's insert trigger checks this column against."""
+    row = conn.exec_driver_sql(
+        "SELECT geometry_type, srid FROM geometry_columns "
+        "WHERE lower(f_table_name) = lower(?) AND lower(f_geometry_column) = lower(?)",
+        (table, geometry_column),
+    ).first()
+    return (row[0], int(row[1])) if row else None
+
+
 def _check_and_index(
-    conn: Connection, table: str, geometry_column: str, saved: Mapping[str, str], after: int
+    conn: Connection, table: str, geometry_column: str, declared: tuple[str, int] | None,
+    saved: Mapping[str, str], after: int,
 ) -> int:
     """The work of the dropped triggers (`saved`) for the rows after rowid `after`, in one statement
-    each: the type and SRID check, and their boxes in the R*Tree. Returns the last rowid."""
+    each: the type and SRID check (against the column's `declared` type), and their boxes in the
+    R*Tree. Returns the last rowid."""
     column = f'"{geometry_column}"'
-    if f"ggi_{table}_{geometry_column}" in saved:
+    if f"ggi_{table}_{geometry_column}" in saved and declared is not None:
         refused = conn.exec_driver_sql(
-            f'SELECT min(t.rowid) FROM "{table}" t JOIN geometry_columns g '
-            f"ON lower(g.f_table_name) = lower(?) AND lower(g.f_geometry_column) = lower(?) "
-            f"WHERE t.rowid > ? AND GeometryConstraints(t.{column}, g.geometry_type, g.srid) = 0",
-            (table, geometry_column, after),
+            f'SELECT min(rowid) FROM "{table}" WHERE rowid > ? AND GeometryConstraints({column}, ?, ?) = 0',
+            (after, *declared),
         ).scalar()
         if refused is not None:
             raise StoreError(f"{table}.{geometry_column} violates Geometry constraint "
@@ -293,6 +308,38 @@ def _check_and_index(
             f'FROM "{table}" WHERE rowid > ? AND {column} IS NOT NULL', (after,),
         )
     return int(conn.exec_driver_sql(f'SELECT coalesce(max(rowid), 0) FROM "{table}"').scalar())
+
+
+def _insert_grouped(
+    conn: Connection, table: str, names: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Insert rows many to a statement (up to ROWS_PER_STATEMENT, within SQLite's 32,766 parameters).
+
+    pysqlite lets go of the GIL around each statement it steps: one row per
+    statement, the writer must win the GIL back a million times from the
+    thread preparing the next batch, and CPython hands it over only every
+    few milliseconds (its "convoy effect"): with a busy Python thread beside
+    it, 100,000 one-row inserts took 46 s instead of 1 s; in statements of
+    1,000 rows, 1.7 s.
+    """
+    per = max(1, min(ROWS_PER_STATEMENT, 32_766 // len(names)))
+    values = "(" + ", ".join("?" * len(names)) + ")"
+    head = f'INSERT INTO "{table}" ({", ".join(names)}) VALUES '
+    whole = len(rows) // per * per
+    if whole:
+        conn.exec_driver_sql(head + ", ".join([values] * per),
+                             [tuple(itertools.chain.from_iterable(rows[start:start + per]))
+                              for start in range(0, whole, per)])
+    if whole < len(rows):
+        conn.exec_driver_sql(head + values, list(rows[whole:]))
+
+
+def _encoded(
+    batches: Iterable[tuple[Sequence[Sequence[Any]], NDArray[np.object_]]], srid: int
+) -> Iterator[list[tuple[Any, ...]]]:
+    """Each batch's rows with their geometry as SpatiaLite's BLOB appended, ready to insert."""
+    for rows, geoms in batches:
+        yield [(*row, blob) for row, blob in zip(rows, spatialite_blobs(geoms, srid), strict=True)]
 
 
 def _load(
@@ -313,10 +360,12 @@ def _load(
         conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
     for name, _sql in indexes:
         conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    declared = _declared(conn, table, geometry_column)
     count, done = 0, before
-    for rows, geoms in batches:  # each batch checked and indexed while the caller makes the next
-        count += bulk_insert(conn, table, columns, geometry_column, srid, rows, geoms)
-        done = _check_and_index(conn, table, geometry_column, saved, done)
+    for rows in prefetched(_encoded(batches, srid)):  # the next batch is made and encoded meanwhile
+        _insert_grouped(conn, table, [*columns, geometry_column], rows)
+        count += len(rows)
+        done = _check_and_index(conn, table, geometry_column, declared, saved, done)
     if names[1] in saved:
         conn.exec_driver_sql(
             "UPDATE geometry_columns_time SET last_insert = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "

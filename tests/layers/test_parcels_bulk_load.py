@@ -10,6 +10,7 @@ import geopandas as gpd
 import numpy as np
 import psycopg
 import pytest
+import shapely
 import sqlalchemy as sa
 from shapely.geometry import MultiPolygon, box
 
@@ -151,3 +152,29 @@ def test_rows_checked_in_chunks_keep_their_feature_numbers(
     kept = [i for i in range(10) if i not in (4, 8)]
     expected = areas_m2(np.array([MultiPolygon([squares[i]]) for i in kept], dtype=object))
     assert [areas[f"P{i:03d}"] for i in kept] == pytest.approx(expected.tolist(), rel=1e-9)
+
+
+def test_spatialite_inserts_many_rows_a_statement_each_row_whole(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+):
+    """Rows go in statements of ROWS_PER_STATEMENT (a writer stepping one row at a time loses the GIL to
+    the preparing thread), and the rows past the last whole statement one at a time; each row keeps its
+    own values and geometry."""
+    if not store.is_spatialite:
+        pytest.skip("PostGIS loads with one COPY")
+    monkeypatch.setattr("geo.dialects.spatialite.ROWS_PER_STATEMENT", 7)
+    inserts: list[tuple[int, int]] = []
+
+    def capture(_conn, _cursor, statement, parameters, _context, executemany):
+        if statement.startswith('INSERT INTO "parcels"'):
+            inserts.append((statement.count("(?"), len(parameters) if executemany else 1))
+
+    sa.event.listen(store.engine, "before_cursor_execute", capture)
+    _load(store, [(0, _squares(18)), (18, _squares(12)[::-1])])
+    assert inserts == [(7, 2), (1, 4), (7, 1), (1, 5)]  # 18 = 2×7 + 4, then 12 = 7 + 5
+    with store.engine.connect() as conn:
+        stored = conn.exec_driver_sql("SELECT code, AsBinary(geom) FROM parcels ORDER BY id").all()
+    expected = [*_squares(18), *_squares(12)[::-1]]
+    assert [code for code, _ in stored] == [f"Q{i}" for i in range(18)] + [f"Q{18 + i}" for i in range(12)]
+    assert [shapely.from_wkb(wkb) for _, wkb in stored] == list(expected)
+    assert _index_entries(store) == 30

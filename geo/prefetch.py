@@ -1,8 +1,9 @@
 """Work on the next item of a pipeline while the caller consumes this one.
 
-An import reads and checks a chunk of the file (pyogrio, shapely, pyproj)
-while the database stores the chunk before it (SQLite and libpq release the
-GIL while they work): on two cores the two overlap.
+An import reads and checks a chunk of the file (pyogrio, shapely, pyproj),
+and a bulk load encodes a batch's geometries, while the database stores the
+batch before it (SQLite and libpq release the GIL while they work): on two
+cores the stages overlap.
 """
 
 from __future__ import annotations

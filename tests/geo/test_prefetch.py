@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from layers.prefetch import prefetched
+from geo.prefetch import prefetched
 
 
 def _running() -> list[threading.Thread]:
