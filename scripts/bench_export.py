@@ -11,8 +11,9 @@ with use_arrow. The export as of a past date (status worked out from the whole
 history) is timed too. One untimed export warms the database's caches first;
 each run is repeated (--repeat, default 3) and the verdict is on the median
 ratio, as the reference alone varies by a fifth from run to run here.
-Each measurement runs in a fresh child process so that its peak memory
-(ru_maxrss, plus that of the export's own row-reading child) is its own.
+Each measurement runs in a fresh child process so that its peak memory is
+its own: that process and the export's row-reading child together, sampled
+every 10 ms (`scripts.bench_memory`).
 Prints the ratios and the peak.
 """
 
@@ -21,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -37,6 +37,7 @@ import shapely
 import sqlalchemy as sa
 
 from scripts.bench_databases import scratch_database
+from scripts.bench_memory import TreePeak, own_peak_mb
 
 TARGET_RATIO = 1.3
 TARGET_PEAK_MB = 2048
@@ -219,8 +220,9 @@ def _child(argv: Sequence[str]) -> dict[str, Any]:
         store = open_store(source)
         began = time.perf_counter()
         query = export_rows.StatusQuery(as_of=as_of[0] if as_of else None)
-        result = export_rows.export_status(store, Path(out), query,
-                                            ExportOptions(), lang="zh", actor="bench")
+        with TreePeak() as memory:
+            result = export_rows.export_status(store, Path(out), query,
+                                                ExportOptions(), lang="zh", actor="bench")
         seconds = time.perf_counter() - began
         rows = result.rows
     else:
@@ -233,9 +235,7 @@ def _child(argv: Sequence[str]) -> dict[str, Any]:
                                     use_arrow=use_arrow)
         seconds = time.perf_counter() - began
         rows = sum(len(f) for f in frames.values())
-    # With the export's row-reading child (an upper bound: both peaks as if at once).
-    usage = (resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
-    peak_mb = sum(u.ru_maxrss for u in usage) / 1024
+    peak_mb = memory.peak_mb if what == "export" else own_peak_mb()
     return {"seconds": seconds, "rows": rows, "peak_mb": peak_mb, "status_seconds": status_seconds}
 
 

@@ -17,7 +17,9 @@ The viewport's box holds about the same number of parcels at every size (the
 synthetic parcels fill one district, so it shrinks as they grow denser): what a
 map at a street's zoom asks for in a city of constant density. The stores are
 built by the export and import benchmarks' own loaders; peak memory is each
-measuring process's (the import and export run in their own processes).
+measuring process's own (`scripts.bench_memory`): the import, the export
+(with its row-reading child) and status as of a date each run in a process
+of their own.
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
-import resource
 import shutil
 import subprocess
 import tempfile
@@ -42,6 +43,7 @@ from geo.store import Store, open_store
 from scripts import bench_import, bench_status
 from scripts.bench_databases import scratch_database
 from scripts.bench_export import PG_ENV, STREETS, _load, _measure
+from scripts.bench_memory import own_peak_mb
 from scripts.bench_synthetic import TIANHE_BOUNDS, write_parcels_gpkg
 from scripts.cli_backup import _tables
 from scripts.migrate import current_revision
@@ -55,10 +57,6 @@ T = TypeVar("T")
 
 def _best(work: Callable[[], object], repeat: int = REPEAT) -> float:
     return bench_status._best(work, repeat)
-
-
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _in_child(work: Callable[..., T], *args: object) -> T:
@@ -78,6 +76,16 @@ def _import(backend: str, n: int, folder: Path, pg: str | None) -> Row:
         (folder / leftover).unlink(missing_ok=True)
     source.unlink()
     return {"step": "parcels import", "ours": ours, "ref": ref, "peak": peak}
+
+
+def _status(url: str, which: str, repeat: int) -> tuple[float, float]:
+    """Status as of a date (`ours`) or the plain window query (`reference`), best of `repeat`, and
+    the peak memory of the process that ran it (its own: the other's rows are not in it)."""
+    store = open_store(url)
+    work = bench_status._ours if which == "ours" else bench_status._reference
+    seconds = _best(lambda: work(store), repeat)
+    store.dispose()
+    return seconds, own_peak_mb()
 
 
 def _page_rows(store: Store, n: int) -> list[Row]:
@@ -102,8 +110,8 @@ def _page_rows(store: Store, n: int) -> list[Row]:
 
         page()
         viewport()
-        return [{"step": "1,000-feature page", "ours": _best(page), "peak": _peak_mb()},
-                {"step": "viewport request", "ours": _best(viewport), "peak": _peak_mb()}]
+        return [{"step": "1,000-feature page", "ours": _best(page), "peak": own_peak_mb()},
+                {"step": "viewport request", "ours": _best(viewport), "peak": own_peak_mb()}]
 
 
 def _reference_backup(store: Store, out: Path) -> float:
@@ -128,23 +136,22 @@ def _backup(store: Store, folder: Path) -> Row:
     ref = _reference_backup(store, ref_out)
     ours_out.unlink()
     ref_out.unlink()
-    return {"step": "backup", "ours": ours, "ref": ref, "peak": _peak_mb()}
+    return {"step": "backup", "ours": ours, "ref": ref, "peak": own_peak_mb()}
 
 
 def _store_rows(url: str, n: int, inspections: int, folder: Path, repeat: int) -> list[Row]:
     loaded = _in_child(_load, url, n, inspections)
     print(f"  loaded {n:,} parcels, {inspections:,} inspections in {loaded:.0f} s", flush=True)
-    store = open_store(url)
-    rows: list[Row] = []
-    reference = _best(lambda: bench_status._reference(store), repeat)  # the first run warms the caches
-    rows.append({"step": "status as of a date", "ours": _best(lambda: bench_status._ours(store), repeat),
-                 "ref": reference, "peak": _peak_mb()})
+    reference, _ = _in_child(_status, url, "reference", repeat)  # its first run warms the caches
+    ours, peak = _in_child(_status, url, "ours", repeat)
+    rows: list[Row] = [{"step": "status as of a date", "ours": ours, "ref": reference, "peak": peak}]
     export = _measure("export", url, folder / "export.gpkg")
     plain = _measure("reference", str(folder / "export.gpkg"), folder / "reference.gpkg")
     rows.append({"step": "GeoPackage export", "ours": export["seconds"], "ref": plain["seconds"],
                  "peak": export["peak_mb"]})
     for made in ("export.gpkg", "reference.gpkg"):
         (folder / made).unlink(missing_ok=True)
+    store = open_store(url)
     rows += _page_rows(store, n)
     rows.append(_backup(store, folder))
     store.dispose()
