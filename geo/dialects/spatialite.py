@@ -313,7 +313,7 @@ def _check_and_index(
 def _insert_grouped(
     conn: Connection, table: str, names: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> None:
-    """Insert rows many to a statement (up to ROWS_PER_STATEMENT, within SQLite's 32,766 parameters).
+    """Insert rows many to a statement (up to ROWS_PER_STATEMENT, within SQLite's parameter limit).
 
     pysqlite lets go of the GIL around each statement it steps: one row per
     statement, the writer must win the GIL back a million times from the
@@ -322,7 +322,8 @@ def _insert_grouped(
     it, 100,000 one-row inserts took 46 s instead of 1 s; in statements of
     1,000 rows, 1.7 s.
     """
-    per = max(1, min(ROWS_PER_STATEMENT, 32_766 // len(names)))
+    parameters = 32_766 if driver_module().sqlite_version_info >= (3, 32) else 999  # the default limits
+    per = max(1, min(ROWS_PER_STATEMENT, parameters // len(names)))
     values = "(" + ", ".join("?" * len(names)) + ")"
     head = f'INSERT INTO "{table}" ({", ".join(names)}) VALUES '
     whole = len(rows) // per * per
