@@ -135,19 +135,16 @@ def _archive_in_place(dump: Path, archive: Path, sums: dict[str, str]) -> bool:
     return True
 
 
-class _FileHash:
-    """The checksum of a file, and how many of its bytes it has read so far."""
+class _Counting:
+    """A stream that counts the bytes read through it: how far a hash in another thread has got."""
 
-    def __init__(self, path: Path) -> None:
-        self.path, self.read = path, 0
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream, self.count = stream, 0
 
-    def __call__(self) -> str:
-        digest = CHECKSUMS[CHECKSUM]()
-        with self.path.open("rb") as stream:
-            while block := stream.read(CHUNK):
-                digest.update(block)
-                self.read += len(block)
-        return str(digest.hexdigest())
+    def read(self, size: int) -> bytes:
+        block = self.stream.read(size)
+        self.count += len(block)
+        return block
 
 
 def _hash_flushing(path: Path, fd: int) -> str:
@@ -158,13 +155,13 @@ def _hash_flushing(path: Path, fd: int) -> str:
     they would add to its time; here they overlap it (CPU, disk, the other core). The
     dropped pages are written and hashed: nothing is lost, nothing read twice.
     """
-    hashing = _FileHash(path)
-    with ThreadPoolExecutor(1) as pool:
-        done = pool.submit(hashing)
+    with path.open("rb") as stream, ThreadPoolExecutor(1) as pool:
+        hashed = _Counting(stream)
+        done = pool.submit(_digest, hashed)
         os.fdatasync(fd)
         dropped = 0
         while not wait([done], timeout=0.05).done:
-            read = hashing.read
+            read = hashed.count
             if read > dropped:  # (a length of 0 would mean "to the end")
                 os.posix_fadvise(fd, dropped, read - dropped, os.POSIX_FADV_DONTNEED)
                 dropped = read
