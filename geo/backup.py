@@ -46,6 +46,10 @@ MEDIA = "media"
 CHUNK = 1 << 20
 BLOCK = 4096  # the database copy starts on a file-system block of the archive
 FALLOC_FL_INSERT_RANGE = 0x20
+SYNC_FILE_RANGE_WRITE = 2
+SYNC_FILE_RANGE_WAIT = 1 | 2 | 4  # wait for writes under way, write, wait for them
+PIECE = 32 << 20  # the copy is written out and dropped from memory in pieces of this size
+AHEAD = 8  # pieces whose writing is started before the current one is waited for
 
 
 @dataclass(frozen=True)
@@ -149,22 +153,25 @@ class _Counting:
 
 def _hash_flushing(path: Path, fd: int) -> str:
     """The checksum of the file at `path` (open as `fd`), worked out by a second thread while
-    this one writes the file out to disk, then drops from memory the part already hashed.
+    this one writes the file out to disk and drops from memory each piece written and hashed.
 
-    Inserting a block, ext4 does both first (a second and a half for 3 GB), after the hash
-    they would add to its time; here they overlap it (CPU, disk, the other core). The
-    dropped pages are written and hashed: nothing is lost, nothing read twice.
+    Inserting a block, ext4 does both first (a second and a half for 3 GB): after the hash
+    they would add to its time; here they overlap it (CPU, disk, the other core), piece by
+    piece (0.3-0.4 s less than one fdatasync, then the drop). Nothing is lost (a piece is
+    dropped once on disk), nothing read twice (and once hashed).
     """
+    size = os.fstat(fd).st_size
     with path.open("rb") as stream, ThreadPoolExecutor(1) as pool:
         hashed = _Counting(stream)
         done = pool.submit(_digest, hashed)
-        os.fdatasync(fd)
-        dropped = 0
-        while not wait([done], timeout=0.05).done:
-            read = hashed.count
-            if read > dropped:  # (a length of 0 would mean "to the end")
-                os.posix_fadvise(fd, dropped, read - dropped, os.POSIX_FADV_DONTNEED)
-                dropped = read
+        for start in range(0, size, PIECE):
+            length = min(PIECE, size - start)
+            _LIBC.sync_file_range(fd, start + PIECE, AHEAD * PIECE, SYNC_FILE_RANGE_WRITE)  # started
+            _LIBC.sync_file_range(fd, start, length, SYNC_FILE_RANGE_WAIT)  # on disk
+            while hashed.count < start + length and not wait([done], timeout=0.01).done:
+                pass
+            os.posix_fadvise(fd, start, length, os.POSIX_FADV_DONTNEED)
+        os.fdatasync(fd)  # the file's size and blocks too
         return done.result()
 
 
@@ -193,6 +200,7 @@ def _libc() -> Any:
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.fallocate.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_long, ctypes.c_long]
+        libc.sync_file_range.argtypes = [ctypes.c_int, ctypes.c_longlong, ctypes.c_longlong, ctypes.c_uint]
     except (OSError, AttributeError):  # not Linux: no fallocate
         return None
     return libc

@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 import geo.backup
-from geo.backup import DATABASE, write_backup
+from geo.backup import DATABASE, read_manifest, write_backup
 from geo.dialects.sqlite_connection import SYNCHRONOUS
 from scripts.cli_backup import _tables
 from scripts.migrate import current_revision
@@ -80,3 +80,17 @@ def test_the_copy_s_settings_leave_the_store_and_its_restore_as_they_were(store,
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("SELECT COUNT(*) FROM streets").scalar() == manifest.tables["streets"]
     restored.dispose()
+
+
+def test_a_copy_written_out_and_dropped_in_pieces_is_archived_whole(store, tmp_path, monkeypatch):
+    with store.engine.begin() as conn:
+        conn.execute(INSERT_STREET, [{"c": f"P{n}"} for n in range(2000)])
+    monkeypatch.setattr(geo.backup, "PIECE", 4096 + 512)  # many pieces, the last one short
+    monkeypatch.setattr(geo.backup, "AHEAD", 2)
+    out = tmp_path / "backup.tar"
+    manifest = write_backup(store, out, media_dir=tmp_path / "no-media", tables=_tables(),
+                            revision=current_revision(store))
+    assert read_manifest(out).members == manifest.members  # every byte as hashed
+    with tarfile.open(out) as archive:
+        size = archive.getmember(DATABASE).size
+    assert size > 10 * geo.backup.PIECE and size % geo.backup.PIECE and manifest.tables["streets"] == 2000
