@@ -31,6 +31,7 @@ from typing import Any, BinaryIO
 import blake3
 import sqlalchemy as sa
 
+from geo.disk import flush_to_disk
 from geo.errors import ConflictError, InputError, StoreError
 from geo.local_time import local_iso
 from geo.orm import utc_now
@@ -187,15 +188,6 @@ def _inserts_blocks(folder: Path) -> bool:
         probe.unlink()
 
 
-def _fsync(path: Path) -> None:
-    """Write a file's data, or a folder's entries, to disk."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _libc() -> Any:
     try:
         libc = ctypes.CDLL(None, use_errno=True)
@@ -258,9 +250,9 @@ def write_backup(store: Store, out: Path, *, media_dir: Path, tables: Sequence[s
             body = manifest.to_json()
             _add_bytes(archive, MANIFEST, body)
             _add_bytes(archive, MANIFEST_SUM, hashlib.sha256(body).hexdigest().encode("ascii"))
-        _fsync(partial)
+        flush_to_disk(partial)
         os.replace(partial, out)
-    _fsync(out.parent)
+    flush_to_disk(out.parent)
     return manifest
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from geo.crs import GCJ02, STORAGE_CRS, WGS84_CRS
+from geo.disk import flush_to_disk
 from geo.errors import ConflictError, InputError, NotFoundError
 from layers.export_excel import write_excel
 from layers.export_ogr import write_ogr
@@ -129,10 +130,10 @@ def write_export(
         targets = _targets(out)
         _check_free(targets, resolved.overwrite)  # one may have appeared while we were writing
         for target in targets:  # on disk before they take their names: writers need not sync
-            _sync(folder / target.name)
+            flush_to_disk(folder / target.name)
         for target in targets:
             os.replace(folder / target.name, target)
-        _sync(out.parent)  # and the new names too
+        flush_to_disk(out.parent)  # and the new names too
     result = tally.result(out, resolved.fmt or "", resolved.crs or STORAGE_CRS)
     result.notes.extend(notes)
     return result
@@ -155,15 +156,6 @@ def _check_free(targets: list[Path], overwrite: bool) -> None:
             raise InputError(f"{target}: is a folder; give a file name")
         if target.exists() and not overwrite:
             raise ConflictError(f"{target}: exists; use --overwrite to replace it")
-
-
-def _sync(path: Path) -> None:
-    """Flush a file (or a folder's entries) to disk."""
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 @contextmanager
