@@ -20,6 +20,7 @@ from pandas.api.types import is_datetime64_any_dtype, is_numeric_dtype
 from sqlalchemy.orm import Session
 
 from geo.audit import record
+from geo.collections_pause import fewer_collections
 from geo.crs import STORAGE_EPSG
 from geo.dialects import LOOKUP_CHUNK, select_dialect
 from geo.errors import InputError
@@ -108,7 +109,7 @@ def import_parcels(
     field_map = map_fields(list(first.frame.columns), path, code=fields.code, name=fields.name,
                            street=fields.street, village=fields.village)
     triage = Triage(path, [], on_invalid, report)
-    with store.session(dry_run=dry_run) as session:
+    with fewer_collections(), store.session(dry_run=dry_run) as session:
         source = _Source(itertools.chain([first], chunks), field_map, parcel_kind, triage,
                          _Streets.load(session))
         _write(store, session, source, report, actor, lambda done: tick("import", done, total))
