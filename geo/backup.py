@@ -109,13 +109,14 @@ def _add_hashing(archive: tarfile.TarFile, path: Path, name: str, hasher: Thread
         return reader.hexdigest()
 
 
-def _archive_in_place(dump: Path, archive: Path, sums: dict[str, str]) -> bool:
-    """Turn the database copy into an archive holding it, without writing it a second time.
+def _archive_in_place(dump: Path, archive: Path) -> str | None:
+    """Turn the database copy into an archive holding it, without writing it a second time;
+    returns the copy's checksum.
 
     The file system inserts one block before the copy (Linux's fallocate
     INSERT_RANGE, on ext4 and XFS: the data is not moved) to hold its tar header,
     padded with a pax comment to end on the block. Before that the copy is hashed
-    once (`_hash_flushing`). False, with the copy untouched, where the file system
+    once (`_hash_flushing`). None, with the copy untouched, where the file system
     cannot; then the archive copies it.
     """
     size = dump.stat().st_size
@@ -124,20 +125,19 @@ def _archive_in_place(dump: Path, archive: Path, sums: dict[str, str]) -> bool:
     info.pax_headers = {"comment": "database copy, aligned to the file system's block".ljust(3000)}
     header = info.tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape")
     if len(header) != BLOCK or _LIBC is None or not _inserts_blocks(dump.parent):
-        return False
+        return None
     fd = os.open(dump, os.O_RDWR)
     try:
         digest = _hash_flushing(dump, fd)  # before the block goes in: it moves the data's offsets
         if _LIBC.fallocate(fd, FALLOC_FL_INSERT_RANGE, 0, BLOCK) != 0:
-            return False
+            return None
         os.pwrite(fd, header, 0)
         end = -size % tarfile.BLOCKSIZE + 2 * tarfile.BLOCKSIZE  # the member's padding, the archive's end
         os.pwrite(fd, bytes(end), BLOCK + size)
     finally:
         os.close(fd)
     os.replace(dump, archive)
-    sums[DATABASE] = digest
-    return True
+    return digest
 
 
 class _Counting:
@@ -238,11 +238,11 @@ def write_backup(store: Store, out: Path, *, media_dir: Path, tables: Sequence[s
         counts = store.backend.backup_database(store.url, dump, tables)
         media = {f"{MEDIA}/{p.relative_to(media_dir).as_posix()}": p for p in _media_files(media_dir)}
         partial = Path(tmp) / "archive.tar"
-        sums = {}
-        if _archive_in_place(dump, partial, sums):  # the copy became the archive's first member
-            copied, mode = media, "a"
+        digest = _archive_in_place(dump, partial)
+        if digest is not None:  # the copy became the archive's first member
+            sums, copied, mode = {DATABASE: digest}, media, "a"
         else:
-            copied, mode = {DATABASE: dump, **media}, "w"
+            sums, copied, mode = {}, {DATABASE: dump, **media}, "w"
         with tarfile.open(partial, mode, copybufsize=CHUNK) as archive, ThreadPoolExecutor(1) as hasher:
             for name, path in copied.items():
                 sums[name] = _add_hashing(archive, path, name, hasher)

@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -137,34 +137,16 @@ def _loading(store: Any) -> Iterator[sa.Connection]:
 
 
 @contextmanager
-def _indexes_built_after(conn: sa.Connection, table: str, spatialite: bool) -> Iterator[None]:
-    """Drop the empty `table`'s plain indexes for a bulk insert and build them once afterwards,
-    sorted, as `bulk_load` does for parcels: grown a random row at a time, six indexes of ten
-    million rows cost most of the load. On PostgreSQL its foreign keys go too and are checked again
-    in one join; on SQLite its triggers (SpatiaLite's, on `gps`, which stays empty here)."""
-    if spatialite:
-        dropped = conn.exec_driver_sql(
-            "SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') "
-            "AND tbl_name = ? AND sql IS NOT NULL", (table,)).all()
-        keys: list[Any] = []
-    else:
-        dropped = conn.execute(sa.text(
-            "SELECT 'index', i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
-            "WHERE i.indrelid = CAST(:t AS regclass) "
-            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)"),
-            {"t": table}).all()
-        keys = conn.execute(sa.text(
-            "SELECT quote_ident(conname), pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = CAST(:t AS regclass) AND contype = 'f'"), {"t": table}).all()
-    for name, _definition in keys:
-        conn.execute(sa.text(f"ALTER TABLE {table} DROP CONSTRAINT {name}"))
-    for kind, name, _definition in dropped:
-        conn.execute(sa.text(f"DROP {kind.upper()} {name}"))
+def _without_triggers(conn: sa.Connection, table: str) -> Iterator[None]:
+    """SpatiaLite's per-row triggers on `table` (on its `gps`, which stays empty here) dropped for a bulk
+    insert in the block and put back after it."""
+    triggers = conn.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", (table,)).all()
+    for name, _sql in triggers:
+        conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
     yield
-    for _kind, _name, definition in dropped:
-        conn.execute(sa.text(definition))
-    for name, definition in keys:
-        conn.execute(sa.text(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}"))
+    for _name, sql in triggers:
+        conn.exec_driver_sql(sql)
 
 
 def _load(url: str, parcels: int, inspections: int) -> float:
@@ -185,7 +167,9 @@ def _load(url: str, parcels: int, inspections: int) -> float:
         store.backend.bulk_load(conn, "parcels", (
             "code", "kind", "name", "street_code", "village", "area_m2", "properties",
             "created_at", "updated_at"), "geom", 4490, _parcel_rows(parcels, stamp))
-        with _indexes_built_after(conn, "inspections", store.is_spatialite):
+        # Grown a random row at a time, six indexes of ten million rows cost most of the load.
+        with (store.backend.indexes_built_after(conn, "inspections"),
+              _without_triggers(conn, "inspections") if store.is_spatialite else nullcontext()):
             conn.execute(sa.text(_inspections_sql(store.is_spatialite, inspections, parcels)))
         refresh_summaries(conn)
     if not store.is_spatialite:

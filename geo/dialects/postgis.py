@@ -8,7 +8,7 @@ import shutil
 import struct
 import subprocess
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -300,6 +300,32 @@ def vector_tile(
     return bytes(body or b"")
 
 
+@contextmanager
+def indexes_built_after(conn: Connection, table: str) -> Iterator[None]:
+    """Drop `table`'s indexes that back no constraint, and its foreign keys, for a bulk insert in
+    the block; build them again after it, the indexes sorted in memory, the keys checked in one join."""
+    indexes = conn.execute(text(
+        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+        "WHERE i.indrelid = CAST(:t AS regclass) "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)"
+    ), {"t": table}).all()
+    foreign_keys = conn.execute(text(
+        "SELECT quote_ident(conname), pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = CAST(:t AS regclass) AND contype = 'f' ORDER BY conname"
+    ), {"t": table}).all()
+    for name, _definition in foreign_keys:
+        conn.execute(text(f"ALTER TABLE {table} DROP CONSTRAINT {name}"))
+    for name, _definition in indexes:
+        conn.execute(text(f"DROP INDEX {name}"))
+    yield
+    if indexes:  # sorted in memory rather than in temporary files (this transaction only)
+        conn.execute(text(f"SET LOCAL maintenance_work_mem = '{LOAD_SORT_MEMORY}'"))
+    for _name, definition in indexes:
+        conn.execute(text(definition))
+    for name, definition in foreign_keys:
+        conn.execute(text(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}"))
+
+
 def bulk_load(
     conn: Connection, table: str, columns: Sequence[str], geometry_column: str, srid: int,
     batches: Iterable[tuple[Sequence[Sequence[Any]], NDArray[np.object_]]],
@@ -319,26 +345,8 @@ def bulk_load(
     table in use, indexes and keys are kept, so readers are never held up.
     """
     empty = conn.execute(text(f"SELECT NOT EXISTS (SELECT 1 FROM {table})")).scalar()
-    indexes = conn.execute(text(
-        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
-        "WHERE i.indrelid = CAST(:t AS regclass) "
-        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)"
-    ), {"t": table}).all() if empty else []
-    foreign_keys = conn.execute(text(
-        "SELECT quote_ident(conname), pg_get_constraintdef(oid) FROM pg_constraint "
-        "WHERE conrelid = CAST(:t AS regclass) AND contype = 'f' ORDER BY conname"
-    ), {"t": table}).all() if empty else []
-    for name, _definition in foreign_keys:
-        conn.execute(text(f"ALTER TABLE {table} DROP CONSTRAINT {name}"))
-    for name, _definition in indexes:
-        conn.execute(text(f"DROP INDEX {name}"))
-    with _named_key_violations(table):
-        with _copy_into(conn, table, [*columns, geometry_column]) as copy:
-            count = sum(_copy_rows(copy, rows, geoms, srid) for rows, geoms in batches)
-        if indexes:  # sorted in memory rather than in temporary files (this transaction only)
-            conn.execute(text(f"SET LOCAL maintenance_work_mem = '{LOAD_SORT_MEMORY}'"))
-        for _name, definition in indexes:
-            conn.execute(text(definition))
-        for name, definition in foreign_keys:
-            conn.execute(text(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}"))
+    with (_named_key_violations(table),  # a key broken meanwhile fails when it is added back
+          indexes_built_after(conn, table) if empty else nullcontext(),
+          _copy_into(conn, table, [*columns, geometry_column]) as copy):
+        count = sum(_copy_rows(copy, rows, geoms, srid) for rows, geoms in batches)
     return count

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -363,26 +364,36 @@ def _load(
         "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN (?, ?, ?)", tuple(names),
     ).all())
     before = conn.exec_driver_sql(f'SELECT coalesce(max(rowid), 0) FROM "{table}"').scalar()
-    indexes = conn.exec_driver_sql(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
-        (table,),
-    ).all() if before == 0 else []
     for name in saved:
         conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
-    for name, _sql in indexes:
-        conn.exec_driver_sql(f'DROP INDEX "{name}"')
     declared = _declared(conn, table, geometry_column)
     count, done = 0, before
-    for rows in prefetched(_encoded(batches, srid)):  # the next batch is made and encoded meanwhile
-        _insert_grouped(conn, table, [*columns, geometry_column], rows)
-        count += len(rows)
-        done = _check_and_index(conn, table, geometry_column, declared, saved, done)
+    with indexes_built_after(conn, table) if before == 0 else nullcontext():
+        for rows in prefetched(_encoded(batches, srid)):  # the next batch is made and encoded meanwhile
+            _insert_grouped(conn, table, [*columns, geometry_column], rows)
+            count += len(rows)
+            done = _check_and_index(conn, table, geometry_column, declared, saved, done)
     if names[1] in saved:
         conn.exec_driver_sql(
             "UPDATE geometry_columns_time SET last_insert = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
             "WHERE lower(f_table_name) = lower(?) AND lower(f_geometry_column) = lower(?)",
             (table, geometry_column),
         )
-    for sql in [*saved.values(), *(sql for _name, sql in indexes)]:
+    for sql in saved.values():
         conn.exec_driver_sql(sql)
     return count
+
+
+@contextmanager
+def indexes_built_after(conn: Connection, table: str) -> Iterator[None]:
+    """Drop `table`'s own indexes for a bulk insert in the block and build each once after it,
+    sorted, instead of growing it a row at a time."""
+    indexes = conn.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+        (table,),
+    ).all()
+    for name, _sql in indexes:
+        conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    yield
+    for _name, sql in indexes:
+        conn.exec_driver_sql(sql)
